@@ -1,0 +1,210 @@
+//! The public face of the core: a [`Broker`] shared by every connection.
+
+use parking_lot::Mutex;
+
+use crate::core::Core;
+use crate::destination::{Destination, DestinationKind};
+use crate::error::BrokerError;
+use crate::event::EventSender;
+use crate::message::Message;
+use crate::store::{MemoryStore, MessageStore};
+use crate::subscription::{Ack, SubscribeRequest};
+use crate::{ConnectionId, ConsumerId, TxId};
+
+/// Broker-wide settings.
+#[derive(Clone, Debug)]
+pub struct BrokerConfig {
+    /// Shows in CONNECTED `server`, in generated ids and in logs.
+    pub name: String,
+    /// Bytes a non-durable topic subscriber may have waiting before its
+    /// oldest messages are discarded (so a stalled subscriber cannot
+    /// exhaust memory).
+    pub topic_subscriber_pending_limit: usize,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        BrokerConfig {
+            name: "ferrum".to_string(),
+            topic_subscriber_pending_limit: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// What a connecting client says about itself.
+#[derive(Clone, Debug, Default)]
+pub struct ConnectInfo {
+    /// JMS client id (STOMP `client-id`); unique among live connections.
+    pub client_id: Option<String>,
+    /// The user name, for security once it lands.
+    pub login: Option<String>,
+}
+
+/// Counters for metrics and tests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BrokerStats {
+    pub connections: usize,
+    pub connections_total: u64,
+    pub consumers: usize,
+    pub queues: usize,
+    pub pending_messages: usize,
+    pub inflight_messages: usize,
+    pub messages_in: u64,
+    pub messages_dispatched: u64,
+    pub messages_acked: u64,
+    pub messages_expired: u64,
+    pub messages_discarded: u64,
+}
+
+/// The broker core. Cheap calls, one lock; share it in an `Arc`.
+pub struct Broker {
+    core: Mutex<Core>,
+}
+
+impl Broker {
+    pub fn new(config: BrokerConfig, store: Box<dyn MessageStore>) -> Broker {
+        Broker {
+            core: Mutex::new(Core::new(config, store)),
+        }
+    }
+
+    /// A broker with default settings and a memory store.
+    pub fn in_memory() -> Broker {
+        Broker::new(BrokerConfig::default(), Box::new(MemoryStore::new()))
+    }
+
+    pub fn name(&self) -> String {
+        self.core.lock().config.name.clone()
+    }
+
+    /// Registers a connection; its deliveries go to `events`.
+    ///
+    /// # Errors
+    /// [`BrokerError::ClientIdInUse`] when another live connection has the client id.
+    pub fn connect(
+        &self,
+        info: ConnectInfo,
+        events: EventSender,
+    ) -> Result<ConnectionId, BrokerError> {
+        self.core.lock().connect(info, events)
+    }
+
+    /// Ends a connection and everything it owned. Idempotent.
+    pub fn disconnect(&self, conn: ConnectionId) {
+        self.core.lock().disconnect(conn)
+    }
+
+    /// Creates a temporary destination with a broker-chosen name.
+    ///
+    /// # Errors
+    /// When the connection is unknown.
+    pub fn create_temporary(
+        &self,
+        conn: ConnectionId,
+        kind: DestinationKind,
+    ) -> Result<Destination, BrokerError> {
+        self.core.lock().create_temporary(conn, kind)
+    }
+
+    /// Registers a temporary destination named by the client.
+    ///
+    /// # Errors
+    /// When the connection is unknown or the destination is not temporary.
+    pub fn add_temporary(&self, conn: ConnectionId, dest: Destination) -> Result<(), BrokerError> {
+        self.core.lock().add_temporary(conn, dest)
+    }
+
+    pub fn delete_temporary(&self, dest: &Destination) {
+        self.core.lock().delete_temporary(dest)
+    }
+
+    pub fn temporary_exists(&self, dest: &Destination) -> bool {
+        self.core.lock().temporary_exists(dest)
+    }
+
+    /// Creates a consumer.
+    ///
+    /// # Errors
+    /// Unknown connection, a deleted temporary destination, a durable
+    /// subscription without client id or already in use.
+    pub fn subscribe(
+        &self,
+        conn: ConnectionId,
+        req: SubscribeRequest,
+    ) -> Result<ConsumerId, BrokerError> {
+        self.core.lock().subscribe(conn, req)
+    }
+
+    /// Closes a consumer; its un-acknowledged messages are redelivered.
+    /// Returns whether it existed.
+    pub fn unsubscribe(&self, consumer: ConsumerId) -> bool {
+        self.core.lock().close_consumer(consumer)
+    }
+
+    /// Deletes a durable subscription.
+    ///
+    /// # Errors
+    /// When it does not exist or has an active consumer.
+    pub fn remove_durable(&self, client_id: &str, name: &str) -> Result<(), BrokerError> {
+        self.core.lock().remove_durable(client_id, name)
+    }
+
+    /// Accepts a message from a connection, now or (inside `tx`) at commit.
+    ///
+    /// # Errors
+    /// Deleted temporary destination, unknown transaction, store failure.
+    pub fn send(
+        &self,
+        conn: ConnectionId,
+        message: Message,
+        tx: Option<&TxId>,
+    ) -> Result<(), BrokerError> {
+        self.core.lock().send(conn, message, tx)
+    }
+
+    /// Acknowledges delivered messages.
+    ///
+    /// # Errors
+    /// Unknown consumer, a message the consumer does not hold, unknown transaction.
+    pub fn ack(&self, consumer: ConsumerId, ack: Ack, tx: Option<&TxId>) -> Result<(), BrokerError> {
+        self.core.lock().ack(consumer, ack, tx)
+    }
+
+    /// Grants a pull-mode (prefetch 0) consumer `count` more messages.
+    ///
+    /// # Errors
+    /// Unknown consumer.
+    pub fn pull(&self, consumer: ConsumerId, count: u32) -> Result<(), BrokerError> {
+        self.core.lock().pull(consumer, count)
+    }
+
+    /// # Errors
+    /// Unknown connection, or a transaction with that id already open.
+    pub fn begin(&self, conn: ConnectionId, tx: TxId) -> Result<(), BrokerError> {
+        self.core.lock().begin(conn, tx)
+    }
+
+    /// # Errors
+    /// Unknown transaction; a send that could not be routed.
+    pub fn commit(&self, conn: ConnectionId, tx: &TxId) -> Result<(), BrokerError> {
+        self.core.lock().commit(conn, tx)
+    }
+
+    /// # Errors
+    /// Unknown transaction.
+    pub fn rollback(&self, conn: ConnectionId, tx: &TxId) -> Result<(), BrokerError> {
+        self.core.lock().rollback(conn, tx)
+    }
+
+    pub fn queue_depth(&self, dest: &Destination) -> usize {
+        self.core.lock().queue_depth(dest)
+    }
+
+    pub fn durable_depth(&self, client_id: &str, name: &str) -> Option<usize> {
+        self.core.lock().durable_depth(client_id, name)
+    }
+
+    pub fn stats(&self) -> BrokerStats {
+        self.core.lock().snapshot_stats()
+    }
+}

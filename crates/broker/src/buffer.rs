@@ -1,0 +1,96 @@
+//! A buffer of messages waiting for consumers.
+//!
+//! A queue is one buffer shared by competing consumers. A topic keeps one
+//! buffer per subscription, each with a single consumer; a durable
+//! subscription's buffer outlives its consumer and keeps filling while the
+//! subscriber is offline. Dispatch is the same code for all three.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::destination::Destination;
+use crate::message::Message;
+use crate::store::StoreKey;
+use crate::ConsumerId;
+
+/// Identifies a buffer inside the core.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct BufferId(pub u64);
+
+/// A message waiting in (or returned to) a buffer.
+#[derive(Clone, Debug)]
+pub(crate) struct Entry {
+    /// Position in the buffer: arrival order, so a message returned by a
+    /// closing consumer goes back where it was.
+    pub seq: u64,
+    pub message: Arc<Message>,
+    pub redelivery_count: u32,
+}
+
+/// What a buffer belongs to.
+#[derive(Clone, Debug)]
+pub(crate) enum Owner {
+    /// A queue or temporary queue.
+    Queue(Destination),
+    /// A topic subscription; `durable` names it when it is durable.
+    Subscription {
+        topic: Destination,
+        durable: Option<(Arc<str>, Arc<str>)>,
+        selector: Option<String>,
+        no_local: bool,
+    },
+}
+
+#[derive(Debug)]
+pub(crate) struct Buffer {
+    pub owner: Owner,
+    /// Waiting messages, in seq order.
+    pub pending: BTreeMap<u64, Entry>,
+    /// Sum of `memory_size` of pending messages, for the slow-subscriber bound.
+    pub pending_bytes: usize,
+    /// Consumers attached, in attach order.
+    pub consumers: Vec<ConsumerId>,
+    /// Round-robin position into `consumers`.
+    pub cursor: usize,
+}
+
+impl Buffer {
+    pub fn new(owner: Owner) -> Buffer {
+        Buffer {
+            owner,
+            pending: BTreeMap::new(),
+            pending_bytes: 0,
+            consumers: Vec::new(),
+            cursor: 0,
+        }
+    }
+
+    /// Where persistent messages of this buffer are recorded, if anywhere:
+    /// temporary queues and non-durable subscriptions are never stored.
+    pub fn store_key(&self) -> Option<StoreKey> {
+        match &self.owner {
+            Owner::Queue(d) if !d.is_temporary() => Some(StoreKey::Queue(Arc::clone(&d.name))),
+            Owner::Subscription {
+                durable: Some((client_id, name)),
+                ..
+            } => Some(StoreKey::Durable {
+                client_id: Arc::clone(client_id),
+                name: Arc::clone(name),
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn push(&mut self, entry: Entry) {
+        self.pending_bytes += entry.message.memory_size();
+        self.pending.insert(entry.seq, entry);
+    }
+
+    pub fn pop_first(&mut self) -> Option<Entry> {
+        let (_, entry) = self.pending.pop_first()?;
+        self.pending_bytes = self
+            .pending_bytes
+            .saturating_sub(entry.message.memory_size());
+        Some(entry)
+    }
+}

@@ -1,0 +1,651 @@
+//! The core state machine: connections, consumers, buffers and routing.
+//! [`crate::Broker`] wraps it in a mutex; everything here is synchronous.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use crate::broker::{BrokerConfig, BrokerStats, ConnectInfo};
+use crate::buffer::{Buffer, BufferId, Entry, Owner};
+use crate::destination::{Destination, DestinationKind};
+use crate::error::BrokerError;
+use crate::event::{Delivery, Event, EventSender};
+use crate::message::{now_millis, Message, Value};
+use crate::store::MessageStore;
+use crate::subscription::SubscribeRequest;
+use crate::transaction::Transaction;
+use crate::{ConnectionId, ConsumerId, TxId};
+
+/// A connected client.
+pub(crate) struct Conn {
+    /// Where this connection's deliveries go.
+    pub sink: EventSender,
+    /// Registered client id; durable subscriptions are named under it.
+    pub client_id: Option<Arc<str>>,
+    pub consumers: Vec<ConsumerId>,
+    /// Temporary destinations this connection created; they die with it.
+    pub temporaries: Vec<Destination>,
+    /// Open transactions begun on this connection.
+    pub transactions: Vec<TxId>,
+}
+
+/// A message handed to a consumer and not yet acknowledged.
+#[derive(Debug)]
+pub(crate) struct InFlight {
+    pub entry: Entry,
+    /// Still counts against the prefetch window (a DELIVERED ack clears it).
+    pub in_window: bool,
+}
+
+pub(crate) struct Consumer {
+    pub conn: ConnectionId,
+    pub buffer: BufferId,
+    /// 0 = pull mode: `pulls` grants messages one at a time.
+    pub prefetch: u32,
+    pub pulls: u32,
+    /// Delivered, not yet acknowledged, in delivery order.
+    pub inflight: VecDeque<InFlight>,
+    /// How many of `inflight` count against `prefetch`.
+    pub window_used: u32,
+    pub exclusive: bool,
+}
+
+impl Consumer {
+    fn has_credit(&self) -> bool {
+        if self.prefetch == 0 {
+            self.pulls > 0
+        } else {
+            self.window_used < self.prefetch
+        }
+    }
+}
+
+pub(crate) struct Core {
+    pub config: BrokerConfig,
+    pub store: Box<dyn MessageStore>,
+    /// Source of connection, consumer and buffer ids.
+    next_id: u64,
+    /// Arrival order of messages across all buffers.
+    next_seq: u64,
+    pub connections: HashMap<ConnectionId, Conn>,
+    client_ids: HashMap<Arc<str>, ConnectionId>,
+    pub consumers: HashMap<ConsumerId, Consumer>,
+    pub buffers: HashMap<BufferId, Buffer>,
+    /// Queues and temporary queues by destination.
+    queues: HashMap<Destination, BufferId>,
+    /// Every subscription buffer of a topic, durable ones included.
+    topics: HashMap<Destination, Vec<BufferId>>,
+    /// Durable subscriptions by (client id, subscription name).
+    durables: HashMap<(Arc<str>, Arc<str>), BufferId>,
+    /// Live temporary destinations and the connection that owns each.
+    temp_owner: HashMap<Destination, ConnectionId>,
+    pub transactions: HashMap<TxId, Transaction>,
+    pub stats: BrokerStats,
+}
+
+impl Core {
+    pub fn new(config: BrokerConfig, store: Box<dyn MessageStore>) -> Core {
+        Core {
+            config,
+            store,
+            next_id: 1,
+            next_seq: 1,
+            connections: HashMap::new(),
+            client_ids: HashMap::new(),
+            consumers: HashMap::new(),
+            buffers: HashMap::new(),
+            queues: HashMap::new(),
+            topics: HashMap::new(),
+            durables: HashMap::new(),
+            temp_owner: HashMap::new(),
+            transactions: HashMap::new(),
+            stats: BrokerStats::default(),
+        }
+    }
+
+    fn next_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    pub fn next_seq(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
+    }
+
+    // ---- connections -------------------------------------------------
+
+    pub fn connect(
+        &mut self,
+        info: ConnectInfo,
+        sink: EventSender,
+    ) -> Result<ConnectionId, BrokerError> {
+        let client_id: Option<Arc<str>> = info.client_id.map(Arc::from);
+        if let Some(cid) = &client_id {
+            if self.client_ids.contains_key(cid) {
+                return Err(BrokerError::ClientIdInUse(cid.to_string()));
+            }
+        }
+        let id = ConnectionId(self.next_id());
+        if let Some(cid) = &client_id {
+            self.client_ids.insert(Arc::clone(cid), id);
+        }
+        self.connections.insert(
+            id,
+            Conn {
+                sink,
+                client_id,
+                consumers: Vec::new(),
+                temporaries: Vec::new(),
+                transactions: Vec::new(),
+            },
+        );
+        self.stats.connections_total += 1;
+        Ok(id)
+    }
+
+    /// Ends a connection: open transactions roll back, consumers close (their
+    /// un-acked messages return to their buffers as redelivered), temporary
+    /// destinations are deleted and the client id is freed.
+    pub fn disconnect(&mut self, id: ConnectionId) {
+        let Some(conn) = self.connections.get(&id) else {
+            return;
+        };
+        let transactions = conn.transactions.clone();
+        let consumers = conn.consumers.clone();
+        for tx in transactions {
+            let _ = self.rollback(id, &tx);
+        }
+        for consumer in consumers {
+            self.close_consumer(consumer);
+        }
+        let temporaries = self
+            .connections
+            .get(&id)
+            .map(|c| c.temporaries.clone())
+            .unwrap_or_default();
+        for dest in temporaries {
+            self.delete_temporary(&dest);
+        }
+        if let Some(conn) = self.connections.remove(&id) {
+            if let Some(cid) = conn.client_id {
+                self.client_ids.remove(&cid);
+            }
+        }
+    }
+
+    // ---- temporary destinations ----------------------------------------
+
+    /// Registers a temporary destination owned by `conn`. OpenWire clients
+    /// pick the name themselves; STOMP's handler asks for a fresh one.
+    pub fn add_temporary(
+        &mut self,
+        conn: ConnectionId,
+        dest: Destination,
+    ) -> Result<(), BrokerError> {
+        if !dest.is_temporary() {
+            return Err(BrokerError::InvalidDestination(dest.to_string()));
+        }
+        let c = self
+            .connections
+            .get_mut(&conn)
+            .ok_or(BrokerError::UnknownConnection)?;
+        if self.temp_owner.insert(dest.clone(), conn).is_none() {
+            c.temporaries.push(dest);
+        }
+        Ok(())
+    }
+
+    pub fn create_temporary(
+        &mut self,
+        conn: ConnectionId,
+        kind: DestinationKind,
+    ) -> Result<Destination, BrokerError> {
+        let n = self.next_id();
+        let name = format!("ID:{}-{}:{}", self.config.name, conn.0, n);
+        let dest = Destination::new(kind, name);
+        self.add_temporary(conn, dest.clone())?;
+        Ok(dest)
+    }
+
+    pub fn temporary_exists(&self, dest: &Destination) -> bool {
+        self.temp_owner.contains_key(dest)
+    }
+
+    /// Deletes a temporary destination: its consumers are told and closed,
+    /// its messages dropped.
+    pub fn delete_temporary(&mut self, dest: &Destination) {
+        let Some(owner) = self.temp_owner.remove(dest) else {
+            return;
+        };
+        if let Some(c) = self.connections.get_mut(&owner) {
+            c.temporaries.retain(|d| d != dest);
+        }
+        let buffers: Vec<BufferId> = if dest.is_queue() {
+            self.queues.remove(dest).into_iter().collect()
+        } else {
+            self.topics.remove(dest).unwrap_or_default()
+        };
+        for bid in buffers {
+            let consumers = self
+                .buffers
+                .get(&bid)
+                .map(|b| b.consumers.clone())
+                .unwrap_or_default();
+            for cid in consumers {
+                if let Some(consumer) = self.consumers.get(&cid) {
+                    if let Some(conn) = self.connections.get(&consumer.conn) {
+                        let _ = conn.sink.send(Event::ConsumerClosed {
+                            consumer: cid,
+                            reason: format!("destination {dest} was deleted"),
+                        });
+                    }
+                }
+                self.close_consumer(cid);
+            }
+            self.buffers.remove(&bid);
+        }
+    }
+
+    // ---- consumers ---------------------------------------------------
+
+    fn queue_buffer(&mut self, dest: &Destination) -> BufferId {
+        if let Some(bid) = self.queues.get(dest) {
+            return *bid;
+        }
+        let bid = BufferId(self.next_id());
+        self.buffers
+            .insert(bid, Buffer::new(Owner::Queue(dest.clone())));
+        self.queues.insert(dest.clone(), bid);
+        bid
+    }
+
+    pub fn subscribe(
+        &mut self,
+        conn: ConnectionId,
+        req: SubscribeRequest,
+    ) -> Result<ConsumerId, BrokerError> {
+        let client_id = self
+            .connections
+            .get(&conn)
+            .ok_or(BrokerError::UnknownConnection)?
+            .client_id
+            .clone();
+        let dest = req.destination.clone();
+        if dest.is_temporary() && !self.temp_owner.contains_key(&dest) {
+            return Err(BrokerError::DeletedDestination(dest));
+        }
+        let bid = if dest.is_queue() {
+            self.queue_buffer(&dest)
+        } else if let Some(name) = &req.durable_name {
+            let client_id = client_id.ok_or(BrokerError::DurableWithoutClientId)?;
+            self.durable_buffer(client_id, Arc::from(name.as_str()), &req)?
+        } else {
+            let bid = BufferId(self.next_id());
+            self.buffers.insert(
+                bid,
+                Buffer::new(Owner::Subscription {
+                    topic: dest.clone(),
+                    durable: None,
+                    selector: req.selector.clone(),
+                    no_local: req.no_local,
+                }),
+            );
+            self.topics.entry(dest.clone()).or_default().push(bid);
+            bid
+        };
+        let cid = ConsumerId(self.next_id());
+        self.consumers.insert(
+            cid,
+            Consumer {
+                conn,
+                buffer: bid,
+                prefetch: req.prefetch,
+                pulls: 0,
+                inflight: VecDeque::new(),
+                window_used: 0,
+                exclusive: req.exclusive && dest.is_queue(),
+            },
+        );
+        if let Some(b) = self.buffers.get_mut(&bid) {
+            b.consumers.push(cid);
+        }
+        if let Some(c) = self.connections.get_mut(&conn) {
+            c.consumers.push(cid);
+        }
+        self.dispatch(bid);
+        Ok(cid)
+    }
+
+    /// Finds or creates the buffer of a durable subscription. A changed topic
+    /// or selector replaces the subscription, as in ActiveMQ.
+    fn durable_buffer(
+        &mut self,
+        client_id: Arc<str>,
+        name: Arc<str>,
+        req: &SubscribeRequest,
+    ) -> Result<BufferId, BrokerError> {
+        let key = (Arc::clone(&client_id), Arc::clone(&name));
+        if let Some(&bid) = self.durables.get(&key) {
+            let Some(buf) = self.buffers.get(&bid) else {
+                return Err(BrokerError::UnknownConsumer);
+            };
+            if !buf.consumers.is_empty() {
+                return Err(BrokerError::DurableInUse {
+                    client_id: client_id.to_string(),
+                    name: name.to_string(),
+                });
+            }
+            let same = matches!(&buf.owner,
+                Owner::Subscription { topic, selector, .. }
+                    if *topic == req.destination && *selector == req.selector);
+            if same {
+                return Ok(bid);
+            }
+            self.drop_durable(&key)?;
+        }
+        let bid = BufferId(self.next_id());
+        self.buffers.insert(
+            bid,
+            Buffer::new(Owner::Subscription {
+                topic: req.destination.clone(),
+                durable: Some(key.clone()),
+                selector: req.selector.clone(),
+                no_local: req.no_local,
+            }),
+        );
+        self.topics
+            .entry(req.destination.clone())
+            .or_default()
+            .push(bid);
+        self.durables.insert(key, bid);
+        Ok(bid)
+    }
+
+    fn drop_durable(&mut self, key: &(Arc<str>, Arc<str>)) -> Result<(), BrokerError> {
+        let Some(bid) = self.durables.remove(key) else {
+            return Ok(());
+        };
+        if let Some(buf) = self.buffers.remove(&bid) {
+            if let Owner::Subscription { topic, .. } = &buf.owner {
+                if let Some(subs) = self.topics.get_mut(topic) {
+                    subs.retain(|b| *b != bid);
+                }
+            }
+            if let Some(k) = buf.store_key() {
+                self.store.drop_key(&k)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes a durable subscription and what it holds (JMS `unsubscribe`).
+    pub fn remove_durable(&mut self, client_id: &str, name: &str) -> Result<(), BrokerError> {
+        let key: (Arc<str>, Arc<str>) = (Arc::from(client_id), Arc::from(name));
+        let Some(bid) = self.durables.get(&key) else {
+            return Err(BrokerError::UnknownDurable {
+                client_id: client_id.to_string(),
+                name: name.to_string(),
+            });
+        };
+        if self
+            .buffers
+            .get(bid)
+            .is_some_and(|b| !b.consumers.is_empty())
+        {
+            return Err(BrokerError::DurableActive);
+        }
+        self.drop_durable(&key)
+    }
+
+    /// Closes a consumer; what it held un-acknowledged goes back to its
+    /// buffer, marked redelivered, and on to the next consumer.
+    pub fn close_consumer(&mut self, cid: ConsumerId) -> bool {
+        let Some(consumer) = self.consumers.remove(&cid) else {
+            return false;
+        };
+        if let Some(c) = self.connections.get_mut(&consumer.conn) {
+            c.consumers.retain(|x| *x != cid);
+        }
+        let bid = consumer.buffer;
+        let Some(buf) = self.buffers.get_mut(&bid) else {
+            return true;
+        };
+        buf.consumers.retain(|x| *x != cid);
+        if buf.cursor >= buf.consumers.len() {
+            buf.cursor = 0;
+        }
+        for f in consumer.inflight {
+            let mut entry = f.entry;
+            entry.redelivery_count += 1;
+            buf.push(entry);
+        }
+        let transient_sub = matches!(buf.owner, Owner::Subscription { durable: None, .. });
+        if transient_sub {
+            if let Some(buf) = self.buffers.remove(&bid) {
+                if let Owner::Subscription { topic, .. } = &buf.owner {
+                    if let Some(subs) = self.topics.get_mut(topic) {
+                        subs.retain(|b| *b != bid);
+                    }
+                }
+            }
+        } else {
+            self.dispatch(bid);
+        }
+        true
+    }
+
+    // ---- routing and dispatch ------------------------------------------
+
+    /// Routes a message that is ready to be delivered (not, or no longer,
+    /// inside a transaction).
+    pub fn route(&mut self, message: Arc<Message>) -> Result<(), BrokerError> {
+        let dest = message.destination.clone();
+        if dest.is_temporary() && !self.temp_owner.contains_key(&dest) {
+            return Err(BrokerError::DeletedDestination(dest));
+        }
+        self.stats.messages_in += 1;
+        if dest.is_queue() {
+            let bid = self.queue_buffer(&dest);
+            self.enqueue(bid, message, 0)?;
+            self.dispatch(bid);
+            return Ok(());
+        }
+        let subs = self.topics.get(&dest).cloned().unwrap_or_default();
+        for bid in subs {
+            let skip = match self.buffers.get(&bid) {
+                Some(Buffer {
+                    owner: Owner::Subscription { no_local: true, .. },
+                    consumers,
+                    ..
+                }) => consumers.iter().any(|c| {
+                    self.consumers
+                        .get(c)
+                        .is_some_and(|c| Some(c.conn) == message.origin)
+                }),
+                Some(_) => false,
+                None => true,
+            };
+            if !skip {
+                self.enqueue(bid, Arc::clone(&message), 0)?;
+                self.dispatch(bid);
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends to a buffer, recording persistent messages in the store.
+    pub fn enqueue(
+        &mut self,
+        bid: BufferId,
+        message: Arc<Message>,
+        redelivery_count: u32,
+    ) -> Result<(), BrokerError> {
+        let seq = self.next_seq();
+        let limit = self.config.topic_subscriber_pending_limit;
+        let Some(buf) = self.buffers.get_mut(&bid) else {
+            return Ok(());
+        };
+        if message.persistent {
+            if let Some(key) = buf.store_key() {
+                self.store.add(&key, seq, &message)?;
+            }
+        }
+        buf.push(Entry {
+            seq,
+            message,
+            redelivery_count,
+        });
+        // A non-durable subscriber that stopped reading must not grow the
+        // broker without bound: past the limit its oldest messages are
+        // discarded, as ActiveMQ's pendingMessageLimitStrategy does.
+        if matches!(buf.owner, Owner::Subscription { durable: None, .. })
+            && buf.pending_bytes > limit
+        {
+            while buf.pending_bytes > limit {
+                if buf.pop_first().is_none() {
+                    break;
+                }
+                self.stats.messages_discarded += 1;
+            }
+            tracing::warn!("slow topic subscriber: discarding its oldest pending messages");
+        }
+        Ok(())
+    }
+
+    /// Hands pending messages of one buffer to consumers with credit,
+    /// round-robin; an exclusive consumer, while it exists, takes them all.
+    pub fn dispatch(&mut self, bid: BufferId) {
+        let Some(buf) = self.buffers.get_mut(&bid) else {
+            return;
+        };
+        if buf.consumers.is_empty() || buf.pending.is_empty() {
+            return;
+        }
+        let store_key = buf.store_key();
+        let now = now_millis();
+        while !buf.pending.is_empty() {
+            let Some(cid) = pick_consumer(buf, &self.consumers) else {
+                break;
+            };
+            let Some(entry) = buf.pop_first() else {
+                break;
+            };
+            if entry.message.is_expired(now) {
+                self.stats.messages_expired += 1;
+                if let (true, Some(key)) = (entry.message.persistent, &store_key) {
+                    if let Err(e) = self.store.remove(key, entry.seq, &entry.message.id) {
+                        tracing::error!("store: removing expired message: {e}");
+                    }
+                }
+                continue;
+            }
+            let Some(consumer) = self.consumers.get_mut(&cid) else {
+                buf.push(entry);
+                break;
+            };
+            if consumer.prefetch == 0 {
+                consumer.pulls -= 1;
+            }
+            consumer.window_used += 1;
+            let delivery = Delivery {
+                consumer: cid,
+                message: Arc::clone(&entry.message),
+                redelivery_count: entry.redelivery_count,
+            };
+            consumer.inflight.push_back(InFlight {
+                entry,
+                in_window: true,
+            });
+            self.stats.messages_dispatched += 1;
+            if let Some(conn) = self.connections.get(&consumer.conn) {
+                // A closed receiver means the connection is going away; its
+                // disconnect returns what is in flight.
+                let _ = conn.sink.send(Event::Deliver(delivery));
+            }
+        }
+    }
+
+    /// Moves a message the client gave up on to the dead-letter queue
+    /// (persistent) or drops it (non-persistent), as ActiveMQ does.
+    pub fn dead_letter(&mut self, entry: Entry, cause: &str) -> Result<(), BrokerError> {
+        if !entry.message.persistent {
+            self.stats.messages_discarded += 1;
+            return Ok(());
+        }
+        let mut msg = (*entry.message).clone();
+        msg.properties.retain(|(k, _)| &**k != "dlqDeliveryFailureCause");
+        msg.properties.push((
+            Arc::from("dlqDeliveryFailureCause"),
+            Value::String(Arc::from(cause)),
+        ));
+        msg.properties
+            .push((Arc::from("originalDestination"), Value::String(Arc::from(msg.destination.to_string()))));
+        msg.destination = Destination::dead_letter_queue();
+        let dlq = self.queue_buffer(&msg.destination);
+        self.enqueue(dlq, Arc::new(msg), entry.redelivery_count)?;
+        self.dispatch(dlq);
+        Ok(())
+    }
+
+    pub fn pull(&mut self, cid: ConsumerId, count: u32) -> Result<(), BrokerError> {
+        let consumer = self
+            .consumers
+            .get_mut(&cid)
+            .ok_or(BrokerError::UnknownConsumer)?;
+        consumer.pulls = consumer.pulls.saturating_add(count);
+        let bid = consumer.buffer;
+        self.dispatch(bid);
+        Ok(())
+    }
+
+    /// Messages waiting (not in flight) on a queue, for tests and metrics.
+    pub fn queue_depth(&self, dest: &Destination) -> usize {
+        self.queues
+            .get(dest)
+            .and_then(|b| self.buffers.get(b))
+            .map_or(0, |b| b.pending.len())
+    }
+
+    pub fn durable_depth(&self, client_id: &str, name: &str) -> Option<usize> {
+        let key: (Arc<str>, Arc<str>) = (Arc::from(client_id), Arc::from(name));
+        self.durables
+            .get(&key)
+            .and_then(|b| self.buffers.get(b))
+            .map(|b| b.pending.len())
+    }
+
+    pub fn snapshot_stats(&self) -> BrokerStats {
+        let mut s = self.stats.clone();
+        s.connections = self.connections.len();
+        s.consumers = self.consumers.len();
+        s.queues = self.queues.len();
+        s.pending_messages = self.buffers.values().map(|b| b.pending.len()).sum();
+        s.inflight_messages = self.consumers.values().map(|c| c.inflight.len()).sum();
+        s
+    }
+}
+
+fn pick_consumer(buf: &mut Buffer, consumers: &HashMap<ConsumerId, Consumer>) -> Option<ConsumerId> {
+    let exclusive = buf
+        .consumers
+        .iter()
+        .find(|c| consumers.get(c).is_some_and(|c| c.exclusive));
+    if let Some(&ex) = exclusive {
+        return consumers
+            .get(&ex)
+            .is_some_and(Consumer::has_credit)
+            .then_some(ex);
+    }
+    let n = buf.consumers.len();
+    for i in 0..n {
+        let idx = (buf.cursor + i) % n;
+        let cid = buf.consumers[idx];
+        if consumers.get(&cid).is_some_and(Consumer::has_credit) {
+            buf.cursor = (idx + 1) % n;
+            return Some(cid);
+        }
+    }
+    None
+}

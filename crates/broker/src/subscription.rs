@@ -1,0 +1,63 @@
+//! What a protocol handler asks for when it creates a consumer, and how it
+//! acknowledges what it was given.
+
+use crate::destination::Destination;
+use crate::message::MessageId;
+
+/// A consumer request: STOMP SUBSCRIBE and OpenWire ConsumerInfo both map here.
+#[derive(Clone, Debug)]
+pub struct SubscribeRequest {
+    pub destination: Destination,
+    /// How many un-acknowledged messages may be outstanding. 0 means the
+    /// consumer pulls (OpenWire MessagePull), one message per [`crate::Broker::pull`].
+    pub prefetch: u32,
+    /// A JMS selector; stored now, evaluated once the selector engine lands.
+    pub selector: Option<String>,
+    /// A durable topic subscription name (needs a client id on the connection).
+    pub durable_name: Option<String>,
+    /// Topic only: skip messages this connection sent.
+    pub no_local: bool,
+    /// Queue only: while an exclusive consumer exists, it alone receives.
+    pub exclusive: bool,
+}
+
+impl SubscribeRequest {
+    /// A request with ActiveMQ's default prefetch for the destination kind.
+    pub fn new(destination: Destination) -> SubscribeRequest {
+        let prefetch = if destination.is_queue() { 1000 } else { 32766 };
+        SubscribeRequest {
+            destination,
+            prefetch,
+            selector: None,
+            durable_name: None,
+            no_local: false,
+            exclusive: false,
+        }
+    }
+}
+
+/// An acknowledgement, as OpenWire's MessageAck types define them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ack {
+    /// Consumed: every message delivered to the consumer up to and including
+    /// this one (JMS CLIENT_ACKNOWLEDGE, OpenWire STANDARD, STOMP `client`).
+    Cumulative(MessageId),
+    /// Consumed: this message only (STOMP `client-individual`, OpenWire INDIVIDUAL).
+    Individual(MessageId),
+    /// Seen but not yet consumed: frees prefetch window up to and including
+    /// this message without removing anything (OpenWire DELIVERED, used by
+    /// transacted and slow consumers).
+    Delivered(MessageId),
+    /// The client gives up on this message: it goes to the dead-letter queue
+    /// if persistent and is dropped otherwise (OpenWire POISON, STOMP NACK).
+    Poison { id: MessageId, cause: String },
+}
+
+impl Ack {
+    pub fn message_id(&self) -> &MessageId {
+        match self {
+            Ack::Cumulative(id) | Ack::Individual(id) | Ack::Delivered(id) => id,
+            Ack::Poison { id, .. } => id,
+        }
+    }
+}

@@ -1,0 +1,565 @@
+//! Core semantics, driven through the public API exactly as a protocol
+//! handler drives it.
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tokio::sync::mpsc;
+
+use crate::*;
+
+/// A connection as a test sees it: its id and what the broker sent it.
+struct Client {
+    id: ConnectionId,
+    rx: EventReceiver,
+}
+
+impl Client {
+    fn deliveries(&mut self) -> Vec<Delivery> {
+        let mut out = Vec::new();
+        while let Ok(ev) = self.rx.try_recv() {
+            if let Event::Deliver(d) = ev {
+                out.push(d);
+            }
+        }
+        out
+    }
+
+    fn bodies(&mut self) -> Vec<String> {
+        self.deliveries().iter().map(|d| text(&d.message)).collect()
+    }
+}
+
+fn text(m: &Message) -> String {
+    match &m.body {
+        Body::Text(t) => t.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn connect(b: &Broker, client_id: Option<&str>) -> Client {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let id = b
+        .connect(
+            ConnectInfo {
+                client_id: client_id.map(str::to_string),
+                login: None,
+            },
+            tx,
+        )
+        .expect("connect");
+    Client { id, rx }
+}
+
+static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn msg(dest: &Destination, body: &str) -> Message {
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Message::new(
+        MessageId::from(format!("ID:test-{n}")),
+        dest.clone(),
+        Body::Text(Arc::from(body)),
+    )
+}
+
+fn send(b: &Broker, c: &Client, dest: &Destination, body: &str) {
+    b.send(c.id, msg(dest, body), None).expect("send");
+}
+
+fn sub(b: &Broker, c: &Client, dest: &Destination, prefetch: u32) -> ConsumerId {
+    let mut req = SubscribeRequest::new(dest.clone());
+    req.prefetch = prefetch;
+    b.subscribe(c.id, req).expect("subscribe")
+}
+
+#[test]
+fn queue_gives_each_message_to_one_consumer_round_robin() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let mut c1 = connect(&b, None);
+    let mut c2 = connect(&b, None);
+    sub(&b, &c1, &q, 10);
+    sub(&b, &c2, &q, 10);
+    for i in 0..6 {
+        send(&b, &p, &q, &i.to_string());
+    }
+    assert_eq!(c1.bodies(), ["0", "2", "4"]);
+    assert_eq!(c2.bodies(), ["1", "3", "5"]);
+}
+
+#[test]
+fn queue_keeps_messages_until_a_consumer_arrives() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    send(&b, &p, &q, "a");
+    send(&b, &p, &q, "b");
+    assert_eq!(b.queue_depth(&q), 2);
+    let mut c = connect(&b, None);
+    sub(&b, &c, &q, 10);
+    assert_eq!(c.bodies(), ["a", "b"]);
+    assert_eq!(b.queue_depth(&q), 0);
+}
+
+#[test]
+fn topic_gives_every_message_to_every_current_subscriber() {
+    let b = Broker::in_memory();
+    let t = Destination::topic("t");
+    let p = connect(&b, None);
+    send(&b, &p, &t, "before");
+    let mut c1 = connect(&b, None);
+    let mut c2 = connect(&b, None);
+    sub(&b, &c1, &t, 10);
+    sub(&b, &c2, &t, 10);
+    send(&b, &p, &t, "x");
+    assert_eq!(c1.bodies(), ["x"]);
+    assert_eq!(c2.bodies(), ["x"]);
+}
+
+#[test]
+fn prefetch_window_limits_unacked_messages() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    let cid = sub(&b, &c, &q, 2);
+    for i in 0..5 {
+        send(&b, &p, &q, &i.to_string());
+    }
+    let got = c.deliveries();
+    assert_eq!(got.len(), 2);
+    assert_eq!(b.queue_depth(&q), 3);
+    // A cumulative ack of the second frees both slots.
+    b.ack(cid, Ack::Cumulative(got[1].message.id.clone()), None)
+        .expect("ack");
+    assert_eq!(c.bodies(), ["2", "3"]);
+}
+
+#[test]
+fn stalled_consumer_blocks_nobody() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let mut stalled = connect(&b, None);
+    let mut live = connect(&b, None);
+    sub(&b, &stalled, &q, 1);
+    let live_cid = sub(&b, &live, &q, 1);
+    for i in 0..10 {
+        send(&b, &p, &q, &i.to_string());
+    }
+    assert_eq!(stalled.deliveries().len(), 1);
+    let mut received = 0;
+    loop {
+        let d = live.deliveries();
+        if d.is_empty() {
+            break;
+        }
+        received += d.len();
+        for x in d {
+            b.ack(live_cid, Ack::Individual(x.message.id.clone()), None)
+                .expect("ack");
+        }
+    }
+    assert_eq!(received, 9);
+}
+
+#[test]
+fn individual_ack_consumes_only_that_message() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    let cid = sub(&b, &c, &q, 10);
+    for i in 0..3 {
+        send(&b, &p, &q, &i.to_string());
+    }
+    let got = c.deliveries();
+    b.ack(cid, Ack::Individual(got[1].message.id.clone()), None)
+        .expect("ack");
+    b.unsubscribe(cid);
+    let mut c2 = connect(&b, None);
+    sub(&b, &c2, &q, 10);
+    let again = c2.deliveries();
+    assert_eq!(
+        again.iter().map(|d| text(&d.message)).collect::<Vec<_>>(),
+        ["0", "2"]
+    );
+    assert!(again.iter().all(Delivery::redelivered));
+}
+
+#[test]
+fn cumulative_ack_consumes_everything_up_to_the_message() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    let cid = sub(&b, &c, &q, 10);
+    for i in 0..5 {
+        send(&b, &p, &q, &i.to_string());
+    }
+    let got = c.deliveries();
+    b.ack(cid, Ack::Cumulative(got[2].message.id.clone()), None)
+        .expect("ack");
+    b.disconnect(c.id);
+    let mut c2 = connect(&b, None);
+    sub(&b, &c2, &q, 10);
+    assert_eq!(c2.bodies(), ["3", "4"]);
+}
+
+#[test]
+fn unknown_message_ack_is_an_error_and_changes_nothing() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    let cid = sub(&b, &c, &q, 10);
+    send(&b, &p, &q, "a");
+    assert_eq!(c.deliveries().len(), 1);
+    let err = b.ack(cid, Ack::Individual(MessageId::from("nope")), None);
+    assert!(matches!(err, Err(BrokerError::UnknownMessage(_))));
+    assert_eq!(b.stats().inflight_messages, 1);
+    assert!(matches!(
+        b.ack(ConsumerId(9999), Ack::Individual(MessageId::from("x")), None),
+        Err(BrokerError::UnknownConsumer)
+    ));
+}
+
+#[test]
+fn disconnect_returns_unacked_in_order_marked_redelivered() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    sub(&b, &c, &q, 3);
+    for i in 0..4 {
+        send(&b, &p, &q, &i.to_string());
+    }
+    assert_eq!(c.deliveries().len(), 3);
+    b.disconnect(c.id);
+    let mut c2 = connect(&b, None);
+    sub(&b, &c2, &q, 10);
+    let d = c2.deliveries();
+    let bodies: Vec<String> = d.iter().map(|d| text(&d.message)).collect();
+    assert_eq!(bodies, ["0", "1", "2", "3"]);
+    assert_eq!(
+        d.iter().map(|d| d.redelivery_count).collect::<Vec<_>>(),
+        [1, 1, 1, 0]
+    );
+}
+
+#[test]
+fn transacted_sends_wait_for_commit_and_vanish_on_rollback() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    sub(&b, &c, &q, 10);
+    let tx = TxId(Arc::from("tx1"));
+    b.begin(p.id, tx.clone()).expect("begin");
+    b.send(p.id, msg(&q, "a"), Some(&tx)).expect("send");
+    assert!(c.deliveries().is_empty());
+    b.commit(p.id, &tx).expect("commit");
+    assert_eq!(c.bodies(), ["a"]);
+
+    let tx2 = TxId(Arc::from("tx2"));
+    b.begin(p.id, tx2.clone()).expect("begin");
+    b.send(p.id, msg(&q, "b"), Some(&tx2)).expect("send");
+    b.rollback(p.id, &tx2).expect("rollback");
+    assert!(c.deliveries().is_empty());
+    assert!(matches!(
+        b.commit(p.id, &tx2),
+        Err(BrokerError::UnknownTransaction(_))
+    ));
+    assert!(matches!(
+        b.begin(p.id, tx.clone()).and_then(|_| b.begin(p.id, tx.clone())),
+        Err(BrokerError::TransactionExists(_))
+    ));
+}
+
+#[test]
+fn transacted_ack_is_undone_by_rollback_and_applied_by_commit() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    let cid = sub(&b, &c, &q, 10);
+    send(&b, &p, &q, "a");
+    let d = c.deliveries();
+    let tx = TxId(Arc::from("t"));
+    b.begin(c.id, tx.clone()).expect("begin");
+    b.ack(cid, Ack::Individual(d[0].message.id.clone()), Some(&tx))
+        .expect("ack");
+    b.rollback(c.id, &tx).expect("rollback");
+    // Still held by the consumer: it can be acked again.
+    assert_eq!(b.stats().inflight_messages, 1);
+    let tx = TxId(Arc::from("t2"));
+    b.begin(c.id, tx.clone()).expect("begin");
+    b.ack(cid, Ack::Individual(d[0].message.id.clone()), Some(&tx))
+        .expect("ack");
+    b.commit(c.id, &tx).expect("commit");
+    b.disconnect(c.id);
+    assert_eq!(b.queue_depth(&q), 0);
+}
+
+#[test]
+fn disconnect_rolls_back_open_transactions() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let tx = TxId(Arc::from("tx"));
+    b.begin(p.id, tx.clone()).expect("begin");
+    b.send(p.id, msg(&q, "a"), Some(&tx)).expect("send");
+    b.disconnect(p.id);
+    assert_eq!(b.queue_depth(&q), 0);
+    assert!(b.stats().connections == 0);
+}
+
+#[test]
+fn durable_subscription_keeps_messages_while_offline() {
+    let b = Broker::in_memory();
+    let t = Destination::topic("t");
+    let p = connect(&b, None);
+    let c = connect(&b, Some("client1"));
+    let mut req = SubscribeRequest::new(t.clone());
+    req.durable_name = Some("sub1".into());
+    b.subscribe(c.id, req.clone()).expect("durable");
+    b.disconnect(c.id);
+    send(&b, &p, &t, "while-away");
+    assert_eq!(b.durable_depth("client1", "sub1"), Some(1));
+    let mut c = connect(&b, Some("client1"));
+    b.subscribe(c.id, req.clone()).expect("durable again");
+    assert_eq!(c.bodies(), ["while-away"]);
+    // In use by this connection: a second consumer is refused.
+    assert!(matches!(
+        b.subscribe(c.id, req),
+        Err(BrokerError::DurableInUse { .. })
+    ));
+    assert!(matches!(
+        b.remove_durable("client1", "sub1"),
+        Err(BrokerError::DurableActive)
+    ));
+    b.disconnect(c.id);
+    b.remove_durable("client1", "sub1").expect("remove");
+    assert_eq!(b.durable_depth("client1", "sub1"), None);
+}
+
+#[test]
+fn durable_needs_client_id_and_client_id_is_unique() {
+    let b = Broker::in_memory();
+    let c = connect(&b, None);
+    let mut req = SubscribeRequest::new(Destination::topic("t"));
+    req.durable_name = Some("s".into());
+    assert!(matches!(
+        b.subscribe(c.id, req),
+        Err(BrokerError::DurableWithoutClientId)
+    ));
+    let _a = connect(&b, Some("same"));
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let dup = b.connect(
+        ConnectInfo {
+            client_id: Some("same".into()),
+            login: None,
+        },
+        tx,
+    );
+    assert!(matches!(dup, Err(BrokerError::ClientIdInUse(_))));
+}
+
+#[test]
+fn temporary_destinations_die_with_their_connection() {
+    let b = Broker::in_memory();
+    let owner = connect(&b, None);
+    let mut listener = connect(&b, None);
+    let other = connect(&b, None);
+    let tq = b
+        .create_temporary(owner.id, DestinationKind::TempQueue)
+        .expect("temp");
+    sub(&b, &listener, &tq, 10);
+    send(&b, &other, &tq, "reply");
+    assert_eq!(listener.bodies(), ["reply"]);
+    b.disconnect(owner.id);
+    assert!(listener
+        .rx
+        .try_recv()
+        .is_ok_and(|e| matches!(e, Event::ConsumerClosed { .. })));
+    assert!(matches!(
+        b.send(other.id, msg(&tq, "late"), None),
+        Err(BrokerError::DeletedDestination(_))
+    ));
+}
+
+#[test]
+fn poison_ack_moves_persistent_messages_to_the_dlq_and_drops_others() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    let cid = sub(&b, &c, &q, 10);
+    let mut m = msg(&q, "persistent");
+    m.persistent = true;
+    b.send(p.id, m, None).expect("send");
+    send(&b, &p, &q, "transient");
+    let d = c.deliveries();
+    for x in &d {
+        b.ack(
+            cid,
+            Ack::Poison {
+                id: x.message.id.clone(),
+                cause: "gave up".into(),
+            },
+            None,
+        )
+        .expect("poison");
+    }
+    let dlq = Destination::dead_letter_queue();
+    assert_eq!(b.queue_depth(&dlq), 1);
+    let mut reader = connect(&b, None);
+    sub(&b, &reader, &dlq, 10);
+    let dead = reader.deliveries();
+    assert_eq!(dead[0].message.id, d[0].message.id);
+    assert_eq!(
+        dead[0].message.property("dlqDeliveryFailureCause"),
+        Some(&Value::String(Arc::from("gave up")))
+    );
+}
+
+#[test]
+fn expired_messages_are_not_delivered() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let mut m = msg(&q, "old");
+    m.expiration = 1;
+    b.send(p.id, m, None).expect("send");
+    send(&b, &p, &q, "fresh");
+    let mut c = connect(&b, None);
+    sub(&b, &c, &q, 10);
+    assert_eq!(c.bodies(), ["fresh"]);
+}
+
+#[test]
+fn exclusive_consumer_takes_all_and_hands_over_when_it_leaves() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let mut c1 = connect(&b, None);
+    let mut c2 = connect(&b, None);
+    let mut req = SubscribeRequest::new(q.clone());
+    req.exclusive = true;
+    let ex = b.subscribe(c1.id, req).expect("sub");
+    sub(&b, &c2, &q, 10);
+    for i in 0..3 {
+        send(&b, &p, &q, &i.to_string());
+    }
+    assert_eq!(c1.bodies(), ["0", "1", "2"]);
+    assert!(c2.deliveries().is_empty());
+    b.unsubscribe(ex);
+    assert_eq!(c2.bodies(), ["0", "1", "2"]);
+}
+
+#[test]
+fn no_local_subscriber_skips_its_own_messages() {
+    let b = Broker::in_memory();
+    let t = Destination::topic("t");
+    let mut c = connect(&b, None);
+    let p = connect(&b, None);
+    let mut req = SubscribeRequest::new(t.clone());
+    req.no_local = true;
+    b.subscribe(c.id, req).expect("sub");
+    send(&b, &c, &t, "mine");
+    send(&b, &p, &t, "theirs");
+    assert_eq!(c.bodies(), ["theirs"]);
+}
+
+#[test]
+fn pull_consumer_gets_one_message_per_pull() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    let cid = sub(&b, &c, &q, 0);
+    send(&b, &p, &q, "a");
+    send(&b, &p, &q, "b");
+    assert!(c.deliveries().is_empty());
+    b.pull(cid, 1).expect("pull");
+    assert_eq!(c.bodies(), ["a"]);
+}
+
+#[test]
+fn delivered_ack_opens_the_window_without_consuming() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    let cid = sub(&b, &c, &q, 1);
+    send(&b, &p, &q, "a");
+    send(&b, &p, &q, "b");
+    let d = c.deliveries();
+    assert_eq!(d.len(), 1);
+    b.ack(cid, Ack::Delivered(d[0].message.id.clone()), None)
+        .expect("delivered");
+    assert_eq!(c.bodies(), ["b"]);
+    b.disconnect(c.id);
+    assert_eq!(b.queue_depth(&q), 2, "delivered is not consumed");
+}
+
+#[test]
+fn slow_topic_subscriber_memory_is_bounded() {
+    let config = BrokerConfig {
+        topic_subscriber_pending_limit: 10_000,
+        ..BrokerConfig::default()
+    };
+    let b = Broker::new(config, Box::new(MemoryStore::new()));
+    let t = Destination::topic("t");
+    let p = connect(&b, None);
+    let mut slow = connect(&b, None);
+    let mut fast = connect(&b, None);
+    sub(&b, &slow, &t, 1);
+    sub(&b, &fast, &t, 100_000);
+    for i in 0..1000 {
+        send(&b, &p, &t, &format!("{i:0>100}"));
+    }
+    assert_eq!(fast.deliveries().len(), 1000);
+    assert_eq!(slow.deliveries().len(), 1);
+    let stats = b.stats();
+    assert!(stats.pending_messages < 100, "{stats:?}");
+    assert!(stats.messages_discarded > 800);
+}
+
+/// A store the test can look into after handing it to the broker.
+#[derive(Clone, Default)]
+struct SharedStore(Arc<Mutex<MemoryStore>>);
+
+impl MessageStore for SharedStore {
+    fn add(&mut self, key: &StoreKey, seq: u64, m: &Arc<Message>) -> Result<(), StoreError> {
+        self.0.lock().add(key, seq, m)
+    }
+    fn remove(&mut self, key: &StoreKey, seq: u64, id: &MessageId) -> Result<(), StoreError> {
+        self.0.lock().remove(key, seq, id)
+    }
+    fn drop_key(&mut self, key: &StoreKey) -> Result<(), StoreError> {
+        self.0.lock().drop_key(key)
+    }
+}
+
+#[test]
+fn persistent_queue_messages_go_through_the_store_until_acked() {
+    let store = SharedStore::default();
+    let b = Broker::new(BrokerConfig::default(), Box::new(store.clone()));
+    let q = Destination::queue("q");
+    let key = StoreKey::Queue(Arc::from("q"));
+    let p = connect(&b, None);
+    let mut m = msg(&q, "p");
+    m.persistent = true;
+    b.send(p.id, m, None).expect("send");
+    send(&b, &p, &q, "np");
+    assert_eq!(store.0.lock().len(&key), 1);
+    let mut c = connect(&b, None);
+    let cid = sub(&b, &c, &q, 10);
+    let d = c.deliveries();
+    assert_eq!(store.0.lock().len(&key), 1, "in flight is still stored");
+    b.ack(cid, Ack::Cumulative(d[1].message.id.clone()), None)
+        .expect("ack");
+    assert_eq!(store.0.lock().len(&key), 0);
+}

@@ -1,0 +1,228 @@
+//! Sends, acknowledgements and the transactions that may hold them back.
+//!
+//! Inside a transaction, a send is kept until commit; an ack takes the
+//! message out of the consumer's window at once (so the consumer keeps
+//! receiving) but only forgets it at commit. A rollback hands acked
+//! messages back to their consumer as un-acknowledged — the client
+//! redelivers them itself, as both ActiveMQ's JMS client and its STOMP
+//! ABORT expect — or, if the consumer is gone, back to the buffer.
+
+use std::sync::Arc;
+
+use crate::buffer::{BufferId, Entry};
+use crate::core::{Core, InFlight};
+use crate::error::BrokerError;
+use crate::message::Message;
+use crate::subscription::Ack;
+use crate::{ConnectionId, ConsumerId, TxId};
+
+/// An open transaction.
+#[derive(Default)]
+pub(crate) struct Transaction {
+    pub owner: Option<ConnectionId>,
+    /// Messages to route at commit.
+    pub sends: Vec<Message>,
+    /// Messages acknowledged in the transaction, forgotten at commit.
+    pub acked: Vec<TxAcked>,
+}
+
+pub(crate) struct TxAcked {
+    pub consumer: ConsumerId,
+    pub buffer: BufferId,
+    pub entry: Entry,
+}
+
+impl Core {
+    pub fn send(
+        &mut self,
+        conn: ConnectionId,
+        mut message: Message,
+        tx: Option<&TxId>,
+    ) -> Result<(), BrokerError> {
+        if !self.connections.contains_key(&conn) {
+            return Err(BrokerError::UnknownConnection);
+        }
+        let dest = &message.destination;
+        if dest.is_temporary() && !self.temporary_exists(dest) {
+            return Err(BrokerError::DeletedDestination(dest.clone()));
+        }
+        message.origin = Some(conn);
+        match tx {
+            Some(tx) => {
+                let t = self
+                    .transactions
+                    .get_mut(tx)
+                    .ok_or_else(|| BrokerError::UnknownTransaction(tx.to_string()))?;
+                t.sends.push(message);
+                Ok(())
+            }
+            None => self.route(Arc::new(message)),
+        }
+    }
+
+    pub fn ack(
+        &mut self,
+        cid: ConsumerId,
+        ack: Ack,
+        tx: Option<&TxId>,
+    ) -> Result<(), BrokerError> {
+        if let Some(tx) = tx {
+            if !self.transactions.contains_key(tx) {
+                return Err(BrokerError::UnknownTransaction(tx.to_string()));
+            }
+        }
+        let consumer = self
+            .consumers
+            .get_mut(&cid)
+            .ok_or(BrokerError::UnknownConsumer)?;
+        let id = ack.message_id();
+        let pos = consumer
+            .inflight
+            .iter()
+            .position(|f| &f.entry.message.id == id)
+            .ok_or_else(|| BrokerError::UnknownMessage(id.to_string()))?;
+        let bid = consumer.buffer;
+        let taken: Vec<InFlight> = match &ack {
+            Ack::Delivered(_) => {
+                for f in consumer.inflight.iter_mut().take(pos + 1) {
+                    if f.in_window {
+                        f.in_window = false;
+                        consumer.window_used -= 1;
+                    }
+                }
+                Vec::new()
+            }
+            Ack::Cumulative(_) => consumer.inflight.drain(..=pos).collect(),
+            Ack::Individual(_) | Ack::Poison { .. } => {
+                consumer.inflight.remove(pos).into_iter().collect()
+            }
+        };
+        for f in &taken {
+            if f.in_window {
+                consumer.window_used -= 1;
+            }
+        }
+        self.stats.messages_acked += taken.len() as u64;
+        match (&ack, tx) {
+            (Ack::Poison { cause, .. }, _) => {
+                for f in taken {
+                    self.forget(bid, &f.entry);
+                    self.dead_letter(f.entry, cause)?;
+                }
+            }
+            (_, Some(tx)) => {
+                if let Some(t) = self.transactions.get_mut(tx) {
+                    t.acked.extend(taken.into_iter().map(|f| TxAcked {
+                        consumer: cid,
+                        buffer: bid,
+                        entry: f.entry,
+                    }));
+                }
+            }
+            (_, None) => {
+                for f in taken {
+                    self.forget(bid, &f.entry);
+                }
+            }
+        }
+        self.dispatch(bid);
+        Ok(())
+    }
+
+    /// Removes a consumed persistent message from the store.
+    fn forget(&mut self, bid: BufferId, entry: &Entry) {
+        if !entry.message.persistent {
+            return;
+        }
+        let Some(key) = self.buffers.get(&bid).and_then(|b| b.store_key()) else {
+            return;
+        };
+        if let Err(e) = self.store.remove(&key, entry.seq, &entry.message.id) {
+            tracing::error!("store: removing consumed message {}: {e}", entry.message.id);
+        }
+    }
+
+    pub fn begin(&mut self, conn: ConnectionId, tx: TxId) -> Result<(), BrokerError> {
+        let c = self
+            .connections
+            .get_mut(&conn)
+            .ok_or(BrokerError::UnknownConnection)?;
+        if self.transactions.contains_key(&tx) {
+            return Err(BrokerError::TransactionExists(tx.to_string()));
+        }
+        c.transactions.push(tx.clone());
+        self.transactions.insert(
+            tx,
+            Transaction {
+                owner: Some(conn),
+                ..Transaction::default()
+            },
+        );
+        Ok(())
+    }
+
+    fn take_transaction(&mut self, tx: &TxId) -> Result<Transaction, BrokerError> {
+        let t = self
+            .transactions
+            .remove(tx)
+            .ok_or_else(|| BrokerError::UnknownTransaction(tx.to_string()))?;
+        if let Some(c) = t.owner.and_then(|o| self.connections.get_mut(&o)) {
+            c.transactions.retain(|x| x != tx);
+        }
+        Ok(t)
+    }
+
+    /// Routes the transaction's sends and forgets its acked messages. A send
+    /// that can no longer be routed (its temporary destination is gone) is
+    /// reported after the rest of the transaction has been applied.
+    pub fn commit(&mut self, _conn: ConnectionId, tx: &TxId) -> Result<(), BrokerError> {
+        let t = self.take_transaction(tx)?;
+        for a in &t.acked {
+            self.forget(a.buffer, &a.entry);
+        }
+        let mut first_error = None;
+        for m in t.sends {
+            if let Err(e) = self.route(Arc::new(m)) {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    pub fn rollback(&mut self, _conn: ConnectionId, tx: &TxId) -> Result<(), BrokerError> {
+        let t = self.take_transaction(tx)?;
+        let mut touched = Vec::new();
+        // Each goes back at its seq position so delivery order holds.
+        for a in t.acked.into_iter().rev() {
+            match self.consumers.get_mut(&a.consumer) {
+                Some(c) => {
+                    let at = c
+                        .inflight
+                        .iter()
+                        .position(|f| f.entry.seq > a.entry.seq)
+                        .unwrap_or(c.inflight.len());
+                    c.inflight.insert(
+                        at,
+                        InFlight {
+                            entry: a.entry,
+                            in_window: false,
+                        },
+                    );
+                }
+                None => {
+                    if let Some(buf) = self.buffers.get_mut(&a.buffer) {
+                        let mut entry = a.entry;
+                        entry.redelivery_count += 1;
+                        buf.push(entry);
+                        touched.push(a.buffer);
+                    }
+                }
+            }
+        }
+        touched.dedup();
+        for bid in touched {
+            self.dispatch(bid);
+        }
+        Ok(())
+    }
+}

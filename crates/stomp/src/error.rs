@@ -1,0 +1,61 @@
+//! Decoding failures.
+//!
+//! Every error except [`StompError::Io`] means the peer broke the protocol;
+//! the stream cannot be resynchronised afterwards, so the caller should send
+//! an ERROR frame (the `Display` text is suitable as its `message`) and close.
+
+/// Why a byte stream could not be decoded as STOMP.
+#[derive(thiserror::Error, Debug)]
+pub enum StompError {
+    /// The command line is not a known STOMP command. Holds the command
+    /// as received.
+    #[error("Unknown STOMP action: {0}")]
+    UnknownCommand(String),
+
+    /// The frame violates the grammar (header line without `:`, bad
+    /// `content-length`, missing NUL after a sized body).
+    #[error("{0}")]
+    Malformed(String),
+
+    /// The body is longer than [`Limits::max_frame_size`](crate::Limits).
+    #[error("The maximum data length was exceeded (limit {limit} bytes)")]
+    FrameTooLarge {
+        /// The limit that was exceeded.
+        limit: usize,
+    },
+
+    /// More header lines than [`Limits::max_headers`](crate::Limits).
+    #[error("The maximum number of headers was exceeded (limit {limit})")]
+    TooManyHeaders {
+        /// The limit that was exceeded.
+        limit: usize,
+    },
+
+    /// A header line longer than [`Limits::max_header_length`](crate::Limits).
+    #[error("The maximum header length was exceeded (limit {limit} bytes)")]
+    HeaderTooLong {
+        /// The limit that was exceeded.
+        limit: usize,
+    },
+
+    /// The command line is longer than
+    /// [`Limits::max_command_length`](crate::Limits).
+    #[error("The maximum command length was exceeded (limit {limit} bytes)")]
+    CommandTooLong {
+        /// The limit that was exceeded.
+        limit: usize,
+    },
+
+    /// A header uses an escape sequence the negotiated version does not
+    /// define. Holds the offending sequence, e.g. `\t`.
+    #[error("Invalid escape sequence in header: {0}")]
+    InvalidEscape(String),
+
+    /// The command or a header name/value is not UTF-8.
+    #[error("Header or command is not valid UTF-8")]
+    InvalidUtf8,
+
+    /// The transport failed (only produced through the tokio codec).
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
