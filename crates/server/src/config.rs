@@ -1,0 +1,36 @@
+//! Command-line configuration. Every flag has the embedded default, so a
+//! bare `ferrum` is a working broker.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+#[derive(Parser, Debug, Clone)]
+#[command(name = "ferrum", version, about = "A message broker that replaces ActiveMQ 5.x in place")]
+pub struct Config {
+    /// Address every transport listens on.
+    #[arg(long, default_value = "0.0.0.0")]
+    pub bind: IpAddr,
+
+    /// OpenWire port (ActiveMQ's default). Reserved: the OpenWire transport
+    /// is not built yet. 0 picks a free port.
+    #[arg(long, default_value_t = 61616)]
+    pub openwire_port: u16,
+
+    /// STOMP port. 0 picks a free port; the log says which.
+    #[arg(long, default_value_t = 61613)]
+    pub stomp_port: u16,
+
+    /// Where persistent data lives.
+    #[arg(long, default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Broker name: shown to clients and used in generated ids.
+    #[arg(long, default_value = "ferrum")]
+    pub broker_name: String,
+
+    /// Largest STOMP frame body accepted, in bytes (ActiveMQ's maxFrameSize).
+    #[arg(long, default_value_t = 100 * 1024 * 1024)]
+    pub stomp_max_frame_size: usize,
+}

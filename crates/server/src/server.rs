@@ -1,0 +1,57 @@
+//! Wiring: the broker core, the listeners, and an orderly stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use broker::{Broker, BrokerConfig, MemoryStore};
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::shutdown::{self, Shutdown};
+use crate::stomp;
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
+    let broker = Arc::new(Broker::new(
+        BrokerConfig {
+            name: config.broker_name.clone(),
+            ..BrokerConfig::default()
+        },
+        Box::new(MemoryStore::new()),
+    ));
+    let (stop_tx, stop) = Shutdown::new();
+
+    let stomp_listener = TcpListener::bind(SocketAddr::new(config.bind, config.stomp_port))
+        .await
+        .with_context(|| format!("binding STOMP on {}:{}", config.bind, config.stomp_port))?;
+    let stomp_addr = stomp_listener.local_addr()?;
+    tracing::info!(
+        "OpenWire port {} reserved; the OpenWire transport is not available yet",
+        config.openwire_port
+    );
+    tracing::info!("STOMP listening on {stomp_addr}");
+    tracing::info!(
+        "ferrum {} started (data dir {})",
+        env!("CARGO_PKG_VERSION"),
+        config.data_dir.display()
+    );
+
+    let settings = Arc::new(stomp::Settings::from_config(&config));
+    let accept = tokio::spawn(stomp::serve(
+        stomp_listener,
+        Arc::clone(&broker),
+        settings,
+        stop.clone(),
+    ));
+
+    shutdown::signal().await;
+    tracing::info!("shutting down");
+    let _ = stop_tx.send(true);
+    // Connections close their sockets on the signal; give them a moment.
+    let _ = tokio::time::timeout(Duration::from_secs(2), accept).await;
+    tracing::info!("stopped");
+    Ok(())
+}

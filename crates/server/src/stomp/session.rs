@@ -1,0 +1,552 @@
+//! The STOMP protocol state of one connection, without any I/O.
+//!
+//! The connection task feeds it decoded frames and broker events; it calls
+//! the broker and appends the frames to send to `out`. Keeping sockets out
+//! makes every protocol rule testable with plain function calls.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use broker::{
+    now_millis, Ack, Body, Broker, BrokerError, ConnectInfo, ConnectionId, ConsumerId, Delivery,
+    Event, EventSender, Message, MessageId, SubscribeRequest, TxId, Value,
+};
+use bytes::BytesMut;
+#[cfg(test)]
+use bytes::Bytes;
+use stomp::{Command, Frame, Item, Version};
+
+use super::mapping::{DestinationError, TempNames, RESERVED_SEND_HEADERS};
+use super::Settings;
+
+/// How a subscription acknowledges (the SUBSCRIBE `ack` header).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AckMode {
+    /// The broker considers a message consumed once it is written out.
+    Auto,
+    /// ACK consumes every message of the subscription up to the one named.
+    Client,
+    /// ACK consumes only the message named.
+    ClientIndividual,
+}
+
+struct Subscription {
+    consumer: ConsumerId,
+    ack: AckMode,
+    /// Durable subscription name, to remove it on UNSUBSCRIBE when asked.
+    durable: Option<String>,
+}
+
+/// A failure to report to the client in an ERROR frame.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    /// ActiveMQ closes the connection after some errors (bad CONNECT,
+    /// unknown command, malformed frames), not after others.
+    pub fatal: bool,
+}
+
+impl Failure {
+    fn soft(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            fatal: false,
+        }
+    }
+
+    fn fatal(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            fatal: true,
+        }
+    }
+}
+
+impl From<BrokerError> for Failure {
+    fn from(e: BrokerError) -> Self {
+        let fatal = matches!(e, BrokerError::ClientIdInUse(_));
+        Failure {
+            message: e.to_string(),
+            fatal,
+        }
+    }
+}
+
+impl From<DestinationError> for Failure {
+    fn from(e: DestinationError) -> Self {
+        Failure::soft(e.to_string())
+    }
+}
+
+/// Negotiated heart-beating, from the server's point of view.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HeartBeat {
+    /// Send something at least this often.
+    pub send_every: Option<Duration>,
+    /// Expect something from the client at least this often.
+    pub expect_every: Option<Duration>,
+}
+
+pub struct Session {
+    broker: Arc<Broker>,
+    settings: Arc<Settings>,
+    /// Handed to the broker at CONNECT; deliveries come back through it.
+    events: Option<EventSender>,
+    conn: Option<ConnectionId>,
+    /// `None` until CONNECT negotiated one.
+    version: Option<Version>,
+    /// Shown in CONNECTED and used to build message ids.
+    session_id: String,
+    subs: HashMap<String, Subscription>,
+    /// Subscription id of each consumer, for MESSAGE `subscription`.
+    by_consumer: HashMap<ConsumerId, (String, AckMode)>,
+    temps: TempNames,
+    /// The CONNECT `client-id`, naming durable subscriptions.
+    client_id: Option<String>,
+    /// Sequence for message ids of SENDs from this connection.
+    sent: u64,
+    /// Auto-ack subscriptions' last message written in this batch, acked
+    /// after the batch is flushed.
+    auto_acks: Vec<(ConsumerId, MessageId)>,
+    pub heart_beat: HeartBeat,
+    /// Frames waiting to be written.
+    pub out: BytesMut,
+    /// Set once the connection must close after `out` is flushed.
+    pub closing: bool,
+}
+
+impl Session {
+    pub fn new(broker: Arc<Broker>, settings: Arc<Settings>, events: EventSender, serial: u64) -> Session {
+        let session_id = format!("ID:{}-{}-{}:1", settings.broker_name, settings.started_at, serial);
+        Session {
+            broker,
+            settings,
+            events: Some(events),
+            conn: None,
+            version: None,
+            session_id,
+            subs: HashMap::new(),
+            by_consumer: HashMap::new(),
+            temps: TempNames::default(),
+            client_id: None,
+            sent: 0,
+            auto_acks: Vec::new(),
+            heart_beat: HeartBeat::default(),
+            out: BytesMut::with_capacity(8 * 1024),
+            closing: false,
+        }
+    }
+
+    pub fn version(&self) -> Option<Version> {
+        self.version
+    }
+
+    /// Handles one decoded item from the client.
+    pub fn on_item(&mut self, item: Item) {
+        let Item::Frame(frame) = item else {
+            return;
+        };
+        let receipt = frame.header("receipt").map(str::to_string);
+        let command = frame.command;
+        match self.on_frame(frame) {
+            Ok(()) => {
+                if let (Some(r), false) = (receipt, matches!(command, Command::Connect | Command::Stomp)) {
+                    self.write(Command::Receipt, &[("receipt-id", &r)], b"");
+                }
+                if command == Command::Disconnect {
+                    self.closing = true;
+                }
+            }
+            Err(f) => self.error(&f, receipt.as_deref()),
+        }
+    }
+
+    /// Reports a frame the codec could not decode; the stream is lost, so
+    /// the connection closes.
+    pub fn on_decode_error(&mut self, e: &stomp::StompError) {
+        tracing::warn!(session = %self.session_id, "bad STOMP input: {e}");
+        self.error(&Failure::fatal(e.to_string()), None);
+    }
+
+    /// Writes an ERROR frame, and marks the connection to close if fatal.
+    fn error(&mut self, f: &Failure, receipt: Option<&str>) {
+        tracing::info!(session = %self.session_id, fatal = f.fatal, "STOMP error: {}", f.message);
+        let mut headers: Vec<(&str, &str)> = vec![("content-type", "text/plain"), ("message", &f.message)];
+        if let Some(r) = receipt {
+            headers.push(("receipt-id", r));
+        }
+        let body = f.message.as_bytes();
+        let len = body.len().to_string();
+        headers.push(("content-length", &len));
+        stomp::write_frame(&mut self.out, self.version, Command::Error, &headers, body);
+        if f.fatal {
+            self.closing = true;
+        }
+    }
+
+    fn write(&mut self, command: Command, headers: &[(&str, &str)], body: &[u8]) {
+        stomp::write_frame(&mut self.out, self.version, command, headers, body);
+    }
+
+    fn on_frame(&mut self, frame: Frame) -> Result<(), Failure> {
+        match frame.command {
+            Command::Connect | Command::Stomp => return self.on_connect(&frame),
+            Command::Connected | Command::Message | Command::Receipt | Command::Error => {
+                return Err(Failure::fatal(format!(
+                    "Unknown STOMP action: {}",
+                    frame.command.as_str()
+                )))
+            }
+            _ => {}
+        }
+        let Some(conn) = self.conn else {
+            return Err(Failure::fatal("Not connected: the first frame must be CONNECT or STOMP"));
+        };
+        match frame.command {
+            Command::Send => self.on_send(conn, frame),
+            Command::Subscribe => self.on_subscribe(conn, &frame),
+            Command::Unsubscribe => self.on_unsubscribe(&frame),
+            Command::Ack => self.on_ack(&frame, false),
+            Command::Nack => self.on_ack(&frame, true),
+            Command::Begin => {
+                let tx = self.tx_header(&frame)?.ok_or_else(|| Failure::soft("Must specify the transaction you are beginning"))?;
+                Ok(self.broker.begin(conn, tx)?)
+            }
+            Command::Commit => {
+                let tx = self.tx_header(&frame)?.ok_or_else(|| Failure::soft("Must specify the transaction you are committing"))?;
+                Ok(self.broker.commit(conn, &tx)?)
+            }
+            Command::Abort => {
+                let tx = self.tx_header(&frame)?.ok_or_else(|| Failure::soft("Must specify the transaction you are aborting"))?;
+                Ok(self.broker.rollback(conn, &tx)?)
+            }
+            Command::Disconnect => Ok(()),
+            _ => Err(Failure::fatal(format!("Unknown STOMP action: {}", frame.command.as_str()))),
+        }
+    }
+
+    /// A STOMP transaction id is only unique within its connection; the
+    /// broker's transaction map is broker-wide.
+    fn tx_header(&self, frame: &Frame) -> Result<Option<TxId>, Failure> {
+        Ok(frame
+            .header("transaction")
+            .map(|t| TxId(Arc::from(format!("{}:{t}", self.session_id)))))
+    }
+
+    fn on_connect(&mut self, frame: &Frame) -> Result<(), Failure> {
+        if self.conn.is_some() {
+            return Err(Failure::fatal("Already connected."));
+        }
+        let version = negotiate(frame.header("accept-version"))?;
+        let (client_send, client_expect) = parse_heart_beat(frame.header("heart-beat"))?;
+        let events = self.events.take().ok_or_else(|| Failure::fatal("Already connected."))?;
+        let info = ConnectInfo {
+            client_id: frame.header("client-id").map(str::to_string),
+            login: frame.header("login").map(str::to_string),
+        };
+        let conn = self.broker.connect(info, events).map_err(|e| Failure::fatal(e.to_string()))?;
+        self.conn = Some(conn);
+        self.client_id = frame.header("client-id").map(str::to_string);
+        // ActiveMQ answers `cx,cy` with `cy,cx`: it sends as often as the
+        // client wants to receive, and expects what the client promised.
+        self.heart_beat = HeartBeat {
+            send_every: (client_expect > 0).then(|| Duration::from_millis(client_expect)),
+            expect_every: (client_send > 0).then(|| Duration::from_millis(client_send)),
+        };
+        let hb = format!("{client_expect},{client_send}");
+        let mut headers: Vec<(&str, &str)> = vec![("session", &self.session_id)];
+        let server = self.settings.server_header.clone();
+        if version > Version::V1_0 {
+            headers.push(("heart-beat", &hb));
+            headers.push(("server", &server));
+            headers.push(("version", version.as_str()));
+        }
+        stomp::write_frame(&mut self.out, None, Command::Connected, &headers, b"");
+        self.version = Some(version);
+        tracing::debug!(session = %self.session_id, ?version, "STOMP client connected");
+        Ok(())
+    }
+
+    fn destination(&mut self, conn: ConnectionId, frame: &Frame) -> Result<broker::Destination, Failure> {
+        let header = frame
+            .header("destination")
+            .ok_or_else(|| Failure::soft("SEND received without a Destination specified"))?;
+        Ok(self.temps.resolve(header, &self.broker, conn)?)
+    }
+
+    fn on_send(&mut self, conn: ConnectionId, frame: Frame) -> Result<(), Failure> {
+        let destination = self.destination(conn, &frame)?;
+        let tx = self.tx_header(&frame)?;
+        self.sent += 1;
+        let id = MessageId::from(format!("{}:-1:1:{}", self.session_id, self.sent));
+        let body = if frame.header("content-length").is_some() {
+            Body::Bytes(frame.body.clone())
+        } else {
+            match std::str::from_utf8(&frame.body) {
+                Ok(s) => Body::Text(Arc::from(s)),
+                Err(_) => Body::Bytes(frame.body.clone()),
+            }
+        };
+        let mut m = Message::new(id, destination, body);
+        m.timestamp = now_millis();
+        let mut seen: Vec<&str> = Vec::new();
+        for (k, v) in &frame.headers {
+            // Repeated headers: the first one wins.
+            if seen.contains(&k.as_str()) {
+                continue;
+            }
+            seen.push(k);
+            match k.as_str() {
+                "persistent" => m.persistent = v.eq_ignore_ascii_case("true"),
+                "priority" => {
+                    m.priority = v.trim().parse::<u8>().map_err(|_| {
+                        Failure::soft(format!("Invalid priority header: {v}"))
+                    })?.min(9)
+                }
+                "expires" => {
+                    m.expiration = v.trim().parse::<i64>().map_err(|_| {
+                        Failure::soft(format!("Invalid expires header: {v}"))
+                    })?
+                }
+                "correlation-id" => m.correlation_id = Some(Arc::from(v.as_str())),
+                "type" => m.message_type = Some(Arc::from(v.as_str())),
+                "reply-to" => m.reply_to = Some(self.temps.resolve(v, &self.broker, conn)?),
+                k if RESERVED_SEND_HEADERS.contains(&k) => {}
+                _ => m
+                    .properties
+                    .push((Arc::from(k.as_str()), Value::String(Arc::from(v.as_str())))),
+            }
+        }
+        self.broker.send(conn, m, tx.as_ref())?;
+        Ok(())
+    }
+
+    fn on_subscribe(&mut self, conn: ConnectionId, frame: &Frame) -> Result<(), Failure> {
+        let header = frame
+            .header("destination")
+            .ok_or_else(|| Failure::soft("SUBSCRIBE received without a Destination specified"))?;
+        // STOMP 1.0 makes `id` optional; the destination names the subscription then.
+        let id = frame.header("id").unwrap_or(header).to_string();
+        if self.subs.contains_key(&id) {
+            return Err(Failure::soft(format!("Duplicate subscription id: {id}")));
+        }
+        let destination = self.temps.resolve(header, &self.broker, conn)?;
+        let ack = match frame.header("ack").unwrap_or("auto") {
+            "auto" => AckMode::Auto,
+            "client" => AckMode::Client,
+            "client-individual" => AckMode::ClientIndividual,
+            other => return Err(Failure::soft(format!("Invalid ack mode: {other}"))),
+        };
+        let mut req = SubscribeRequest::new(destination);
+        if let Some(p) = frame.header("activemq.prefetchSize") {
+            req.prefetch = p
+                .trim()
+                .parse()
+                .map_err(|_| Failure::soft(format!("Invalid activemq.prefetchSize: {p}")))?;
+        }
+        req.selector = frame.header("selector").map(str::to_string);
+        req.durable_name = frame
+            .header("activemq.subscriptionName")
+            .or_else(|| frame.header("durable-subscription-name"))
+            .map(str::to_string);
+        if req.destination.is_queue() {
+            req.durable_name = None;
+        }
+        req.exclusive = frame.header("activemq.exclusive") == Some("true");
+        req.no_local = frame.header("activemq.noLocal") == Some("true");
+        let durable = req.durable_name.clone();
+        let consumer = self.broker.subscribe(conn, req)?;
+        self.by_consumer.insert(consumer, (id.clone(), ack));
+        self.subs.insert(id, Subscription { consumer, ack, durable });
+        Ok(())
+    }
+
+    fn on_unsubscribe(&mut self, frame: &Frame) -> Result<(), Failure> {
+        let id = frame
+            .header("id")
+            .or_else(|| frame.header("destination"))
+            .ok_or_else(|| Failure::soft("No subscription matched."))?;
+        let sub = self
+            .subs
+            .remove(id)
+            .ok_or_else(|| Failure::soft("No subscription matched."))?;
+        self.by_consumer.remove(&sub.consumer);
+        self.broker.unsubscribe(sub.consumer);
+        let remove_durable = frame
+            .header("activemq.subscriptionName")
+            .or_else(|| frame.header("durable-subscription-name"))
+            .map(str::to_string)
+            .or(sub.durable.filter(|_| frame.header("activemq.subscriptionName").is_some()));
+        if let Some(name) = remove_durable {
+            if let Some(client_id) = self.client_id() {
+                self.broker.remove_durable(&client_id, &name)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn client_id(&self) -> Option<String> {
+        self.client_id.clone()
+    }
+
+    fn on_ack(&mut self, frame: &Frame, nack: bool) -> Result<(), Failure> {
+        // 1.2 names the message by `id` (our `ack` header); 1.0 and 1.1 by `message-id`.
+        let id = match self.version {
+            Some(Version::V1_2) => frame.header("id").or_else(|| frame.header("message-id")),
+            _ => frame.header("message-id").or_else(|| frame.header("id")),
+        }
+        .ok_or_else(|| Failure::soft("ACK received without a message-id to acknowledge!"))?;
+        let id = MessageId::from(id);
+        let tx = self.tx_header(frame)?;
+        // With a `subscription` header only that subscription is asked;
+        // otherwise every subscription that acknowledges explicitly.
+        let candidates: Vec<(ConsumerId, AckMode)> = match frame.header("subscription") {
+            Some(s) => self.subs.get(s).map(|s| (s.consumer, s.ack)).into_iter().collect(),
+            None => self.subs.values().map(|s| (s.consumer, s.ack)).collect(),
+        };
+        for (consumer, mode) in candidates {
+            let ack = match (nack, mode) {
+                (true, _) => Ack::Poison { id: id.clone(), cause: "Delivery failed: NACK from STOMP client".to_string() },
+                (false, AckMode::Client) => Ack::Cumulative(id.clone()),
+                (false, _) => Ack::Individual(id.clone()),
+            };
+            match self.broker.ack(consumer, ack, tx.as_ref()) {
+                Ok(()) => return Ok(()),
+                Err(BrokerError::UnknownMessage(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let verb = if nack { "NACK" } else { "ACK" };
+        Err(Failure::soft(format!("Unexpected {verb} received for message-id [{id}]")))
+    }
+
+    /// Handles an event from the broker.
+    pub fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Deliver(d) => self.on_delivery(d),
+            Event::ConsumerClosed { consumer, reason } => {
+                if let Some((id, _)) = self.by_consumer.remove(&consumer) {
+                    self.subs.remove(&id);
+                    self.error(&Failure::soft(format!("Subscription {id} closed: {reason}")), None);
+                }
+            }
+        }
+    }
+
+    fn on_delivery(&mut self, d: Delivery) {
+        let Some((sub_id, mode)) = self.by_consumer.get(&d.consumer) else {
+            // Unsubscribed while the delivery was on its way; the broker
+            // already took the message back.
+            return;
+        };
+        let (sub_id, mode) = (sub_id.clone(), *mode);
+        let m = &d.message;
+        let dest = self.temps.header(&m.destination);
+        let expires = m.expiration.to_string();
+        let priority = m.priority.to_string();
+        let timestamp = m.timestamp.to_string();
+        let reply_to = m.reply_to.as_ref().map(|r| self.temps.header(r));
+        let props: Vec<(&str, String)> = m
+            .properties
+            .iter()
+            .map(|(k, v)| (&**k, v.to_header_string()))
+            .collect();
+        let (body, is_bytes): (&[u8], bool) = match &m.body {
+            Body::Empty => (b"", false),
+            Body::Text(t) => (t.as_bytes(), false),
+            Body::Bytes(b) => (b, true),
+            Body::Opaque { data, .. } => (data, true),
+        };
+        let len = body.len().to_string();
+        let mut h: Vec<(&str, &str)> = Vec::with_capacity(12 + props.len());
+        h.push(("message-id", m.id.as_str()));
+        h.push(("destination", &dest));
+        h.push(("subscription", &sub_id));
+        if self.version == Some(Version::V1_2) {
+            h.push(("ack", m.id.as_str()));
+        }
+        if is_bytes {
+            h.push(("content-length", &len));
+        }
+        h.push(("expires", &expires));
+        h.push(("priority", &priority));
+        h.push(("timestamp", &timestamp));
+        if m.persistent {
+            h.push(("persistent", "true"));
+        }
+        if d.redelivered() {
+            h.push(("redelivered", "true"));
+        }
+        if let Some(c) = &m.correlation_id {
+            h.push(("correlation-id", c));
+        }
+        if let Some(t) = &m.message_type {
+            h.push(("type", t));
+        }
+        if let Some(r) = &reply_to {
+            h.push(("reply-to", r));
+        }
+        for (k, v) in &props {
+            h.push((k, v));
+        }
+        stomp::write_frame(&mut self.out, self.version, Command::Message, &h, body);
+        if mode == AckMode::Auto {
+            match self.auto_acks.iter_mut().find(|(c, _)| *c == d.consumer) {
+                Some(slot) => slot.1 = m.id.clone(),
+                None => self.auto_acks.push((d.consumer, m.id.clone())),
+            }
+        }
+    }
+
+    /// Acknowledges what auto-ack subscriptions were sent, once it is
+    /// written: this keeps a stalled reader's backlog inside its prefetch
+    /// window instead of in our write buffer.
+    pub fn after_flush(&mut self) {
+        for (consumer, id) in self.auto_acks.drain(..) {
+            // The subscription may have closed meanwhile; nothing to ack then.
+            let _ = self.broker.ack(consumer, Ack::Cumulative(id), None);
+        }
+    }
+
+    /// Releases everything this connection held in the broker.
+    pub fn close(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.broker.disconnect(conn);
+        }
+    }
+
+    /// A body-less MESSAGE header set is handy in tests.
+    #[cfg(test)]
+    pub fn take_out(&mut self) -> Bytes {
+        self.out.split().freeze()
+    }
+}
+
+/// Picks the highest version both sides speak. No `accept-version` is a 1.0 client.
+fn negotiate(accept: Option<&str>) -> Result<Version, Failure> {
+    let Some(accept) = accept else {
+        return Ok(Version::V1_0);
+    };
+    accept
+        .split(',')
+        .filter_map(|v| Version::parse(v.trim()))
+        .max()
+        .ok_or_else(|| {
+            Failure::fatal(format!(
+                "Invalid Protocol version[{accept}], supported versions are: 1.0,1.1,1.2"
+            ))
+        })
+}
+
+/// Parses `heart-beat: cx,cy`. Missing means `0,0`.
+fn parse_heart_beat(h: Option<&str>) -> Result<(u64, u64), Failure> {
+    let Some(h) = h else {
+        return Ok((0, 0));
+    };
+    let bad = || Failure::fatal(format!("Heart-beat header value is invalid: {h}"));
+    let (a, b) = h.split_once(',').ok_or_else(bad)?;
+    let a = a.trim().parse::<u64>().map_err(|_| bad())?;
+    let b = b.trim().parse::<u64>().map_err(|_| bad())?;
+    Ok((a, b))
+}

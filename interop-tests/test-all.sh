@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test Ferrum has: unit tests of every crate, then the interop
+# suite that drives a real `ferrum` process with real clients.
+# Installs what the tests need (Debian packages) when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+/usr/bin/python3 -c 'import stomp' 2>/dev/null || need_pkgs+=(python3-stomp)
+/usr/bin/python3 -c 'import pytest' 2>/dev/null || need_pkgs+=(python3-pytest)
+command -v ruby >/dev/null && ruby -e 'require "stomp"' 2>/dev/null || need_pkgs+=(ruby-stomp)
+perl -MNet::Stomp -e 1 2>/dev/null || need_pkgs+=(libnet-stomp-perl)
+[ -f /usr/share/activemq/bin/activemq.jar ] || need_pkgs+=(activemq)
+[ -f /usr/share/java/activemq-client.jar ] || need_pkgs+=(libactivemq-java)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  echo "installing test dependencies: ${need_pkgs[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need_pkgs[@]}"
+fi
+
+cargo build --release --bin ferrum
+cargo test --workspace
+FERRUM_BIN="$PWD/target/release/ferrum" /usr/bin/python3 -m pytest -q interop-tests "$@"
