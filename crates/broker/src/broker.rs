@@ -166,7 +166,12 @@ impl Broker {
     ///
     /// # Errors
     /// Unknown consumer, a message the consumer does not hold, unknown transaction.
-    pub fn ack(&self, consumer: ConsumerId, ack: Ack, tx: Option<&TxId>) -> Result<(), BrokerError> {
+    pub fn ack(
+        &self,
+        consumer: ConsumerId,
+        ack: Ack,
+        tx: Option<&TxId>,
+    ) -> Result<(), BrokerError> {
         self.core.lock().ack(consumer, ack, tx)
     }
 

@@ -575,13 +575,16 @@ impl Core {
             return Ok(());
         }
         let mut msg = (*entry.message).clone();
-        msg.properties.retain(|(k, _)| &**k != "dlqDeliveryFailureCause");
+        msg.properties
+            .retain(|(k, _)| &**k != "dlqDeliveryFailureCause");
         msg.properties.push((
             Arc::from("dlqDeliveryFailureCause"),
             Value::String(Arc::from(cause)),
         ));
-        msg.properties
-            .push((Arc::from("originalDestination"), Value::String(Arc::from(msg.destination.to_string()))));
+        msg.properties.push((
+            Arc::from("originalDestination"),
+            Value::String(Arc::from(msg.destination.to_string())),
+        ));
         msg.destination = Destination::dead_letter_queue();
         let dlq = self.queue_buffer(&msg.destination);
         self.enqueue(dlq, Arc::new(msg), entry.redelivery_count)?;
@@ -627,7 +630,10 @@ impl Core {
     }
 }
 
-fn pick_consumer(buf: &mut Buffer, consumers: &HashMap<ConsumerId, Consumer>) -> Option<ConsumerId> {
+fn pick_consumer(
+    buf: &mut Buffer,
+    consumers: &HashMap<ConsumerId, Consumer>,
+) -> Option<ConsumerId> {
     let exclusive = buf
         .consumers
         .iter()

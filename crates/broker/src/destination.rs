@@ -23,7 +23,10 @@ impl DestinationKind {
     }
 
     pub fn is_temporary(self) -> bool {
-        matches!(self, DestinationKind::TempQueue | DestinationKind::TempTopic)
+        matches!(
+            self,
+            DestinationKind::TempQueue | DestinationKind::TempTopic
+        )
     }
 }
 

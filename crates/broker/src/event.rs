@@ -19,7 +19,10 @@ pub enum Event {
     Deliver(Delivery),
     /// The broker ended a consumer on its own (its temporary destination
     /// went away, a durable subscription was removed under it).
-    ConsumerClosed { consumer: ConsumerId, reason: String },
+    ConsumerClosed {
+        consumer: ConsumerId,
+        reason: String,
+    },
 }
 
 /// One message handed to one consumer.

@@ -81,7 +81,10 @@ pub enum Body {
     /// Map, Stream and Object bodies, kept in the marshalled form the
     /// producing protocol gave them (`kind` says which) so they pass through
     /// the core untouched.
-    Opaque { kind: u8, data: Bytes },
+    Opaque {
+        kind: u8,
+        data: Bytes,
+    },
 }
 
 impl Body {

@@ -14,10 +14,7 @@ use crate::message::{Message, MessageId};
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StoreKey {
     Queue(Arc<str>),
-    Durable {
-        client_id: Arc<str>,
-        name: Arc<str>,
-    },
+    Durable { client_id: Arc<str>, name: Arc<str> },
 }
 
 #[derive(Debug, thiserror::Error)]

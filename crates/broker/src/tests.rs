@@ -220,7 +220,11 @@ fn unknown_message_ack_is_an_error_and_changes_nothing() {
     assert!(matches!(err, Err(BrokerError::UnknownMessage(_))));
     assert_eq!(b.stats().inflight_messages, 1);
     assert!(matches!(
-        b.ack(ConsumerId(9999), Ack::Individual(MessageId::from("x")), None),
+        b.ack(
+            ConsumerId(9999),
+            Ack::Individual(MessageId::from("x")),
+            None
+        ),
         Err(BrokerError::UnknownConsumer)
     ));
 }
@@ -272,7 +276,8 @@ fn transacted_sends_wait_for_commit_and_vanish_on_rollback() {
         Err(BrokerError::UnknownTransaction(_))
     ));
     assert!(matches!(
-        b.begin(p.id, tx.clone()).and_then(|_| b.begin(p.id, tx.clone())),
+        b.begin(p.id, tx.clone())
+            .and_then(|_| b.begin(p.id, tx.clone())),
         Err(BrokerError::TransactionExists(_))
     ));
 }

@@ -60,12 +60,7 @@ impl Core {
         }
     }
 
-    pub fn ack(
-        &mut self,
-        cid: ConsumerId,
-        ack: Ack,
-        tx: Option<&TxId>,
-    ) -> Result<(), BrokerError> {
+    pub fn ack(&mut self, cid: ConsumerId, ack: Ack, tx: Option<&TxId>) -> Result<(), BrokerError> {
         if let Some(tx) = tx {
             if !self.transactions.contains_key(tx) {
                 return Err(BrokerError::UnknownTransaction(tx.to_string()));

@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use clap::Parser;
 
 #[derive(Parser, Debug, Clone)]
-#[command(name = "ferrum", version, about = "A message broker that replaces ActiveMQ 5.x in place")]
+#[command(
+    name = "ferrum",
+    version,
+    about = "A message broker that replaces ActiveMQ 5.x in place"
+)]
 pub struct Config {
     /// Address every transport listens on.
     #[arg(long, default_value = "0.0.0.0")]

@@ -120,8 +120,14 @@ mod tests {
         use Escaping::*;
         assert_eq!(Escaping::for_frame(None, Command::Send), Raw);
         assert_eq!(Escaping::for_frame(Some(Version::V1_0), Command::Send), Raw);
-        assert_eq!(Escaping::for_frame(Some(Version::V1_1), Command::Send), V1_1);
-        assert_eq!(Escaping::for_frame(Some(Version::V1_2), Command::Message), V1_2);
+        assert_eq!(
+            Escaping::for_frame(Some(Version::V1_1), Command::Send),
+            V1_1
+        );
+        assert_eq!(
+            Escaping::for_frame(Some(Version::V1_2), Command::Message),
+            V1_2
+        );
         for c in [Command::Connect, Command::Stomp, Command::Connected] {
             assert_eq!(Escaping::for_frame(Some(Version::V1_2), c), Raw);
             assert_eq!(Escaping::for_frame(Some(Version::V1_1), c), Raw);
@@ -144,9 +150,18 @@ mod tests {
     fn unescape_1_2_adds_cr() {
         let m = Escaping::V1_2;
         assert_eq!(unescape(b"a\\rb\\n", m).unwrap(), "a\rb\n");
-        assert!(matches!(unescape(b"\\t", m), Err(StompError::InvalidEscape(_))));
-        assert!(matches!(unescape(b"\\", m), Err(StompError::InvalidEscape(_))));
-        assert!(matches!(unescape(b"\\\xff", m), Err(StompError::InvalidEscape(_))));
+        assert!(matches!(
+            unescape(b"\\t", m),
+            Err(StompError::InvalidEscape(_))
+        ));
+        assert!(matches!(
+            unescape(b"\\", m),
+            Err(StompError::InvalidEscape(_))
+        ));
+        assert!(matches!(
+            unescape(b"\\\xff", m),
+            Err(StompError::InvalidEscape(_))
+        ));
     }
 
     #[test]
@@ -160,7 +175,10 @@ mod tests {
             assert!(matches!(unescape(b"\xff", m), Err(StompError::InvalidUtf8)));
             assert!(matches!(unescape(b"\xc3", m), Err(StompError::InvalidUtf8)));
         }
-        assert!(matches!(unescape(b"\\n\xff", Escaping::V1_1), Err(StompError::InvalidUtf8)));
+        assert!(matches!(
+            unescape(b"\\n\xff", Escaping::V1_1),
+            Err(StompError::InvalidUtf8)
+        ));
         assert_eq!(unescape("é\\cü".as_bytes(), Escaping::V1_1).unwrap(), "é:ü");
     }
 

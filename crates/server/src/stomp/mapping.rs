@@ -116,15 +116,30 @@ mod tests {
 
     #[test]
     fn prefixes_map_to_kinds() {
-        assert!(matches!(split("/queue/a.b"), Ok((DestinationKind::Queue, "a.b", false))));
-        assert!(matches!(split("/topic/t"), Ok((DestinationKind::Topic, "t", false))));
-        assert!(matches!(split("/temp-queue/r"), Ok((DestinationKind::TempQueue, "r", true))));
+        assert!(matches!(
+            split("/queue/a.b"),
+            Ok((DestinationKind::Queue, "a.b", false))
+        ));
+        assert!(matches!(
+            split("/topic/t"),
+            Ok((DestinationKind::Topic, "t", false))
+        ));
+        assert!(matches!(
+            split("/temp-queue/r"),
+            Ok((DestinationKind::TempQueue, "r", true))
+        ));
         assert!(matches!(
             split("/remote-temp-topic/ID:x:1"),
             Ok((DestinationKind::TempTopic, "ID:x:1", false))
         ));
-        assert!(matches!(split("/foo/bar"), Err(DestinationError::BadPrefix(_))));
-        assert!(matches!(split("queue/x"), Err(DestinationError::BadPrefix(_))));
+        assert!(matches!(
+            split("/foo/bar"),
+            Err(DestinationError::BadPrefix(_))
+        ));
+        assert!(matches!(
+            split("queue/x"),
+            Err(DestinationError::BadPrefix(_))
+        ));
         assert!(matches!(split("/queue/"), Err(DestinationError::Empty(_))));
     }
 
@@ -134,15 +149,23 @@ mod tests {
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
         let conn = broker.connect(Default::default(), tx).expect("connect");
         let mut mine = TempNames::default();
-        let d = mine.resolve("/temp-queue/reply", &broker, conn).expect("temp");
+        let d = mine
+            .resolve("/temp-queue/reply", &broker, conn)
+            .expect("temp");
         assert_eq!(d.kind, DestinationKind::TempQueue);
-        assert_eq!(mine.resolve("/temp-queue/reply", &broker, conn).expect("again"), d);
+        assert_eq!(
+            mine.resolve("/temp-queue/reply", &broker, conn)
+                .expect("again"),
+            d
+        );
         assert_eq!(mine.header(&d), "/temp-queue/reply");
         let theirs = TempNames::default();
         let remote = theirs.header(&d);
         assert_eq!(remote, format!("/remote-temp-queue/{}", d.name));
         assert_eq!(
-            TempNames::default().resolve(&remote, &broker, conn).expect("remote"),
+            TempNames::default()
+                .resolve(&remote, &broker, conn)
+                .expect("remote"),
             d
         );
     }

@@ -12,9 +12,9 @@ use broker::{
     now_millis, Ack, Body, Broker, BrokerError, ConnectInfo, ConnectionId, ConsumerId, Delivery,
     Event, EventSender, Message, MessageId, SubscribeRequest, TxId, Value,
 };
-use bytes::BytesMut;
 #[cfg(test)]
 use bytes::Bytes;
+use bytes::BytesMut;
 use stomp::{Command, Frame, Item, Version};
 
 use super::mapping::{DestinationError, TempNames, RESERVED_SEND_HEADERS};
@@ -117,8 +117,16 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(broker: Arc<Broker>, settings: Arc<Settings>, events: EventSender, serial: u64) -> Session {
-        let session_id = format!("ID:{}-{}-{}:1", settings.broker_name, settings.started_at, serial);
+    pub fn new(
+        broker: Arc<Broker>,
+        settings: Arc<Settings>,
+        events: EventSender,
+        serial: u64,
+    ) -> Session {
+        let session_id = format!(
+            "ID:{}-{}-{}:1",
+            settings.broker_name, settings.started_at, serial
+        );
         Session {
             broker,
             settings,
@@ -151,7 +159,10 @@ impl Session {
         let command = frame.command;
         match self.on_frame(frame) {
             Ok(()) => {
-                if let (Some(r), false) = (receipt, matches!(command, Command::Connect | Command::Stomp)) {
+                if let (Some(r), false) = (
+                    receipt,
+                    matches!(command, Command::Connect | Command::Stomp),
+                ) {
                     self.write(Command::Receipt, &[("receipt-id", &r)], b"");
                 }
                 if command == Command::Disconnect {
@@ -172,7 +183,8 @@ impl Session {
     /// Writes an ERROR frame, and marks the connection to close if fatal.
     fn error(&mut self, f: &Failure, receipt: Option<&str>) {
         tracing::info!(session = %self.session_id, fatal = f.fatal, "STOMP error: {}", f.message);
-        let mut headers: Vec<(&str, &str)> = vec![("content-type", "text/plain"), ("message", &f.message)];
+        let mut headers: Vec<(&str, &str)> =
+            vec![("content-type", "text/plain"), ("message", &f.message)];
         if let Some(r) = receipt {
             headers.push(("receipt-id", r));
         }
@@ -201,7 +213,9 @@ impl Session {
             _ => {}
         }
         let Some(conn) = self.conn else {
-            return Err(Failure::fatal("Not connected: the first frame must be CONNECT or STOMP"));
+            return Err(Failure::fatal(
+                "Not connected: the first frame must be CONNECT or STOMP",
+            ));
         };
         match frame.command {
             Command::Send => self.on_send(conn, frame),
@@ -210,19 +224,28 @@ impl Session {
             Command::Ack => self.on_ack(&frame, false),
             Command::Nack => self.on_ack(&frame, true),
             Command::Begin => {
-                let tx = self.tx_header(&frame)?.ok_or_else(|| Failure::soft("Must specify the transaction you are beginning"))?;
+                let tx = self.tx_header(&frame)?.ok_or_else(|| {
+                    Failure::soft("Must specify the transaction you are beginning")
+                })?;
                 Ok(self.broker.begin(conn, tx)?)
             }
             Command::Commit => {
-                let tx = self.tx_header(&frame)?.ok_or_else(|| Failure::soft("Must specify the transaction you are committing"))?;
+                let tx = self.tx_header(&frame)?.ok_or_else(|| {
+                    Failure::soft("Must specify the transaction you are committing")
+                })?;
                 Ok(self.broker.commit(conn, &tx)?)
             }
             Command::Abort => {
-                let tx = self.tx_header(&frame)?.ok_or_else(|| Failure::soft("Must specify the transaction you are aborting"))?;
+                let tx = self.tx_header(&frame)?.ok_or_else(|| {
+                    Failure::soft("Must specify the transaction you are aborting")
+                })?;
                 Ok(self.broker.rollback(conn, &tx)?)
             }
             Command::Disconnect => Ok(()),
-            _ => Err(Failure::fatal(format!("Unknown STOMP action: {}", frame.command.as_str()))),
+            _ => Err(Failure::fatal(format!(
+                "Unknown STOMP action: {}",
+                frame.command.as_str()
+            ))),
         }
     }
 
@@ -240,12 +263,18 @@ impl Session {
         }
         let version = negotiate(frame.header("accept-version"))?;
         let (client_send, client_expect) = parse_heart_beat(frame.header("heart-beat"))?;
-        let events = self.events.take().ok_or_else(|| Failure::fatal("Already connected."))?;
+        let events = self
+            .events
+            .take()
+            .ok_or_else(|| Failure::fatal("Already connected."))?;
         let info = ConnectInfo {
             client_id: frame.header("client-id").map(str::to_string),
             login: frame.header("login").map(str::to_string),
         };
-        let conn = self.broker.connect(info, events).map_err(|e| Failure::fatal(e.to_string()))?;
+        let conn = self
+            .broker
+            .connect(info, events)
+            .map_err(|e| Failure::fatal(e.to_string()))?;
         self.conn = Some(conn);
         self.client_id = frame.header("client-id").map(str::to_string);
         // ActiveMQ answers `cx,cy` with `cy,cx`: it sends as often as the
@@ -268,7 +297,11 @@ impl Session {
         Ok(())
     }
 
-    fn destination(&mut self, conn: ConnectionId, frame: &Frame) -> Result<broker::Destination, Failure> {
+    fn destination(
+        &mut self,
+        conn: ConnectionId,
+        frame: &Frame,
+    ) -> Result<broker::Destination, Failure> {
         let header = frame
             .header("destination")
             .ok_or_else(|| Failure::soft("SEND received without a Destination specified"))?;
@@ -300,14 +333,17 @@ impl Session {
             match k.as_str() {
                 "persistent" => m.persistent = v.eq_ignore_ascii_case("true"),
                 "priority" => {
-                    m.priority = v.trim().parse::<u8>().map_err(|_| {
-                        Failure::soft(format!("Invalid priority header: {v}"))
-                    })?.min(9)
+                    m.priority = v
+                        .trim()
+                        .parse::<u8>()
+                        .map_err(|_| Failure::soft(format!("Invalid priority header: {v}")))?
+                        .min(9)
                 }
                 "expires" => {
-                    m.expiration = v.trim().parse::<i64>().map_err(|_| {
-                        Failure::soft(format!("Invalid expires header: {v}"))
-                    })?
+                    m.expiration = v
+                        .trim()
+                        .parse::<i64>()
+                        .map_err(|_| Failure::soft(format!("Invalid expires header: {v}")))?
                 }
                 "correlation-id" => m.correlation_id = Some(Arc::from(v.as_str())),
                 "type" => m.message_type = Some(Arc::from(v.as_str())),
@@ -358,7 +394,14 @@ impl Session {
         let durable = req.durable_name.clone();
         let consumer = self.broker.subscribe(conn, req)?;
         self.by_consumer.insert(consumer, (id.clone(), ack));
-        self.subs.insert(id, Subscription { consumer, ack, durable });
+        self.subs.insert(
+            id,
+            Subscription {
+                consumer,
+                ack,
+                durable,
+            },
+        );
         Ok(())
     }
 
@@ -377,7 +420,9 @@ impl Session {
             .header("activemq.subscriptionName")
             .or_else(|| frame.header("durable-subscription-name"))
             .map(str::to_string)
-            .or(sub.durable.filter(|_| frame.header("activemq.subscriptionName").is_some()));
+            .or(sub
+                .durable
+                .filter(|_| frame.header("activemq.subscriptionName").is_some()));
         if let Some(name) = remove_durable {
             if let Some(client_id) = self.client_id() {
                 self.broker.remove_durable(&client_id, &name)?;
@@ -402,12 +447,20 @@ impl Session {
         // With a `subscription` header only that subscription is asked;
         // otherwise every subscription that acknowledges explicitly.
         let candidates: Vec<(ConsumerId, AckMode)> = match frame.header("subscription") {
-            Some(s) => self.subs.get(s).map(|s| (s.consumer, s.ack)).into_iter().collect(),
+            Some(s) => self
+                .subs
+                .get(s)
+                .map(|s| (s.consumer, s.ack))
+                .into_iter()
+                .collect(),
             None => self.subs.values().map(|s| (s.consumer, s.ack)).collect(),
         };
         for (consumer, mode) in candidates {
             let ack = match (nack, mode) {
-                (true, _) => Ack::Poison { id: id.clone(), cause: "Delivery failed: NACK from STOMP client".to_string() },
+                (true, _) => Ack::Poison {
+                    id: id.clone(),
+                    cause: "Delivery failed: NACK from STOMP client".to_string(),
+                },
                 (false, AckMode::Client) => Ack::Cumulative(id.clone()),
                 (false, _) => Ack::Individual(id.clone()),
             };
@@ -418,7 +471,9 @@ impl Session {
             }
         }
         let verb = if nack { "NACK" } else { "ACK" };
-        Err(Failure::soft(format!("Unexpected {verb} received for message-id [{id}]")))
+        Err(Failure::soft(format!(
+            "Unexpected {verb} received for message-id [{id}]"
+        )))
     }
 
     /// Handles an event from the broker.
@@ -428,7 +483,10 @@ impl Session {
             Event::ConsumerClosed { consumer, reason } => {
                 if let Some((id, _)) = self.by_consumer.remove(&consumer) {
                     self.subs.remove(&id);
-                    self.error(&Failure::soft(format!("Subscription {id} closed: {reason}")), None);
+                    self.error(
+                        &Failure::soft(format!("Subscription {id} closed: {reason}")),
+                        None,
+                    );
                 }
             }
         }
@@ -594,7 +652,12 @@ mod tests {
             let mut out = BytesMut::from(&self.s.take_out()[..]);
             let mut st = stomp::ReadState::default();
             let mut frames = Vec::new();
-            while let Ok(Some(item)) = stomp::read(&mut out, self.s.version(), &stomp::Limits::default(), &mut st) {
+            while let Ok(Some(item)) = stomp::read(
+                &mut out,
+                self.s.version(),
+                &stomp::Limits::default(),
+                &mut st,
+            ) {
                 if let Item::Frame(f) = item {
                     frames.push(f);
                 }
@@ -603,7 +666,8 @@ mod tests {
         }
 
         fn connect(&mut self, version: &str) -> Frame {
-            let mut f = self.send(Frame::new(Command::Connect).with_header("accept-version", version));
+            let mut f =
+                self.send(Frame::new(Command::Connect).with_header("accept-version", version));
             f.remove(0)
         }
     }
@@ -616,7 +680,9 @@ mod tests {
     }
 
     fn send(dest: &str, body: &str) -> Frame {
-        Frame::new(Command::Send).with_header("destination", dest).with_body(body.to_string())
+        Frame::new(Command::Send)
+            .with_header("destination", dest)
+            .with_body(body.to_string())
     }
 
     #[test]
@@ -629,7 +695,11 @@ mod tests {
         assert_eq!(h.s.version(), Some(Version::V1_2));
         let mut h = harness(&b, 2);
         let c = h.send(Frame::new(Command::Connect)).remove(0);
-        assert_eq!(c.header("version"), None, "a 1.0 client gets a 1.0 CONNECTED");
+        assert_eq!(
+            c.header("version"),
+            None,
+            "a 1.0 client gets a 1.0 CONNECTED"
+        );
         assert_eq!(h.s.version(), Some(Version::V1_0));
     }
 
@@ -655,7 +725,10 @@ mod tests {
             .remove(0);
         assert_eq!(c.header("heart-beat"), Some("2000,1000"));
         assert_eq!(h.s.heart_beat.send_every, Some(Duration::from_millis(2000)));
-        assert_eq!(h.s.heart_beat.expect_every, Some(Duration::from_millis(1000)));
+        assert_eq!(
+            h.s.heart_beat.expect_every,
+            Some(Duration::from_millis(1000))
+        );
     }
 
     #[test]
@@ -675,7 +748,11 @@ mod tests {
         let r = h.send(subscribe("/queue/a", "s1", "client").with_header("receipt", "r1"));
         assert_eq!(r[0].command, Command::Receipt);
         assert_eq!(r[0].header("receipt-id"), Some("r1"));
-        let out = h.send(send("/queue/a", "hello").with_header("foo", "bar").with_header("receipt", "r2"));
+        let out = h.send(
+            send("/queue/a", "hello")
+                .with_header("foo", "bar")
+                .with_header("receipt", "r2"),
+        );
         assert_eq!(out[0].command, Command::Receipt);
         assert_eq!(out.len(), 2);
         let m = &out[1];
@@ -686,10 +763,18 @@ mod tests {
         assert_eq!(m.header("content-length"), None, "text messages have none");
         assert_eq!(&m.body[..], b"hello");
         let ack_id = m.header("ack").expect("1.2 ack header").to_string();
-        let r = h.send(Frame::new(Command::Ack).with_header("id", ack_id.clone()).with_header("receipt", "r3"));
+        let r = h.send(
+            Frame::new(Command::Ack)
+                .with_header("id", ack_id.clone())
+                .with_header("receipt", "r3"),
+        );
         assert_eq!(r[0].command, Command::Receipt);
         // Acked once; acking again is an error that keeps the connection.
-        let e = h.send(Frame::new(Command::Ack).with_header("id", ack_id).with_header("receipt", "r4"));
+        let e = h.send(
+            Frame::new(Command::Ack)
+                .with_header("id", ack_id)
+                .with_header("receipt", "r4"),
+        );
         assert_eq!(e[0].command, Command::Error);
         assert_eq!(e[0].header("receipt-id"), Some("r4"));
         assert!(!h.s.closing);
@@ -705,7 +790,9 @@ mod tests {
         assert!(e.header("message").is_some_and(|m| m.contains("/foo/bar")));
         let e = h.send(Frame::new(Command::Send)).remove(0);
         assert_eq!(e.command, Command::Error);
-        let e = h.send(Frame::new(Command::Commit).with_header("transaction", "nope")).remove(0);
+        let e = h
+            .send(Frame::new(Command::Commit).with_header("transaction", "nope"))
+            .remove(0);
         assert_eq!(e.command, Command::Error);
         assert!(!h.s.closing);
     }
