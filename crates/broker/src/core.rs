@@ -568,27 +568,28 @@ impl Core {
     }
 
     /// Moves a message the client gave up on to the dead-letter queue
-    /// (persistent) or drops it (non-persistent), as ActiveMQ does.
-    pub fn dead_letter(&mut self, entry: Entry, cause: &str) -> Result<(), BrokerError> {
+    /// (persistent) or drops it (non-persistent), as ActiveMQ does. The
+    /// cause, when the client gave one (OpenWire's poison ack), travels as
+    /// the `dlqDeliveryFailureCause` property.
+    pub fn dead_letter(&mut self, entry: Entry, cause: Option<&str>) -> Result<(), BrokerError> {
         if !entry.message.persistent {
             self.stats.messages_discarded += 1;
             return Ok(());
         }
         let mut msg = (*entry.message).clone();
-        msg.properties
-            .retain(|(k, _)| &**k != "dlqDeliveryFailureCause");
-        msg.properties.push((
-            Arc::from("dlqDeliveryFailureCause"),
-            Value::String(Arc::from(cause)),
-        ));
-        msg.properties.push((
-            Arc::from("originalDestination"),
-            Value::String(Arc::from(msg.destination.to_string())),
-        ));
-        msg.destination = Destination::dead_letter_queue();
-        let dlq = self.queue_buffer(&msg.destination);
-        self.enqueue(dlq, Arc::new(msg), entry.redelivery_count)?;
-        self.dispatch(dlq);
+        if let Some(cause) = cause {
+            msg.properties
+                .retain(|(k, _)| &**k != "dlqDeliveryFailureCause");
+            msg.properties.push((
+                Arc::from("dlqDeliveryFailureCause"),
+                Value::String(Arc::from(cause)),
+            ));
+        }
+        let dlq = Destination::dead_letter_queue();
+        msg.original_destination = Some(std::mem::replace(&mut msg.destination, dlq.clone()));
+        let bid = self.queue_buffer(&dlq);
+        self.enqueue(bid, Arc::new(msg), entry.redelivery_count)?;
+        self.dispatch(bid);
         Ok(())
     }
 

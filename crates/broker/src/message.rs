@@ -121,6 +121,9 @@ pub struct Message {
     pub expiration: i64,
     pub correlation_id: Option<Arc<str>>,
     pub reply_to: Option<Destination>,
+    /// Where a dead-lettered message was first sent (OpenWire's
+    /// originalDestination, STOMP's `original-destination`).
+    pub original_destination: Option<Destination>,
     /// JMSType.
     pub message_type: Option<Arc<str>>,
     /// User properties in the order they were given.
@@ -141,6 +144,7 @@ impl Message {
             expiration: 0,
             correlation_id: None,
             reply_to: None,
+            original_destination: None,
             message_type: None,
             properties: Vec::new(),
             body,

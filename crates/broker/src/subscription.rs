@@ -50,7 +50,10 @@ pub enum Ack {
     Delivered(MessageId),
     /// The client gives up on this message: it goes to the dead-letter queue
     /// if persistent and is dropped otherwise (OpenWire POISON, STOMP NACK).
-    Poison { id: MessageId, cause: String },
+    Poison {
+        id: MessageId,
+        cause: Option<String>,
+    },
 }
 
 impl Ack {

@@ -411,7 +411,7 @@ fn poison_ack_moves_persistent_messages_to_the_dlq_and_drops_others() {
             cid,
             Ack::Poison {
                 id: x.message.id.clone(),
-                cause: "gave up".into(),
+                cause: Some("gave up".into()),
             },
             None,
         )
@@ -423,6 +423,7 @@ fn poison_ack_moves_persistent_messages_to_the_dlq_and_drops_others() {
     sub(&b, &reader, &dlq, 10);
     let dead = reader.deliveries();
     assert_eq!(dead[0].message.id, d[0].message.id);
+    assert_eq!(dead[0].message.original_destination, Some(q.clone()));
     assert_eq!(
         dead[0].message.property("dlqDeliveryFailureCause"),
         Some(&Value::String(Arc::from("gave up")))

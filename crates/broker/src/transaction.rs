@@ -102,7 +102,7 @@ impl Core {
             (Ack::Poison { cause, .. }, _) => {
                 for f in taken {
                     self.forget(bid, &f.entry);
-                    self.dead_letter(f.entry, cause)?;
+                    self.dead_letter(f.entry, cause.as_deref())?;
                 }
             }
             (_, Some(tx)) => {

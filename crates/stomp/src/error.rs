@@ -18,7 +18,7 @@ pub enum StompError {
     Malformed(String),
 
     /// The body is longer than [`Limits::max_frame_size`](crate::Limits).
-    #[error("The maximum data length was exceeded (limit {limit} bytes)")]
+    #[error("The maximum frame size was exceeded (limit {limit} bytes)")]
     FrameTooLarge {
         /// The limit that was exceeded.
         limit: usize,

@@ -34,8 +34,6 @@ pub enum AckMode {
 struct Subscription {
     consumer: ConsumerId,
     ack: AckMode,
-    /// Durable subscription name, to remove it on UNSUBSCRIBE when asked.
-    durable: Option<String>,
 }
 
 /// A failure to report to the client in an ERROR frame.
@@ -213,9 +211,11 @@ impl Session {
             _ => {}
         }
         let Some(conn) = self.conn else {
-            return Err(Failure::fatal(
-                "Not connected: the first frame must be CONNECT or STOMP",
-            ));
+            // ActiveMQ keeps the socket open: a CONNECT may still follow.
+            if frame.command == Command::Disconnect {
+                return Ok(());
+            }
+            return Err(Failure::soft("Not connected."));
         };
         match frame.command {
             Command::Send => self.on_send(conn, frame),
@@ -259,7 +259,7 @@ impl Session {
 
     fn on_connect(&mut self, frame: &Frame) -> Result<(), Failure> {
         if self.conn.is_some() {
-            return Err(Failure::fatal("Already connected."));
+            return Err(Failure::soft("Already connected."));
         }
         let version = negotiate(frame.header("accept-version"))?;
         let (client_send, client_expect) = parse_heart_beat(frame.header("heart-beat"))?;
@@ -284,13 +284,23 @@ impl Session {
             expect_every: (client_send > 0).then(|| Duration::from_millis(client_send)),
         };
         let hb = format!("{client_expect},{client_send}");
-        let mut headers: Vec<(&str, &str)> = vec![("session", &self.session_id)];
+        // ActiveMQ names the session after the client id when there is one.
+        let session = self
+            .client_id
+            .clone()
+            .unwrap_or_else(|| self.session_id.clone());
         let server = self.settings.server_header.clone();
-        if version > Version::V1_0 {
-            headers.push(("heart-beat", &hb));
-            headers.push(("server", &server));
-            headers.push(("version", version.as_str()));
+        let mut headers: Vec<(&str, &str)> = vec![
+            ("server", &server),
+            ("heart-beat", &hb),
+            ("session", &session),
+        ];
+        let receipt = frame.header("receipt");
+        if let Some(r) = receipt {
+            headers.push(("response-id", r));
+            headers.push(("receipt-id", r));
         }
+        headers.push(("version", version.as_str()));
         stomp::write_frame(&mut self.out, None, Command::Connected, &headers, b"");
         self.version = Some(version);
         tracing::debug!(session = %self.session_id, ?version, "STOMP client connected");
@@ -345,6 +355,11 @@ impl Session {
                         .parse::<i64>()
                         .map_err(|_| Failure::soft(format!("Invalid expires header: {v}")))?
                 }
+                "timestamp" => {
+                    if let Ok(t) = v.trim().parse::<i64>() {
+                        m.timestamp = t;
+                    }
+                }
                 "correlation-id" => m.correlation_id = Some(Arc::from(v.as_str())),
                 "type" => m.message_type = Some(Arc::from(v.as_str())),
                 "reply-to" => m.reply_to = Some(self.temps.resolve(v, &self.broker, conn)?),
@@ -384,55 +399,38 @@ impl Session {
         req.selector = frame.header("selector").map(str::to_string);
         req.durable_name = frame
             .header("activemq.subscriptionName")
-            .or_else(|| frame.header("durable-subscription-name"))
             .map(str::to_string);
         if req.destination.is_queue() {
             req.durable_name = None;
         }
         req.exclusive = frame.header("activemq.exclusive") == Some("true");
         req.no_local = frame.header("activemq.noLocal") == Some("true");
-        let durable = req.durable_name.clone();
         let consumer = self.broker.subscribe(conn, req)?;
         self.by_consumer.insert(consumer, (id.clone(), ack));
-        self.subs.insert(
-            id,
-            Subscription {
-                consumer,
-                ack,
-                durable,
-            },
-        );
+        self.subs.insert(id, Subscription { consumer, ack });
         Ok(())
     }
 
+    /// Ends a subscription. A durable subscription outlives its consumer;
+    /// naming it with `activemq.subscriptionName` removes it too, as in ActiveMQ.
     fn on_unsubscribe(&mut self, frame: &Frame) -> Result<(), Failure> {
-        let id = frame
-            .header("id")
-            .or_else(|| frame.header("destination"))
-            .ok_or_else(|| Failure::soft("No subscription matched."))?;
-        let sub = self
-            .subs
-            .remove(id)
-            .ok_or_else(|| Failure::soft("No subscription matched."))?;
-        self.by_consumer.remove(&sub.consumer);
-        self.broker.unsubscribe(sub.consumer);
-        let remove_durable = frame
-            .header("activemq.subscriptionName")
-            .or_else(|| frame.header("durable-subscription-name"))
-            .map(str::to_string)
-            .or(sub
-                .durable
-                .filter(|_| frame.header("activemq.subscriptionName").is_some()));
-        if let Some(name) = remove_durable {
-            if let Some(client_id) = self.client_id() {
-                self.broker.remove_durable(&client_id, &name)?;
+        let durable = frame.header("activemq.subscriptionName");
+        let id = frame.header("id").or_else(|| frame.header("destination"));
+        match id.and_then(|id| self.subs.remove(id)) {
+            Some(sub) => {
+                self.by_consumer.remove(&sub.consumer);
+                self.broker.unsubscribe(sub.consumer);
             }
+            None if durable.is_none() => return Err(Failure::soft("No subscription matched.")),
+            None => {}
+        }
+        if let Some(name) = durable {
+            let client_id = self.client_id.clone().ok_or_else(|| {
+                Failure::soft("Cannot remove a durable subscription without a client-id")
+            })?;
+            self.broker.remove_durable(&client_id, name)?;
         }
         Ok(())
-    }
-
-    fn client_id(&self) -> Option<String> {
-        self.client_id.clone()
     }
 
     fn on_ack(&mut self, frame: &Frame, nack: bool) -> Result<(), Failure> {
@@ -459,7 +457,7 @@ impl Session {
             let ack = match (nack, mode) {
                 (true, _) => Ack::Poison {
                     id: id.clone(),
-                    cause: "Delivery failed: NACK from STOMP client".to_string(),
+                    cause: None,
                 },
                 (false, AckMode::Client) => Ack::Cumulative(id.clone()),
                 (false, _) => Ack::Individual(id.clone()),
@@ -505,6 +503,10 @@ impl Session {
         let priority = m.priority.to_string();
         let timestamp = m.timestamp.to_string();
         let reply_to = m.reply_to.as_ref().map(|r| self.temps.header(r));
+        let original = m
+            .original_destination
+            .as_ref()
+            .map(|r| self.temps.header(r));
         let props: Vec<(&str, String)> = m
             .properties
             .iter()
@@ -544,6 +546,9 @@ impl Session {
         }
         if let Some(r) = &reply_to {
             h.push(("reply-to", r));
+        }
+        if let Some(o) = &original {
+            h.push(("original-destination", o));
         }
         for (k, v) in &props {
             h.push((k, v));
@@ -697,8 +702,8 @@ mod tests {
         let c = h.send(Frame::new(Command::Connect)).remove(0);
         assert_eq!(
             c.header("version"),
-            None,
-            "a 1.0 client gets a 1.0 CONNECTED"
+            Some("1.0"),
+            "ActiveMQ says 1.0 explicitly"
         );
         assert_eq!(h.s.version(), Some(Version::V1_0));
     }
@@ -732,12 +737,34 @@ mod tests {
     }
 
     #[test]
-    fn frames_before_connect_are_refused() {
+    fn frames_before_connect_are_refused_but_connect_may_follow() {
         let b = Arc::new(Broker::in_memory());
         let mut h = harness(&b, 1);
         let e = h.send(send("/queue/a", "x")).remove(0);
         assert_eq!(e.command, Command::Error);
-        assert!(h.s.closing);
+        assert_eq!(e.header("message"), Some("Not connected."));
+        assert!(!h.s.closing);
+        assert_eq!(h.connect("1.2").command, Command::Connected);
+        let again = h.send(Frame::new(Command::Connect)).remove(0);
+        assert_eq!(again.header("message"), Some("Already connected."));
+        assert!(!h.s.closing);
+    }
+
+    #[test]
+    fn connect_receipt_and_client_id_show_in_connected() {
+        let b = Arc::new(Broker::in_memory());
+        let mut h = harness(&b, 1);
+        let c = h
+            .send(
+                Frame::new(Command::Connect)
+                    .with_header("accept-version", "1.1")
+                    .with_header("client-id", "me")
+                    .with_header("receipt", "r"),
+            )
+            .remove(0);
+        assert_eq!(c.header("session"), Some("me"));
+        assert_eq!(c.header("receipt-id"), Some("r"));
+        assert_eq!(c.header("response-id"), Some("r"));
     }
 
     #[test]
