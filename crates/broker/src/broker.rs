@@ -20,13 +20,18 @@ pub struct BrokerConfig {
     /// oldest messages are discarded (so a stalled subscriber cannot
     /// exhaust memory).
     pub topic_subscriber_pending_limit: usize,
+    /// Bytes of un-acknowledged messages one consumer may hold, on top of
+    /// its prefetch count, so a consumer that stops reading cannot pin a
+    /// prefetch's worth of large messages.
+    pub consumer_window_bytes: usize,
 }
 
 impl Default for BrokerConfig {
     fn default() -> Self {
         BrokerConfig {
             name: "ferrum".to_string(),
-            topic_subscriber_pending_limit: 64 * 1024 * 1024,
+            topic_subscriber_pending_limit: 32 * 1024 * 1024,
+            consumer_window_bytes: 16 * 1024 * 1024,
         }
     }
 }

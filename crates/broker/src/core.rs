@@ -46,16 +46,40 @@ pub(crate) struct Consumer {
     pub inflight: VecDeque<InFlight>,
     /// How many of `inflight` count against `prefetch`.
     pub window_used: u32,
+    /// Their memory, bounded by `window_bytes_limit` so a consumer that
+    /// stops reading holds at most that much however large its prefetch.
+    pub window_bytes: usize,
+    pub window_bytes_limit: usize,
     pub exclusive: bool,
 }
 
 impl Consumer {
     fn has_credit(&self) -> bool {
-        if self.prefetch == 0 {
+        let counted = if self.prefetch == 0 {
             self.pulls > 0
         } else {
             self.window_used < self.prefetch
+        };
+        // At least one message always fits, however large.
+        counted && (self.window_used == 0 || self.window_bytes < self.window_bytes_limit)
+    }
+
+    /// Gives back the window room of messages that left it.
+    pub fn release(&mut self, count: u32, bytes: usize) {
+        self.window_used = self.window_used.saturating_sub(count);
+        self.window_bytes = self.window_bytes.saturating_sub(bytes);
+    }
+}
+
+impl InFlight {
+    /// Takes the message out of its consumer's window; returns its size if
+    /// it was in it.
+    pub fn leave_window(&mut self) -> Option<usize> {
+        if !self.in_window {
+            return None;
         }
+        self.in_window = false;
+        Some(self.entry.message.memory_size())
     }
 }
 
@@ -305,6 +329,8 @@ impl Core {
                 pulls: 0,
                 inflight: VecDeque::new(),
                 window_used: 0,
+                window_bytes: 0,
+                window_bytes_limit: self.config.consumer_window_bytes,
                 exclusive: req.exclusive && dest.is_queue(),
             },
         );
@@ -549,6 +575,7 @@ impl Core {
                 consumer.pulls -= 1;
             }
             consumer.window_used += 1;
+            consumer.window_bytes += entry.message.memory_size();
             let delivery = Delivery {
                 consumer: cid,
                 message: Arc::clone(&entry.message),

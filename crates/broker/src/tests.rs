@@ -569,3 +569,32 @@ fn persistent_queue_messages_go_through_the_store_until_acked() {
         .expect("ack");
     assert_eq!(store.0.lock().len(&key), 0);
 }
+
+#[test]
+fn consumer_window_is_bounded_in_bytes_too() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("big");
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    let cid = sub(&b, &c, &q, 1000);
+    let body = "x".repeat(1024 * 1024);
+    for _ in 0..40 {
+        send(&b, &p, &q, &body);
+    }
+    let got = c.deliveries();
+    assert_eq!(got.len(), 16, "16 MiB window of 1 MiB messages");
+    b.ack(cid, Ack::Cumulative(got[7].message.id.clone()), None)
+        .expect("ack");
+    assert_eq!(c.deliveries().len(), 8);
+    // Delivered acks free the window without consuming.
+    let mut c2 = connect(&b, None);
+    let cid2 = sub(&b, &c2, &Destination::queue("big2"), 1000);
+    for _ in 0..20 {
+        send(&b, &p, &Destination::queue("big2"), &body);
+    }
+    let got = c2.deliveries();
+    assert_eq!(got.len(), 16);
+    b.ack(cid2, Ack::Delivered(got[15].message.id.clone()), None)
+        .expect("delivered");
+    assert_eq!(c2.deliveries().len(), 4);
+}

@@ -77,26 +77,31 @@ impl Core {
             .position(|f| &f.entry.message.id == id)
             .ok_or_else(|| BrokerError::UnknownMessage(id.to_string()))?;
         let bid = consumer.buffer;
-        let taken: Vec<InFlight> = match &ack {
-            Ack::Delivered(_) => {
-                for f in consumer.inflight.iter_mut().take(pos + 1) {
-                    if f.in_window {
-                        f.in_window = false;
-                        consumer.window_used -= 1;
-                    }
-                }
-                Vec::new()
-            }
+        let mut taken: Vec<InFlight> = match &ack {
             Ack::Cumulative(_) => consumer.inflight.drain(..=pos).collect(),
             Ack::Individual(_) | Ack::Poison { .. } => {
                 consumer.inflight.remove(pos).into_iter().collect()
             }
+            Ack::Delivered(_) => Vec::new(),
         };
-        for f in &taken {
-            if f.in_window {
-                consumer.window_used -= 1;
-            }
+        let (mut count, mut bytes) = (0, 0);
+        let released = if matches!(ack, Ack::Delivered(_)) {
+            consumer
+                .inflight
+                .range_mut(..=pos)
+                .filter_map(InFlight::leave_window)
+                .collect::<Vec<_>>()
+        } else {
+            taken
+                .iter_mut()
+                .filter_map(InFlight::leave_window)
+                .collect()
+        };
+        for size in released {
+            count += 1;
+            bytes += size;
         }
+        consumer.release(count, bytes);
         self.stats.messages_acked += taken.len() as u64;
         match (&ack, tx) {
             (Ack::Poison { cause, .. }, _) => {

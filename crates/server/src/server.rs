@@ -9,10 +9,11 @@ use broker::{Broker, BrokerConfig, MemoryStore};
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::shutdown::{self, Shutdown};
+use crate::shutdown::{Shutdown, Signals};
 use crate::stomp;
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
+    let mut signals = Signals::install().context("installing signal handlers")?;
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
     let broker = Arc::new(Broker::new(
@@ -47,7 +48,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         stop.clone(),
     ));
 
-    shutdown::signal().await;
+    signals.recv().await;
     tracing::info!("shutting down");
     let _ = stop_tx.send(true);
     // Connections close their sockets on the signal; give them a moment.

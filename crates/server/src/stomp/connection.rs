@@ -49,7 +49,8 @@ pub async fn run(
     let started = Instant::now();
     // Until CONNECT only the connect timeout needs checking; afterwards the
     // tick follows the negotiated heart-beat intervals.
-    let mut tick = ticker(Duration::from_secs(1));
+    let mut tick_period = Duration::from_secs(1);
+    let mut tick = ticker(tick_period);
     let mut heart_beat_armed = false;
 
     let reason = loop {
@@ -104,7 +105,9 @@ pub async fn run(
                     }
                 }
                 if let Some(every) = session.heart_beat.send_every {
-                    if session.out.is_empty() && now - last_write >= every {
+                    // Beat on the last tick before the interval runs out,
+                    // so the client never waits longer than it asked for.
+                    if session.out.is_empty() && now - last_write + tick_period > every {
                         session.out.extend_from_slice(b"\n");
                     }
                 }
@@ -127,7 +130,8 @@ pub async fn run(
             heart_beat_armed = true;
             let hb = session.heart_beat;
             if let Some(every) = [hb.send_every, hb.expect_every].into_iter().flatten().min() {
-                tick = ticker((every / 2).max(Duration::from_millis(10)));
+                tick_period = (every / 4).max(Duration::from_millis(10));
+                tick = ticker(tick_period);
             }
         }
     };

@@ -28,11 +28,7 @@ pub const RESERVED_SEND_HEADERS: &[&str] = &[
 /// Why a destination header was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum DestinationError {
-    #[error(
-        "Illegal destination name: [{0}] -- ActiveMQ STOMP destinations must begin with one of: /queue/ /topic/ /temp-queue/ /temp-topic/"
-    )]
-    BadPrefix(String),
-    #[error("Illegal destination name: [{0}] -- the name after the prefix is empty")]
+    #[error("Illegal destination name: [{0}] -- the destination name is empty")]
     Empty(String),
     #[error("{0}")]
     Broker(#[from] broker::BrokerError),
@@ -107,7 +103,12 @@ fn split(header: &str) -> Result<(DestinationKind, &str, bool), DestinationError
             return Ok((*kind, name, *local));
         }
     }
-    Err(DestinationError::BadPrefix(header.to_string()))
+    // ActiveMQ takes any other name as a queue of that exact name
+    // (`/foo/bar`, `queue/x`); clients written against it rely on that.
+    if header.is_empty() {
+        return Err(DestinationError::Empty(header.to_string()));
+    }
+    Ok((DestinationKind::Queue, header, false))
 }
 
 #[cfg(test)]
@@ -134,12 +135,13 @@ mod tests {
         ));
         assert!(matches!(
             split("/foo/bar"),
-            Err(DestinationError::BadPrefix(_))
+            Ok((DestinationKind::Queue, "/foo/bar", false))
         ));
         assert!(matches!(
             split("queue/x"),
-            Err(DestinationError::BadPrefix(_))
+            Ok((DestinationKind::Queue, "queue/x", false))
         ));
+        assert!(matches!(split(""), Err(DestinationError::Empty(_))));
         assert!(matches!(split("/queue/"), Err(DestinationError::Empty(_))));
     }
 
