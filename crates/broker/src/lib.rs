@@ -31,7 +31,7 @@ mod transaction;
 use std::fmt;
 use std::sync::Arc;
 
-pub use broker::{Broker, BrokerConfig, BrokerStats, ConnectInfo};
+pub use broker::{Broker, BrokerConfig, BrokerStats, ConnectInfo, SendOutcome};
 pub use destination::{Destination, DestinationKind};
 pub use error::BrokerError;
 pub use event::{Delivery, Event, EventReceiver, EventSender};

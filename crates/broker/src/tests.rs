@@ -514,6 +514,7 @@ fn delivered_ack_opens_the_window_without_consuming() {
 fn slow_topic_subscriber_memory_is_bounded() {
     let config = BrokerConfig {
         topic_subscriber_pending_limit: 10_000,
+        slow_subscriber_after: std::time::Duration::ZERO,
         ..BrokerConfig::default()
     };
     let b = Broker::new(config, Box::new(MemoryStore::new()));
@@ -597,4 +598,46 @@ fn consumer_window_is_bounded_in_bytes_too() {
     b.ack(cid2, Ack::Delivered(got[15].message.id.clone()), None)
         .expect("delivered");
     assert_eq!(c2.deliveries().len(), 4);
+}
+
+#[test]
+fn a_subscriber_behind_holds_producers_back_until_judged_stalled() {
+    let config = BrokerConfig {
+        topic_subscriber_pending_limit: 10_000,
+        slow_subscriber_after: std::time::Duration::from_millis(100),
+        ..BrokerConfig::default()
+    };
+    let b = Broker::new(config, Box::new(MemoryStore::new()));
+    let t = Destination::topic("t");
+    let p = connect(&b, None);
+    let mut behind = connect(&b, None);
+    let cid = sub(&b, &behind, &t, 1);
+    let mut congested = false;
+    for i in 0..200 {
+        congested |= b
+            .send(p.id, msg(&t, &format!("{i:0>100}")), None)
+            .expect("send")
+            .congested;
+    }
+    assert!(congested, "the producer is asked to wait");
+    assert!(b.congested(&t));
+    assert_eq!(
+        b.stats().messages_discarded,
+        0,
+        "nothing lost while it reads"
+    );
+    // It reads one message: progress, so still not judged stalled.
+    let d = behind.deliveries();
+    b.ack(cid, Ack::Cumulative(d[0].message.id.clone()), None)
+        .expect("ack");
+    assert!(b.congested(&t));
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    // Stalled now: its oldest messages go, and producers are free.
+    assert!(!b.congested(&t));
+    assert!(b.stats().messages_discarded > 0);
+    assert!(
+        !b.send(p.id, msg(&t, "later"), None)
+            .expect("send")
+            .congested
+    );
 }

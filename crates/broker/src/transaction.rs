@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use crate::broker::SendOutcome;
 use crate::buffer::{BufferId, Entry};
 use crate::core::{Core, InFlight};
 use crate::error::BrokerError;
@@ -38,7 +39,7 @@ impl Core {
         conn: ConnectionId,
         mut message: Message,
         tx: Option<&TxId>,
-    ) -> Result<(), BrokerError> {
+    ) -> Result<SendOutcome, BrokerError> {
         if !self.connections.contains_key(&conn) {
             return Err(BrokerError::UnknownConnection);
         }
@@ -54,9 +55,15 @@ impl Core {
                     .get_mut(tx)
                     .ok_or_else(|| BrokerError::UnknownTransaction(tx.to_string()))?;
                 t.sends.push(message);
-                Ok(())
+                Ok(SendOutcome::default())
             }
-            None => self.route(Arc::new(message)),
+            None => {
+                self.congested = false;
+                self.route(Arc::new(message))?;
+                Ok(SendOutcome {
+                    congested: std::mem::take(&mut self.congested),
+                })
+            }
         }
     }
 

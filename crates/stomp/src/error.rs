@@ -7,13 +7,23 @@
 /// Why a byte stream could not be decoded as STOMP.
 #[derive(thiserror::Error, Debug)]
 pub enum StompError {
-    /// The command line is not a known STOMP command. Holds the command
-    /// as received.
-    #[error("Unknown STOMP action: {0}")]
-    UnknownCommand(String),
+    /// The command line is not a known STOMP command.
+    ///
+    /// Reported once the frame's header block is complete (any other error
+    /// in the header block, such as a breached limit, is reported instead),
+    /// so that the ERROR frame can echo the client's `receipt` as
+    /// `receipt-id`, as ActiveMQ does; see [`StompError::receipt`].
+    #[error("Unknown STOMP action: {command}")]
+    UnknownCommand {
+        /// The command line as received (one trailing CR removed).
+        command: String,
+        /// The value of the frame's first `receipt` header, if any,
+        /// unescaped per the connection's version.
+        receipt: Option<String>,
+    },
 
-    /// The frame violates the grammar (header line without `:`, bad
-    /// `content-length`, missing NUL after a sized body).
+    /// The frame violates the grammar (bad `content-length`, missing NUL
+    /// after a sized body).
     #[error("{0}")]
     Malformed(String),
 
@@ -46,11 +56,6 @@ pub enum StompError {
         limit: usize,
     },
 
-    /// A header uses an escape sequence the negotiated version does not
-    /// define. Holds the offending sequence, e.g. `\t`.
-    #[error("Invalid escape sequence in header: {0}")]
-    InvalidEscape(String),
-
     /// The command or a header name/value is not UTF-8.
     #[error("Header or command is not valid UTF-8")]
     InvalidUtf8,
@@ -58,4 +63,18 @@ pub enum StompError {
     /// The transport failed (only produced through the tokio codec).
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+impl StompError {
+    /// The `receipt` header of the frame that caused the error, to be sent
+    /// back as the ERROR frame's `receipt-id`.
+    ///
+    /// Only [`StompError::UnknownCommand`] carries one (when the frame had a
+    /// `receipt` header); every other error returns `None`.
+    pub fn receipt(&self) -> Option<&str> {
+        match self {
+            StompError::UnknownCommand { receipt, .. } => receipt.as_deref(),
+            _ => None,
+        }
+    }
 }

@@ -22,6 +22,12 @@ impl Escaping {
         if command.is_handshake() {
             return Escaping::Raw;
         }
+        Escaping::for_version(version)
+    }
+
+    /// The rules for a frame that is not a handshake frame, including one
+    /// whose command is unknown.
+    pub(crate) fn for_version(version: Option<Version>) -> Escaping {
         match version {
             None | Some(Version::V1_0) => Escaping::Raw,
             Some(Version::V1_1) => Escaping::V1_1,
@@ -32,10 +38,13 @@ impl Escaping {
 
 /// Decodes one header name or value into an owned string.
 ///
+/// Like ActiveMQ, an escape sequence the rules do not define (`\t`, or `\r`
+/// in 1.1) is kept literally, backslash included, and so is a trailing lone
+/// backslash. (ActiveMQ also unescapes 1.0 headers; that is not copied: in
+/// [`Escaping::Raw`] every byte is taken as-is.)
+///
 /// # Errors
-/// [`StompError::InvalidEscape`] for an escape the rules do not define (or a
-/// trailing lone backslash), [`StompError::InvalidUtf8`] if the result is not
-/// UTF-8.
+/// [`StompError::InvalidUtf8`] if the result is not UTF-8.
 pub(crate) fn unescape(raw: &[u8], mode: Escaping) -> Result<String, StompError> {
     let first = match mode {
         Escaping::Raw => None,
@@ -58,12 +67,14 @@ pub(crate) fn unescape(raw: &[u8], mode: Escaping) -> Result<String, StompError>
             Some(b'c') => b':',
             Some(b'\\') => b'\\',
             Some(b'r') if mode == Escaping::V1_2 => b'\r',
-            Some(&other) => {
-                return Err(StompError::InvalidEscape(
-                    String::from_utf8_lossy(&[b'\\', other]).into_owned(),
-                ))
+            // Undefined, or a trailing lone backslash: the backslash is kept
+            // and the byte after it, if any, is ordinary text (it cannot be
+            // a backslash, `\\` being defined).
+            _ => {
+                out.push(b'\\');
+                rest = &rest[pos + 1..];
+                continue;
             }
-            None => return Err(StompError::InvalidEscape("\\".to_owned())),
         };
         out.push(decoded);
         rest = &rest[pos + 2..];
@@ -141,26 +152,32 @@ mod tests {
         assert_eq!(unescape(b"plain", m).unwrap(), "plain");
         assert_eq!(unescape(b"", m).unwrap(), "");
         assert_eq!(unescape(b"\\\\n", m).unwrap(), "\\n");
-        assert!(matches!(unescape(b"a\\rb", m), Err(StompError::InvalidEscape(s)) if s == "\\r"));
-        assert!(matches!(unescape(b"a\\tb", m), Err(StompError::InvalidEscape(s)) if s == "\\t"));
-        assert!(matches!(unescape(b"a\\", m), Err(StompError::InvalidEscape(s)) if s == "\\"));
+    }
+
+    #[test]
+    fn undefined_escapes_are_kept_literally_in_1_1() {
+        let m = Escaping::V1_1;
+        assert_eq!(unescape(b"a\\rb", m).unwrap(), "a\\rb");
+        assert_eq!(unescape(b"dir\\temp", m).unwrap(), "dir\\temp");
+        assert_eq!(unescape(b"a\\", m).unwrap(), "a\\");
+        assert_eq!(unescape(b"\\", m).unwrap(), "\\");
+        assert_eq!(unescape(b"\\t\\n\\x\\", m).unwrap(), "\\t\n\\x\\");
+        // The character after the backslash is ordinary text, even when it is
+        // the start of a multi-byte sequence.
+        assert_eq!(unescape("\\é\\c".as_bytes(), m).unwrap(), "\\é:");
     }
 
     #[test]
     fn unescape_1_2_adds_cr() {
         let m = Escaping::V1_2;
         assert_eq!(unescape(b"a\\rb\\n", m).unwrap(), "a\rb\n");
-        assert!(matches!(
-            unescape(b"\\t", m),
-            Err(StompError::InvalidEscape(_))
-        ));
-        assert!(matches!(
-            unescape(b"\\", m),
-            Err(StompError::InvalidEscape(_))
-        ));
+        assert_eq!(unescape(b"\\t", m).unwrap(), "\\t");
+        assert_eq!(unescape(b"\\", m).unwrap(), "\\");
+        assert_eq!(unescape(b"x\\r\\", m).unwrap(), "x\r\\");
+        // Kept literally, but the result must still be UTF-8.
         assert!(matches!(
             unescape(b"\\\xff", m),
-            Err(StompError::InvalidEscape(_))
+            Err(StompError::InvalidUtf8)
         ));
     }
 

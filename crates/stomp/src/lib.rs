@@ -13,10 +13,21 @@
 //!
 //! * lines may end in `"\n"` or `"\r\n"` in every version;
 //! * a header line splits at its first `:`, so values may contain raw `:`;
+//! * a header line without `:` is a header named by the whole line, with an
+//!   empty value (`badheader` gives `("badheader", "")`);
 //! * repeated headers are all kept, and [`Frame::header`] returns the first;
 //! * header names and values are never trimmed;
-//! * headers are unescaped from 1.1 on (`\r` from 1.2), except in CONNECT,
-//!   STOMP and CONNECTED frames, which are exchanged before a version exists;
+//! * headers are unescaped from 1.1 on (`\n`, `\c`, `\\`; `\r` from 1.2),
+//!   except in CONNECT, STOMP and CONNECTED frames, which are exchanged
+//!   before a version exists; 1.0 headers are never unescaped (unlike
+//!   ActiveMQ, which unescapes `\c`, `\n` and `\\` even in 1.0);
+//! * an undefined escape sequence (`\t`, or `\r` in 1.1) and a trailing lone
+//!   backslash are kept literally, backslash included (`dir\temp` stays
+//!   `dir\temp`);
+//! * an unknown command is still an error, but it is reported once the
+//!   frame's header block is complete, with the frame's `receipt` header
+//!   (see [`StompError::receipt`]) so the ERROR frame can carry it as
+//!   `receipt-id`;
 //! * a `content-length` header sizes the body (which may then contain NULs),
 //!   otherwise the body ends at the first NUL;
 //! * [`Limits`] default to ActiveMQ's and are enforced while data is still

@@ -9,8 +9,8 @@
 
 use bytes::{Buf, Bytes, BytesMut};
 use nom::bytes::complete::{tag, take_till};
-use nom::combinator::rest;
-use nom::sequence::separated_pair;
+use nom::combinator::{opt, rest};
+use nom::sequence::{pair, preceded};
 use nom::{IResult, Parser};
 
 use crate::escape::{unescape, Escaping};
@@ -45,8 +45,12 @@ enum Stage {
         /// Bytes of the unfinished command line already searched for LF.
         scanned: usize,
     },
-    /// Command known; header lines being consumed.
+    /// Command line read; header lines being consumed.
     Headers {
+        /// The command, or the command line as received if it is unknown:
+        /// that is only reported once the header block is complete, so the
+        /// error can carry the frame's `receipt`.
+        command: Result<Command, String>,
         head: Head,
         /// Offset of the first byte of the current, unfinished line.
         line_start: usize,
@@ -55,6 +59,7 @@ enum Stage {
     },
     /// Header block complete; waiting for the body and its NUL.
     Body {
+        command: Command,
         head: Head,
         /// Offset of the body's first byte.
         start: usize,
@@ -79,10 +84,9 @@ impl Stage {
     }
 }
 
-/// The parts of a frame decoded so far.
+/// The headers decoded so far.
 #[derive(Debug)]
 struct Head {
-    command: Command,
     escaping: Escaping,
     headers: Vec<(String, String)>,
     /// From the first `content-length` header; later ones are ignored, just
@@ -109,9 +113,15 @@ struct Line {
 /// # Errors
 /// Any [`StompError`] other than `Io`: the stream violates the protocol or
 /// `limits`. Limits are enforced as soon as the buffered bytes prove a breach,
-/// without waiting for the rest of the frame. After an error `state` is reset
-/// and `buf` left untouched, but the stream cannot be resynchronised: the
-/// connection should be closed.
+/// without waiting for the rest of the frame. An unknown command is the
+/// exception that waits: [`StompError::UnknownCommand`] is returned once the
+/// frame's header block is complete, carrying its `receipt` header; until
+/// then its header lines are decoded and checked like any frame's, and an
+/// error among them (a breached limit, say) is returned instead. (A command
+/// line over the limit, or not UTF-8, still fails at once.)
+///
+/// After an error `state` is reset and `buf` left untouched, but the stream
+/// cannot be resynchronised: the connection should be closed.
 pub fn read(
     buf: &mut BytesMut,
     version: Option<Version>,
@@ -151,11 +161,17 @@ fn step(
                     buf.advance(line.next);
                     return Ok(Some(Item::HeartBeat));
                 }
-                let command = parse_command(&buf[..line.end])?;
+                let (command, escaping) = match Command::parse(&buf[..line.end]) {
+                    Some(c) => (Ok(c), Escaping::for_frame(version, c)),
+                    None => (
+                        Err(unknown_command(&buf[..line.end])?),
+                        Escaping::for_version(version),
+                    ),
+                };
                 Stage::Headers {
+                    command,
                     head: Head {
-                        command,
-                        escaping: Escaping::for_frame(version, command),
+                        escaping,
                         headers: Vec::new(),
                         content_length: None,
                     },
@@ -164,17 +180,29 @@ fn step(
                 }
             }
             Stage::Headers {
+                command,
                 mut head,
                 mut line_start,
                 mut scanned,
             } => match read_headers(buf, &mut head, &mut line_start, &mut scanned, limits)? {
-                Some(start) => Stage::Body {
-                    head,
-                    start,
-                    scanned: start,
+                Some(start) => match command {
+                    Ok(command) => Stage::Body {
+                        command,
+                        head,
+                        start,
+                        scanned: start,
+                    },
+                    Err(command) => {
+                        let receipt = head
+                            .headers
+                            .into_iter()
+                            .find_map(|(k, v)| (k == "receipt").then_some(v));
+                        return Err(StompError::UnknownCommand { command, receipt });
+                    }
                 },
                 None => {
                     state.stage = Stage::Headers {
+                        command,
                         head,
                         line_start,
                         scanned,
@@ -183,12 +211,14 @@ fn step(
                 }
             },
             Stage::Body {
+                command,
                 head,
                 start,
                 mut scanned,
             } => {
                 let Some(nul) = find_body_end(buf, &head, start, &mut scanned, limits)? else {
                     state.stage = Stage::Body {
+                        command,
                         head,
                         start,
                         scanned,
@@ -206,7 +236,7 @@ fn step(
                     raw.freeze()
                 };
                 return Ok(Some(Item::Frame(Frame {
-                    command: head.command,
+                    command,
                     headers: head.headers,
                     body,
                 })));
@@ -329,27 +359,36 @@ fn find_line(
     }
 }
 
-fn parse_command(line: &[u8]) -> Result<Command, StompError> {
-    Command::parse(line).ok_or_else(|| match std::str::from_utf8(line) {
-        Ok(s) => StompError::UnknownCommand(s.to_owned()),
-        Err(_) => StompError::InvalidUtf8,
-    })
+/// The text of a command line that is not a known command.
+fn unknown_command(line: &[u8]) -> Result<String, StompError> {
+    std::str::from_utf8(line)
+        .map(str::to_owned)
+        .map_err(|_| StompError::InvalidUtf8)
 }
 
 /// Splits a header line at its first `:`. A raw `:` in the value is
 /// tolerated in every version (as ActiveMQ does), hence first, not only.
-fn split_header(line: &[u8]) -> IResult<&[u8], (&[u8], &[u8])> {
-    separated_pair(take_till(|b| b == b':'), tag(&b":"[..]), rest).parse(line)
+/// Without any `:` there is no value.
+fn split_header(line: &[u8]) -> (&[u8], Option<&[u8]>) {
+    let parsed: IResult<&[u8], _> = pair(
+        take_till(|b| b == b':'),
+        opt(preceded(tag(&b":"[..]), rest)),
+    )
+    .parse(line);
+    // Cannot fail: both halves accept any input, the value being optional.
+    parsed.map_or((line, None), |(_, parts)| parts)
 }
 
+/// A line without `:` is, as in ActiveMQ, a header named by the whole line
+/// with an empty value.
 fn parse_header(line: &[u8], escaping: Escaping) -> Result<(String, String), StompError> {
-    let Ok((_, (name, value))) = split_header(line) else {
-        return Err(StompError::Malformed(format!(
-            "Unable to parse header line [{}]",
-            String::from_utf8_lossy(line)
-        )));
+    let (name, value) = split_header(line);
+    let name = unescape(name, escaping)?;
+    let value = match value {
+        Some(value) => unescape(value, escaping)?,
+        None => String::new(),
     };
-    Ok((unescape(name, escaping)?, unescape(value, escaping)?))
+    Ok((name, value))
 }
 
 /// Surrounding whitespace is tolerated because ActiveMQ trims this value and

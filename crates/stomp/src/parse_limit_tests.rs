@@ -69,6 +69,86 @@ fn command_length_limit() {
 }
 
 #[test]
+fn an_unknown_command_over_the_command_limit_fails_at_once() {
+    let limits = Limits {
+        max_command_length: 4,
+        ..Limits::default()
+    };
+    for input in [
+        &b"FOOBAR"[..],
+        b"FOOBA",
+        b"FOOB\rX",
+        b"FOOBAR\nreceipt:1\n\n\0",
+    ] {
+        let e = assert_error_split_everywhere(input, V12, &limits);
+        assert!(
+            matches!(e, StompError::CommandTooLong { limit: 4 }),
+            "{input:?}"
+        );
+    }
+    // Within the limit, it waits for the header block.
+    let mut buf = BytesMut::from(&b"FOOB\r\nreceipt:1\n"[..]);
+    assert_eq!(
+        read(&mut buf, V12, &limits, &mut ReadState::default()).unwrap(),
+        None
+    );
+    buf.extend_from_slice(b"\n");
+    let e = read(&mut buf, V12, &limits, &mut ReadState::default()).unwrap_err();
+    assert_eq!(unknown(&e), ("FOOB", Some("1")));
+}
+
+#[test]
+fn limits_are_enforced_while_an_unknown_command_waits() {
+    let limits = Limits {
+        max_headers: 2,
+        max_header_length: 9,
+        ..Limits::default()
+    };
+    let ok = assert_error_split_everywhere(b"FOO\nreceipt:1\nk:1234567\n\n", V12, &limits);
+    assert_eq!(unknown(&ok), ("FOO", Some("1")));
+    for input in [
+        &b"FOO\nreceipt:1\nk:12345678\n\n"[..],
+        b"FOO\nreceipt:1\nk:12345678",
+    ] {
+        let e = assert_error_split_everywhere(input, V12, &limits);
+        assert!(
+            matches!(e, StompError::HeaderTooLong { limit: 9 }),
+            "{input:?}"
+        );
+    }
+    for input in [
+        &b"FOO\nreceipt:1\na:1\nb:2\n\n"[..],
+        b"FOO\nreceipt:1\na:1\nb:2\n",
+    ] {
+        let e = assert_error_split_everywhere(input, V12, &limits);
+        assert!(
+            matches!(e, StompError::TooManyHeaders { limit: 2 }),
+            "{input:?}"
+        );
+    }
+    // The header block is decoded as for any frame, so its other errors also
+    // take precedence.
+    let limits = Limits {
+        max_frame_size: 10,
+        ..Limits::default()
+    };
+    let e = assert_error_split_everywhere(b"FOO\nreceipt:1\ncontent-length:11\n", V12, &limits);
+    assert!(matches!(e, StompError::FrameTooLarge { limit: 10 }));
+    let e = assert_error_split_everywhere(b"FOO\nreceipt:1\ncontent-length:x\n", V12, &limits);
+    assert!(matches!(e, StompError::Malformed(_)));
+    let e = assert_error_split_everywhere(b"FOO\nreceipt:\xff\n\n", V12, &limits);
+    assert!(matches!(e, StompError::InvalidUtf8));
+    // An unknown command line that is not UTF-8 fails at once.
+    let e = assert_error_split_everywhere(b"F\xffO\nreceipt:1\n\n", V12, &limits);
+    assert!(matches!(e, StompError::InvalidUtf8));
+    let mut buf = BytesMut::from(&b"F\xffO\n"[..]);
+    assert!(matches!(
+        read(&mut buf, V12, &limits, &mut ReadState::default()),
+        Err(StompError::InvalidUtf8)
+    ));
+}
+
+#[test]
 fn header_length_limit() {
     let limits = Limits {
         max_header_length: 5,
@@ -156,7 +236,7 @@ fn huge_content_length_does_not_allocate_up_front() {
 
 #[test]
 fn errors_reset_state_and_leave_the_buffer_alone() {
-    let input = b"SEND\nk:v\nbad\n\n\0";
+    let input = b"SEND\nk:v\ncontent-length:x\n\n\0";
     let mut buf = BytesMut::from(&input[..]);
     let mut state = ReadState::default();
     assert!(read(&mut buf, V12, &Limits::default(), &mut state).is_err());
@@ -218,10 +298,12 @@ fn header_lines_are_parsed_as_they_complete() {
     assert_eq!(read(&mut buf, V12, &limits, &mut state).unwrap(), None);
     match &state.stage {
         Stage::Headers {
+            command,
             head,
             line_start,
             scanned,
         } => {
+            assert_eq!(command, &Ok(Command::Send));
             assert_eq!(head.headers, [("a".to_owned(), "1".to_owned())]);
             assert_eq!(*line_start, 9);
             assert_eq!(*scanned, buf.len());
@@ -229,7 +311,7 @@ fn header_lines_are_parsed_as_they_complete() {
         other => panic!("unexpected stage {other:?}"),
     }
     // A bad line is reported without waiting for the end of the header block.
-    buf.extend_from_slice(b"\nbad\n");
+    buf.extend_from_slice(b"\ncontent-length:x\n");
     assert!(matches!(
         read(&mut buf, V12, &limits, &mut state),
         Err(StompError::Malformed(_))

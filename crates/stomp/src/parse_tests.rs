@@ -57,6 +57,49 @@ pub(super) fn error(input: &[u8], version: Option<Version>) -> StompError {
     error_with(input, version, &Limits::default())
 }
 
+/// The command and receipt of an [`StompError::UnknownCommand`].
+pub(super) fn unknown(e: &StompError) -> (&str, Option<&str>) {
+    match e {
+        StompError::UnknownCommand { command, receipt } => (command, receipt.as_deref()),
+        other => panic!("expected UnknownCommand, got {other:?}"),
+    }
+}
+
+/// Feeds `input` split in two at every position (and also one byte at a
+/// time), checking it always fails, with the same error as when whole.
+pub(super) fn assert_error_split_everywhere(
+    input: &[u8],
+    version: Option<Version>,
+    limits: &Limits,
+) -> StompError {
+    let whole = error_with(input, version, limits);
+    let expected = format!("{whole:?}");
+    for cut in 0..=input.len() {
+        let mut buf = BytesMut::from(&input[..cut]);
+        let mut state = ReadState::default();
+        let result = drain(&mut buf, version, limits, &mut state).and_then(|_| {
+            buf.extend_from_slice(&input[cut..]);
+            drain(&mut buf, version, limits, &mut state)
+        });
+        match result {
+            Err(e) => assert_eq!(format!("{e:?}"), expected, "split at {cut}"),
+            Ok(items) => panic!("split at {cut}: expected an error, got {items:?}"),
+        }
+    }
+    let mut buf = BytesMut::new();
+    let mut state = ReadState::default();
+    let mut failed = None;
+    for b in input {
+        buf.extend_from_slice(&[*b]);
+        if let Err(e) = drain(&mut buf, version, limits, &mut state) {
+            failed = Some(format!("{e:?}"));
+            break;
+        }
+    }
+    assert_eq!(failed.as_deref(), Some(expected.as_str()), "byte by byte");
+    whole
+}
+
 pub(super) fn headers(f: &Frame) -> Vec<(&str, &str)> {
     f.headers
         .iter()
@@ -162,9 +205,7 @@ fn only_one_trailing_cr_is_stripped_and_inner_cr_kept() {
     let f = one(b"SEND\nk:v\r\r\nm:a\rb\n\n\0", V10);
     assert_eq!(headers(&f), [("k", "v\r"), ("m", "a\rb")]);
     // A CR right before the LF of the command line is an EOL, not part of it.
-    assert!(
-        matches!(error(b"SEND\r\r\n\n\0", V10), StompError::UnknownCommand(c) if c == "SEND\r")
-    );
+    assert_eq!(unknown(&error(b"SEND\r\r\n\n\0", V10)), ("SEND\r", None));
 }
 
 #[test]
@@ -270,21 +311,104 @@ fn split_at_every_byte_boundary() {
 
 #[test]
 fn unknown_commands() {
-    for input in [
-        &b"FOO\n\n\0"[..],
-        b"send\n\n\0",
-        b" SEND\n\n\0",
-        b"SEND \n\n\0",
-        b"\0SEND\n",
+    for (input, command) in [
+        (&b"FOO\n\n\0"[..], "FOO"),
+        (b"send\n\n\0", "send"),
+        (b"Send\r\nk:v\r\n\r\n", "Send"),
+        (b" SEND\n\n\0", " SEND"),
+        (b"SEND \n\n\0", "SEND "),
+        (b"\0SEND\n\n", "\0SEND"),
     ] {
-        assert!(
-            matches!(error(input, V12), StompError::UnknownCommand(_)),
-            "{input:?}"
-        );
+        for v in ALL_VERSIONS {
+            let e = error(input, v);
+            assert_eq!(unknown(&e), (command, None), "{input:?} {v:?}");
+            assert_eq!(e.receipt(), None);
+        }
     }
-    let e = error(b"FOO\n", V12);
-    assert!(matches!(&e, StompError::UnknownCommand(c) if c == "FOO"));
+    let e = error(b"FOO\n\n", V12);
     assert_eq!(e.to_string(), "Unknown STOMP action: FOO");
+}
+
+#[test]
+fn unknown_command_carries_the_first_receipt() {
+    let e = error(b"FOO\nk:v\nreceipt:r-1\nreceipt:r-2\n\nbody\0", V12);
+    assert_eq!(unknown(&e), ("FOO", Some("r-1")));
+    assert_eq!(e.receipt(), Some("r-1"));
+    assert_eq!(e.to_string(), "Unknown STOMP action: FOO");
+
+    let e = error(b"send\nreceipt:1\n\n", V12);
+    assert_eq!(unknown(&e), ("send", Some("1")));
+
+    // The receipt is decoded like any header of the connection's version.
+    let input = b"FOO\nreceipt:a\\cb\\t\n\n";
+    assert_eq!(error(input, V12).receipt(), Some("a:b\\t"));
+    assert_eq!(error(input, V11).receipt(), Some("a:b\\t"));
+    assert_eq!(error(input, V10).receipt(), Some("a\\cb\\t"));
+    assert_eq!(error(input, None).receipt(), Some("a\\cb\\t"));
+
+    // Only a header named exactly `receipt` counts.
+    for input in [
+        &b"FOO\nReceipt:1\n\n"[..],
+        b"FOO\n receipt:1\n\n",
+        b"FOO\nreceipt-id:1\n\n",
+    ] {
+        assert_eq!(unknown(&error(input, V12)), ("FOO", None), "{input:?}");
+    }
+    assert_eq!(error(b"FOO\nreceipt\n\n", V12).receipt(), Some(""));
+    assert_eq!(error(b"FOO\nreceipt:\n\n", V12).receipt(), Some(""));
+}
+
+#[test]
+fn unknown_command_is_reported_when_the_header_block_ends() {
+    let input = b"FOO\r\nreceipt:7\r\nk:v\r\n\r\nbody\0";
+    let end = b"FOO\r\nreceipt:7\r\nk:v\r\n\r\n".len();
+    let limits = Limits::default();
+    for cut in 0..end {
+        let mut buf = BytesMut::from(&input[..cut]);
+        let mut state = ReadState::default();
+        assert_eq!(
+            read(&mut buf, V12, &limits, &mut state).unwrap(),
+            None,
+            "prefix of {cut}"
+        );
+        assert_eq!(&buf[..], &input[..cut], "prefix consumed at {cut}");
+        buf.extend_from_slice(&input[cut..end]);
+        let e = read(&mut buf, V12, &limits, &mut state).unwrap_err();
+        assert_eq!(unknown(&e), ("FOO", Some("7")), "split at {cut}");
+        assert_eq!(buf.len(), end, "nothing consumed");
+        assert!(matches!(state.stage, Stage::Command { scanned: 0 }));
+    }
+}
+
+#[test]
+fn unknown_command_split_at_every_byte_boundary() {
+    let limits = Limits::default();
+    // Input, command, receipt in 1.1/1.2, receipt in 1.0/un-negotiated.
+    type Case<'a> = (&'a [u8], &'a str, Option<&'a str>, Option<&'a str>);
+    let cases: [Case; 5] = [
+        (
+            b"FOO\nreceipt:r\\c1\nk:v\n\nbody\0",
+            "FOO",
+            Some("r:1"),
+            Some("r\\c1"),
+        ),
+        (
+            b"send\r\nreceipt:42\r\n\r\n\0",
+            "send",
+            Some("42"),
+            Some("42"),
+        ),
+        (b"FOO\nk:v\nnocolon\n\n\0", "FOO", None, None),
+        (b"FOO\nreceipt\n\n", "FOO", Some(""), Some("")),
+        (b"\n\nBAR\n\n", "BAR", None, None),
+    ];
+    for (input, command, escaped, raw) in cases {
+        for v in ALL_VERSIONS {
+            let e = assert_error_split_everywhere(input, v, &limits);
+            let receipt = if matches!(v, V11 | V12) { escaped } else { raw };
+            assert_eq!(unknown(&e), (command, receipt), "{input:?} {v:?}");
+        }
+    }
 }
 
 #[test]
@@ -316,10 +440,31 @@ fn invalid_utf8_is_rejected() {
 }
 
 #[test]
-fn header_line_without_colon_is_malformed() {
-    let e = error(b"SEND\nnocolon\n\n\0", V12);
-    assert!(matches!(e, StompError::Malformed(_)));
-    assert_eq!(e.to_string(), "Unable to parse header line [nocolon]");
+fn header_line_without_colon_has_an_empty_value() {
+    for v in ALL_VERSIONS {
+        let f = one(b"SEND\nbadheader\nk:v\n \n\n\0", v);
+        assert_eq!(headers(&f), [("badheader", ""), ("k", "v"), (" ", "")]);
+        assert_eq!(f.header("badheader"), Some(""));
+    }
+    // The name is unescaped like any other.
+    let f = one(b"SEND\na\\cb\\nc\\t\n\n\0", V12);
+    assert_eq!(headers(&f), [("a:b\nc\\t", "")]);
+    let f = one(b"SEND\na\\cb\n\n\0", V10);
+    assert_eq!(headers(&f), [("a\\cb", "")]);
+    assert_single_frame_split(
+        b"SEND\r\nbadheader\r\ncontent-length:2\r\n\r\nhi\0",
+        V11,
+        &frame(
+            Command::Send,
+            &[("badheader", ""), ("content-length", "2")],
+            b"hi",
+        ),
+    );
+    // A line without `:` is still subject to the UTF-8 check.
+    assert!(matches!(
+        error(b"SEND\nbad\xff\n\n\0", V12),
+        StompError::InvalidUtf8
+    ));
 }
 
 #[test]
@@ -357,26 +502,79 @@ fn no_unescaping_in_1_0_or_before_negotiation() {
 fn unescaping_in_1_1() {
     let f = one(b"SEND\nna\\cme\\n:a\\nb\\cc\\\\d:e\n\n\0", V11);
     assert_eq!(headers(&f), [("na:me\n", "a\nb:c\\d:e")]);
-    for bad in [&b"\\r"[..], b"\\t", b"\\", b"x\\"] {
-        let mut input = b"SEND\nk:".to_vec();
-        input.extend_from_slice(bad);
-        input.extend_from_slice(b"\n\n\0");
-        assert!(
-            matches!(error(&input, V11), StompError::InvalidEscape(_)),
-            "{bad:?}"
+}
+
+/// Builds `SEND` with the header `k<raw>:v<raw>`.
+fn with_escape_in_header(raw: &[u8]) -> Vec<u8> {
+    let mut input = b"SEND\nk".to_vec();
+    input.extend_from_slice(raw);
+    input.extend_from_slice(b":v");
+    input.extend_from_slice(raw);
+    input.extend_from_slice(b"\n\n\0");
+    input
+}
+
+#[test]
+fn undefined_escapes_are_kept_literally_in_1_1() {
+    for (raw, kept) in [
+        (&b"\\r"[..], "\\r"),
+        (b"\\t", "\\t"),
+        (b"\\x", "\\x"),
+        (b"\\ ", "\\ "),
+        (b"\\t\\n", "\\t\n"),
+    ] {
+        let f = one(&with_escape_in_header(raw), V11);
+        assert_eq!(
+            headers(&f),
+            [(format!("k{kept}").as_str(), format!("v{kept}").as_str())],
+            "{raw:?}"
         );
     }
-    assert!(
-        matches!(error(b"SEND\nk\\t:v\n\n\0", V11), StompError::InvalidEscape(s) if s == "\\t")
-    );
+    let f = one(b"SEND\ndir:dir\\temp\n\n\0", V11);
+    assert_eq!(headers(&f), [("dir", "dir\\temp")]);
+    // Only the undefined ones: `\n` still decodes.
+    let f = one(b"SEND\ndir:c:\\temp\\new\n\n\0", V11);
+    assert_eq!(headers(&f), [("dir", "c:\\temp\new")]);
+    // A trailing lone backslash, in the name or the value.
+    let f = one(b"SEND\nk\\:v\\\n\n\0", V11);
+    assert_eq!(headers(&f), [("k\\", "v\\")]);
 }
 
 #[test]
 fn unescaping_in_1_2_adds_cr() {
     let f = one(b"SEND\nk\\r:a\\rb\\n\\c\\\\\n\n\0", V12);
     assert_eq!(headers(&f), [("k\r", "a\rb\n:\\")]);
-    assert!(matches!(error(b"SEND\nk:\\t\n\n\0", V12), StompError::InvalidEscape(s) if s == "\\t"));
-    assert!(matches!(error(b"SEND\nk:v\\\n\n\0", V12), StompError::InvalidEscape(s) if s == "\\"));
+}
+
+#[test]
+fn undefined_escapes_are_kept_literally_in_1_2() {
+    for (raw, kept) in [
+        (&b"\\t"[..], "\\t"),
+        (b"\\x", "\\x"),
+        (b"\\R", "\\R"),
+        (b"\\t\\r", "\\t\r"),
+    ] {
+        let f = one(&with_escape_in_header(raw), V12);
+        assert_eq!(
+            headers(&f),
+            [(format!("k{kept}").as_str(), format!("v{kept}").as_str())],
+            "{raw:?}"
+        );
+    }
+    let f = one(b"SEND\ndir:dir\\temp\n\n\0", V12);
+    assert_eq!(headers(&f), [("dir", "dir\\temp")]);
+    let f = one(b"SEND\nk\\:v\\\n\n\0", V12);
+    assert_eq!(headers(&f), [("k\\", "v\\")]);
+    assert_single_frame_split(
+        b"SEND\r\nk\\t:a\\tb\\\r\n\r\n\0",
+        V12,
+        &frame(Command::Send, &[("k\\t", "a\\tb\\")], b""),
+    );
+    // Kept literally, but the header must still be UTF-8.
+    assert!(matches!(
+        error(b"SEND\nk:\\\xff\n\n\0", V12),
+        StompError::InvalidUtf8
+    ));
 }
 
 #[test]

@@ -21,6 +21,9 @@ use crate::shutdown::Shutdown;
 /// burst cannot grow the write buffer without bound.
 const WRITE_BATCH: usize = 64 * 1024;
 
+/// How often a held-back producer looks whether it may go on.
+const THROTTLE_POLL: Duration = Duration::from_millis(2);
+
 /// A client that has not sent CONNECT within this time is dropped.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -56,7 +59,7 @@ pub async fn run(
     let reason = loop {
         tokio::select! {
             biased;
-            n = reader.read_buf(&mut input) => {
+            n = reader.read_buf(&mut input), if session.throttle.is_none() => {
                 match n {
                     Ok(0) => break "peer closed",
                     Err(e) => {
@@ -65,22 +68,16 @@ pub async fn run(
                     }
                     Ok(_) => {
                         last_read = Instant::now();
-                        loop {
-                            match stomp::read(&mut input, session.version(), &limits, &mut read_state) {
-                                Ok(Some(item)) => {
-                                    session.on_item(item);
-                                    if session.closing {
-                                        break;
-                                    }
-                                }
-                                Ok(None) => break,
-                                Err(e) => {
-                                    session.on_decode_error(&e);
-                                    break;
-                                }
-                            }
-                        }
+                        decode_input(&mut session, &mut input, &limits, &mut read_state);
                     }
+                }
+            }
+            // Held back while a destination it sends to is congested: it
+            // resumes, frames already read first, once that clears.
+            _ = tokio::time::sleep(THROTTLE_POLL), if session.throttle.is_some() => {
+                if !session.throttled() {
+                    last_read = Instant::now();
+                    decode_input(&mut session, &mut input, &limits, &mut read_state);
                 }
             }
             ev = events.recv() => {
@@ -97,6 +94,10 @@ pub async fn run(
                 let now = Instant::now();
                 if session.version().is_none() && now - started > CONNECT_TIMEOUT {
                     break "no CONNECT in time";
+                }
+                if session.throttle.is_some() {
+                    // We are the ones not reading; the client is not silent.
+                    last_read = now;
                 }
                 if let Some(expect) = session.heart_beat.expect_every {
                     if now - last_read > expect * READ_GRACE {
@@ -138,6 +139,26 @@ pub async fn run(
     tracing::debug!(%peer, reason, "STOMP connection closed");
     session.close();
     let _ = writer.shutdown().await;
+}
+
+/// Decodes and handles every complete frame in `input`, stopping early when
+/// the session is closing or has been asked to hold the client back.
+fn decode_input(
+    session: &mut Session,
+    input: &mut BytesMut,
+    limits: &stomp::Limits,
+    state: &mut stomp::ReadState,
+) {
+    while !session.closing && session.throttle.is_none() {
+        match stomp::read(input, session.version(), limits, state) {
+            Ok(Some(item)) => session.on_item(item),
+            Ok(None) => break,
+            Err(e) => {
+                session.on_decode_error(&e);
+                break;
+            }
+        }
+    }
 }
 
 fn ticker(period: Duration) -> tokio::time::Interval {

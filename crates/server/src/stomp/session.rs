@@ -112,6 +112,9 @@ pub struct Session {
     pub out: BytesMut,
     /// Set once the connection must close after `out` is flushed.
     pub closing: bool,
+    /// A destination whose subscribers are behind: the connection stops
+    /// reading this client's frames until it is no longer congested.
+    pub throttle: Option<broker::Destination>,
 }
 
 impl Session {
@@ -141,6 +144,7 @@ impl Session {
             heart_beat: HeartBeat::default(),
             out: BytesMut::with_capacity(8 * 1024),
             closing: false,
+            throttle: None,
         }
     }
 
@@ -175,7 +179,7 @@ impl Session {
     /// the connection closes.
     pub fn on_decode_error(&mut self, e: &stomp::StompError) {
         tracing::warn!(session = %self.session_id, "bad STOMP input: {e}");
-        self.error(&Failure::fatal(e.to_string()), None);
+        self.error(&Failure::fatal(e.to_string()), e.receipt());
     }
 
     /// Writes an ERROR frame, and marks the connection to close if fatal.
@@ -369,7 +373,10 @@ impl Session {
                     .push((Arc::from(k.as_str()), Value::String(Arc::from(v.as_str())))),
             }
         }
-        self.broker.send(conn, m, tx.as_ref())?;
+        let dest = m.destination.clone();
+        if self.broker.send(conn, m, tx.as_ref())?.congested {
+            self.throttle = Some(dest);
+        }
         Ok(())
     }
 
@@ -570,6 +577,18 @@ impl Session {
             // The subscription may have closed meanwhile; nothing to ack then.
             let _ = self.broker.ack(consumer, Ack::Cumulative(id), None);
         }
+    }
+
+    /// Whether the client must still wait before more of its frames are
+    /// read; clears the throttle once its destination has caught up.
+    pub fn throttled(&mut self) -> bool {
+        if let Some(dest) = &self.throttle {
+            if self.broker.congested(dest) {
+                return true;
+            }
+            self.throttle = None;
+        }
+        false
     }
 
     /// Releases everything this connection held in the broker.
