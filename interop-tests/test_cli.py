@@ -14,7 +14,12 @@ from ferrum_harness import unique
 
 STOMP_CLI = shutil.which("stomp") or "/usr/bin/stomp"
 
-pytestmark = pytest.mark.skipif(not os.path.exists(STOMP_CLI), reason="stomp CLI not installed")
+
+
+@pytest.fixture(autouse=True)
+def stomp_cli_installed():
+    """A missing CLI is a failure, not a skip: test-all.sh installs it."""
+    assert os.path.exists(STOMP_CLI), "the stomp CLI (python3-stomp) is not installed"
 
 
 class Cli:
