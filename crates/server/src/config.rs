@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug, Clone)]
 #[command(
@@ -37,4 +37,31 @@ pub struct Config {
     /// Largest STOMP frame body accepted, in bytes (ActiveMQ's maxFrameSize).
     #[arg(long, default_value_t = 100 * 1024 * 1024)]
     pub stomp_max_frame_size: usize,
+
+    /// A tool to run instead of the broker.
+    #[command(subcommand)]
+    pub command: Option<Tool>,
+}
+
+/// Tools that share the binary.
+#[derive(Subcommand, Debug, Clone)]
+pub enum Tool {
+    /// OpenWire tools.
+    Openwire {
+        #[command(subcommand)]
+        tool: OpenwireTool,
+    },
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum OpenwireTool {
+    /// Print a captured OpenWire stream frame by frame.
+    Dump {
+        /// One direction of a connection, raw bytes.
+        file: PathBuf,
+        /// The other direction (for the peer's WireFormatInfo); defaults to
+        /// the .c2s.bin/.s2c.bin sibling when there is one.
+        #[arg(long)]
+        peer: Option<PathBuf>,
+    },
 }

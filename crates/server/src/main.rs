@@ -5,6 +5,7 @@
 //! SIGINT or SIGTERM.
 
 mod config;
+mod dump;
 mod server;
 mod shutdown;
 mod stomp;
@@ -12,10 +13,16 @@ mod stomp;
 use anyhow::Context;
 use clap::Parser;
 
-use crate::config::Config;
+use crate::config::{Config, OpenwireTool, Tool};
 
 fn main() -> anyhow::Result<()> {
     let config = Config::parse();
+    if let Some(Tool::Openwire {
+        tool: OpenwireTool::Dump { file, peer },
+    }) = &config.command
+    {
+        return dump::run(file, peer.as_deref());
+    }
     init_logging();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -1,0 +1,183 @@
+//! The declarative machinery behind [`crate::schema`]: one macro turns the
+//! schema's field lists into structs plus their readers and writers for
+//! every version and both encodings (the encoding is the
+//! [`crate::wire::Reader`]'s business, the version check is generated here).
+
+/// Declares OpenWire structures: `Name { field: kind [since..=until], ... }`.
+macro_rules! structures {
+    ($( $(#[$m:meta])* $name:ident { $( $(#[$fm:meta])* $field:ident : $kind:ident $(($arg:literal))? [$lo:literal ..= $hi:literal] ),* $(,)? } )*) => {
+        $(
+            $(#[$m])*
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+            pub struct $name {
+                $( $(#[$fm])* pub $field: field_type!($kind), )*
+            }
+
+            impl $name {
+                /// Reads the fields that exist in the reader's version.
+                pub(crate) fn read_fields(r: &mut $crate::wire::Reader<'_>) -> $crate::Result<Self> {
+                    #[allow(unused_mut)]
+                    let mut v = Self::default();
+                    #[allow(unused_variables)]
+                    let version = r.version();
+                    $( if ($lo..=$hi).contains(&version) { v.$field = read_field!(r, $kind $(, $arg)?); } )*
+                    Ok(v)
+                }
+
+                /// Writes the fields that exist in the writer's version.
+                pub(crate) fn write_fields(&self, w: &mut $crate::wire::Writer<'_>) -> $crate::Result<()> {
+                    #[allow(unused_variables)]
+                    let version = w.version();
+                    $( if ($lo..=$hi).contains(&version) { write_field!(w, $kind, &self.$field $(, $arg)?); } )*
+                    Ok(())
+                }
+            }
+        )*
+    };
+}
+
+/// The Rust type of each wire kind.
+macro_rules! field_type {
+    (bool) => { bool };
+    (byte) => { i8 };
+    (short) => { i16 };
+    (char) => { u16 };
+    (int) => { i32 };
+    (long) => { i64 };
+    (string) => { Option<$crate::mutf8::OwString> };
+    (bytes) => { Option<bytes::Bytes> };
+    (const_bytes) => { bytes::Bytes };
+    (byte_seq) => { Option<bytes::Bytes> };
+    (throwable) => { Option<Box<$crate::schema::Throwable>> };
+    (cached) => { Option<$crate::schema::DataStructure> };
+    (nested) => { Option<$crate::schema::DataStructure> };
+    (array) => { Option<Vec<$crate::schema::DataStructure>> };
+}
+
+macro_rules! read_field {
+    ($r:ident, bool) => {
+        $r.boolean()?
+    };
+    ($r:ident, byte) => {
+        $r.byte()?
+    };
+    ($r:ident, short) => {
+        $r.short()?
+    };
+    ($r:ident, char) => {
+        $r.char()?
+    };
+    ($r:ident, int) => {
+        $r.int()?
+    };
+    ($r:ident, long) => {
+        $r.long()?
+    };
+    ($r:ident, string) => {
+        $r.string()?
+    };
+    ($r:ident, bytes) => {
+        $r.bytes()?
+    };
+    ($r:ident, const_bytes, $n:literal) => {
+        $r.const_bytes($n)?
+    };
+    ($r:ident, byte_seq) => {
+        $r.byte_seq()?
+    };
+    ($r:ident, throwable) => {
+        $r.throwable()?
+    };
+    ($r:ident, cached) => {
+        $r.cached()?
+    };
+    ($r:ident, nested) => {
+        $r.nested()?
+    };
+    ($r:ident, array) => {
+        $r.array()?
+    };
+}
+
+macro_rules! write_field {
+    ($w:ident, bool, $v:expr) => {
+        $w.boolean(*$v)
+    };
+    ($w:ident, byte, $v:expr) => {
+        $w.byte(*$v)
+    };
+    ($w:ident, short, $v:expr) => {
+        $w.short(*$v)
+    };
+    ($w:ident, char, $v:expr) => {
+        $w.char(*$v)
+    };
+    ($w:ident, int, $v:expr) => {
+        $w.int(*$v)
+    };
+    ($w:ident, long, $v:expr) => {
+        $w.long(*$v)
+    };
+    ($w:ident, string, $v:expr) => {
+        $w.string($v)?
+    };
+    ($w:ident, bytes, $v:expr) => {
+        $w.bytes($v)?
+    };
+    ($w:ident, const_bytes, $v:expr, $n:literal) => {
+        $w.const_bytes($v, $n)?
+    };
+    ($w:ident, byte_seq, $v:expr) => {
+        $w.byte_seq($v)?
+    };
+    ($w:ident, throwable, $v:expr) => {
+        $w.throwable($v)?
+    };
+    ($w:ident, cached, $v:expr) => {
+        $w.cached($v)?
+    };
+    ($w:ident, nested, $v:expr) => {
+        $w.nested($v)?
+    };
+    ($w:ident, array, $v:expr) => {
+        $w.array($v)?
+    };
+}
+
+/// Declares the type-byte table: which structure each type byte carries and
+/// in which versions it exists.
+macro_rules! data_structures {
+    ($( $(#[$m:meta])* $type:literal => $variant:ident($struct:ident) [$lo:literal ..= $hi:literal], )*) => {
+        /// Any OpenWire data structure: a command, an id, a destination, a
+        /// message. Cheap to clone (one box per structure).
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum DataStructure {
+            $( $(#[$m])* $variant(Box<$struct>), )*
+        }
+
+        impl DataStructure {
+            /// The type byte on the wire.
+            pub fn data_type(&self) -> u8 {
+                match self { $( DataStructure::$variant(_) => $type, )* }
+            }
+
+            /// ActiveMQ's class name for the structure, for dumps and logs.
+            pub fn name(&self) -> &'static str {
+                match self { $( DataStructure::$variant(_) => stringify!($variant), )* }
+            }
+
+            pub(crate) fn read_body(kind: u8, r: &mut $crate::wire::Reader<'_>) -> $crate::Result<Self> {
+                let version = r.version();
+                match kind {
+                    $( $type if ($lo..=$hi).contains(&version) =>
+                        Ok(DataStructure::$variant(Box::new($struct::read_fields(r)?))), )*
+                    other => Err($crate::OpenWireError::UnknownType(other)),
+                }
+            }
+
+            pub(crate) fn write_body(&self, w: &mut $crate::wire::Writer<'_>) -> $crate::Result<()> {
+                match self { $( DataStructure::$variant(v) => v.write_fields(w), )* }
+            }
+        }
+    };
+}

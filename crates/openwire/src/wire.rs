@@ -1,0 +1,793 @@
+//! The primitives every field is made of, tight and loose, and the frame
+//! codec around them.
+//!
+//! Tight encoding packs every boolean of a frame (presence bits, string
+//! "ascii" bits, long size bits, plain booleans) into one bit stream written
+//! before the data; loose encoding writes them inline as bytes. The schema
+//! code calls the same methods for both: [`Reader::boolean`] reads a bit or
+//! a byte depending on the negotiated encoding.
+
+use std::collections::HashMap;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+
+use crate::error::{OpenWireError, Result};
+use crate::mutf8::OwString;
+use crate::schema::{DataStructure, StackFrame, Throwable};
+
+/// How many entries the marshalling cache has (ActiveMQ's Short.MAX_VALUE / 2).
+pub const CACHE_SIZE: usize = 16383;
+/// Entries the writer keeps free by evicting old ones (ActiveMQ's value).
+const CACHE_FREE_SPACE: usize = 100;
+
+/// The negotiated format of one direction of a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WireFormat {
+    pub version: u8,
+    pub tight: bool,
+    pub cache: bool,
+    pub stack_trace: bool,
+    pub size_prefix: bool,
+    /// Largest frame accepted, in bytes.
+    pub max_frame_size: u64,
+    /// Marshalling cache entries (negotiated; ActiveMQ's default is 1024).
+    pub cache_size: usize,
+}
+
+impl WireFormat {
+    /// The format before negotiation: loose, no cache, size-prefixed. Both
+    /// peers send their WireFormatInfo this way.
+    pub fn initial(version: u8) -> WireFormat {
+        WireFormat {
+            version,
+            tight: false,
+            cache: false,
+            stack_trace: false,
+            size_prefix: true,
+            max_frame_size: 100 * 1024 * 1024,
+            cache_size: CACHE_SIZE,
+        }
+    }
+}
+
+/// Reads fields of one frame.
+pub struct Reader<'a> {
+    data: Bytes,
+    bits: Option<BitReader>,
+    pub(crate) format: &'a WireFormat,
+    cache: &'a mut Vec<Option<DataStructure>>,
+    /// Nesting depth, bounded so hostile input cannot overflow the stack.
+    depth: u32,
+}
+
+/// The tight encoding's boolean stream, read side.
+struct BitReader {
+    bytes: Bytes,
+    pos: usize,
+    bit: u8,
+}
+
+impl BitReader {
+    fn read(data: &mut Bytes) -> Result<BitReader> {
+        let first = take_u8(data)?;
+        let len = match first {
+            0xC0 => take_u8(data)? as usize,
+            0x80 => {
+                let n = take_i16(data)?;
+                if n < 0 {
+                    return Err(OpenWireError::NegativeLength(n as i64));
+                }
+                n as usize
+            }
+            n => n as usize,
+        };
+        need(data, len)?;
+        Ok(BitReader {
+            bytes: data.split_to(len),
+            pos: 0,
+            bit: 0,
+        })
+    }
+
+    fn next(&mut self) -> Result<bool> {
+        let byte = *self
+            .bytes
+            .get(self.pos)
+            .ok_or_else(|| OpenWireError::Malformed("boolean stream exhausted".into()))?;
+        let v = (byte >> self.bit) & 1 != 0;
+        self.bit += 1;
+        if self.bit == 8 {
+            self.bit = 0;
+            self.pos += 1;
+        }
+        Ok(v)
+    }
+}
+
+fn need(data: &Bytes, n: usize) -> Result<()> {
+    if data.len() < n {
+        return Err(OpenWireError::Truncated {
+            needed: n - data.len(),
+        });
+    }
+    Ok(())
+}
+
+fn take_u8(data: &mut Bytes) -> Result<u8> {
+    need(data, 1)?;
+    Ok(data.get_u8())
+}
+
+fn take_i16(data: &mut Bytes) -> Result<i16> {
+    need(data, 2)?;
+    Ok(data.get_i16())
+}
+
+const MAX_DEPTH: u32 = 64;
+
+impl<'a> Reader<'a> {
+    fn new(data: Bytes, format: &'a WireFormat, cache: &'a mut Vec<Option<DataStructure>>) -> Self {
+        Reader {
+            data,
+            bits: None,
+            format,
+            cache,
+            depth: 0,
+        }
+    }
+
+    pub fn version(&self) -> u8 {
+        self.format.version
+    }
+
+    /// A boolean: a bit of the stream (tight) or a byte (loose).
+    pub fn boolean(&mut self) -> Result<bool> {
+        match &mut self.bits {
+            Some(bits) => bits.next(),
+            None => Ok(take_u8(&mut self.data)? != 0),
+        }
+    }
+
+    pub fn byte(&mut self) -> Result<i8> {
+        Ok(take_u8(&mut self.data)? as i8)
+    }
+
+    pub fn short(&mut self) -> Result<i16> {
+        take_i16(&mut self.data)
+    }
+
+    pub fn char(&mut self) -> Result<u16> {
+        need(&self.data, 2)?;
+        Ok(self.data.get_u16())
+    }
+
+    pub fn int(&mut self) -> Result<i32> {
+        need(&self.data, 4)?;
+        Ok(self.data.get_i32())
+    }
+
+    fn raw_long(&mut self) -> Result<i64> {
+        need(&self.data, 8)?;
+        Ok(self.data.get_i64())
+    }
+
+    /// A long: tight encoding sends only as many bytes as the value needs
+    /// (0, 2, 4 or 8, said by two bits), loose always 8.
+    pub fn long(&mut self) -> Result<i64> {
+        if self.bits.is_none() {
+            return self.raw_long();
+        }
+        if self.boolean()? {
+            if self.boolean()? {
+                self.raw_long()
+            } else {
+                Ok(self.int()? as u32 as i64)
+            }
+        } else if self.boolean()? {
+            Ok(self.short()? as u16 as i64)
+        } else {
+            Ok(0)
+        }
+    }
+
+    fn bytes_exact(&mut self, n: usize) -> Result<Bytes> {
+        need(&self.data, n)?;
+        Ok(self.data.split_to(n))
+    }
+
+    /// A string (null allowed).
+    pub fn string(&mut self) -> Result<Option<OwString>> {
+        if !self.boolean()? {
+            return Ok(None);
+        }
+        if self.bits.is_some() {
+            // The "ascii" bit only says which Java method wrote it; both
+            // are a 2-byte length and the bytes.
+            let ascii = self.boolean()?;
+            let len = if ascii {
+                let n = self.short()?;
+                if n < 0 {
+                    return Err(OpenWireError::NegativeLength(n as i64));
+                }
+                n as usize
+            } else {
+                self.char()? as usize
+            };
+            return Ok(Some(OwString(self.bytes_exact(len)?)));
+        }
+        let len = self.char()? as usize;
+        Ok(Some(OwString(self.bytes_exact(len)?)))
+    }
+
+    fn length(&mut self) -> Result<usize> {
+        let n = self.int()?;
+        if n < 0 {
+            return Err(OpenWireError::NegativeLength(n as i64));
+        }
+        let n = n as usize;
+        // Never trust a length beyond what the frame holds.
+        need(&self.data, n)?;
+        Ok(n)
+    }
+
+    /// A byte array (null allowed).
+    pub fn bytes(&mut self) -> Result<Option<Bytes>> {
+        if !self.boolean()? {
+            return Ok(None);
+        }
+        let n = self.length()?;
+        Ok(Some(self.bytes_exact(n)?))
+    }
+
+    /// A fixed-size byte array (the WireFormatInfo magic).
+    pub fn const_bytes(&mut self, n: usize) -> Result<Bytes> {
+        self.bytes_exact(n)
+    }
+
+    /// A byte sequence (message content, marshalled properties).
+    pub fn byte_seq(&mut self) -> Result<Option<Bytes>> {
+        self.bytes()
+    }
+
+    /// An exception as ActiveMQ writes it: class, message, and with
+    /// stack traces enabled the frames and the cause.
+    pub fn throwable(&mut self) -> Result<Option<Box<Throwable>>> {
+        if !self.boolean()? {
+            return Ok(None);
+        }
+        self.enter()?;
+        let class = self.string()?;
+        let message = self.string()?;
+        let mut t = Throwable {
+            class,
+            message,
+            stack: None,
+            cause: None,
+        };
+        if self.format.stack_trace {
+            let n = self.short()?;
+            if n < 0 {
+                return Err(OpenWireError::NegativeLength(n as i64));
+            }
+            let mut frames = Vec::with_capacity((n as usize).min(self.data.len() / 4));
+            for _ in 0..n {
+                frames.push(StackFrame {
+                    class: self.string()?,
+                    method: self.string()?,
+                    file: self.string()?,
+                    line: self.int()?,
+                });
+            }
+            t.stack = Some(frames);
+            t.cause = self.throwable()?;
+        }
+        self.depth -= 1;
+        Ok(Some(Box::new(t)))
+    }
+
+    fn enter(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(OpenWireError::Malformed(
+                "structures nested too deeply".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A nested structure (null allowed).
+    pub fn nested(&mut self) -> Result<Option<DataStructure>> {
+        if !self.boolean()? {
+            return Ok(None);
+        }
+        self.enter()?;
+        let kind = take_u8(&mut self.data)?;
+        let value =
+            if self.bits.is_some() && DataStructure::is_marshal_aware(kind) && self.boolean()? {
+                // A pre-marshalled form: its own size, type and bit stream.
+                self.int()?;
+                take_u8(&mut self.data)?;
+                let inner = BitReader::read(&mut self.data)?;
+                let outer = self.bits.replace(inner);
+                let v = DataStructure::read_body(kind, self);
+                self.bits = outer;
+                v?
+            } else {
+                DataStructure::read_body(kind, self)?
+            };
+        self.depth -= 1;
+        Ok(Some(value))
+    }
+
+    /// A structure that may come from (or go into) the marshalling cache.
+    pub fn cached(&mut self) -> Result<Option<DataStructure>> {
+        if !self.format.cache {
+            return self.nested();
+        }
+        let fresh = self.boolean()?;
+        let index = self.short()?;
+        if index < 0 || index as usize >= self.format.cache_size {
+            return Err(OpenWireError::CacheIndex(index as i32));
+        }
+        let index = index as usize;
+        if fresh {
+            let value = self.nested()?;
+            if self.cache.len() <= index {
+                self.cache.resize(index + 1, None);
+            }
+            self.cache[index] = value.clone();
+            Ok(value)
+        } else {
+            Ok(self.cache.get(index).cloned().flatten())
+        }
+    }
+
+    /// An array of nested structures (null allowed).
+    pub fn array(&mut self) -> Result<Option<Vec<DataStructure>>> {
+        if !self.boolean()? {
+            return Ok(None);
+        }
+        let n = self.short()?;
+        if n < 0 {
+            return Err(OpenWireError::NegativeLength(n as i64));
+        }
+        let mut out = Vec::with_capacity((n as usize).min(self.data.len()));
+        for _ in 0..n {
+            match self.nested()? {
+                Some(v) => out.push(v),
+                None => return Err(OpenWireError::Malformed("null element in an array".into())),
+            }
+        }
+        Ok(Some(out))
+    }
+}
+
+/// The tight encoding's boolean stream, write side.
+#[derive(Default)]
+struct BitWriter {
+    bytes: Vec<u8>,
+    bit: u8,
+}
+
+impl BitWriter {
+    fn push(&mut self, v: bool) {
+        if self.bit == 0 {
+            self.bytes.push(0);
+        }
+        if v {
+            if let Some(last) = self.bytes.last_mut() {
+                *last |= 1 << self.bit;
+            }
+        }
+        self.bit = (self.bit + 1) % 8;
+    }
+
+    fn marshal(&self, out: &mut BytesMut) {
+        let n = self.bytes.len();
+        if n < 64 {
+            out.put_u8(n as u8);
+        } else if n < 256 {
+            out.put_u8(0xC0);
+            out.put_u8(n as u8);
+        } else {
+            out.put_u8(0x80);
+            out.put_u16(n as u16);
+        }
+        out.put_slice(&self.bytes);
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.bit = 0;
+    }
+}
+
+/// The writer's half of the marshalling cache: the same decisions as
+/// ActiveMQ's, so the peer's reader finds what it expects (and a decoded
+/// frame re-encodes to identical bytes).
+#[derive(Default)]
+pub struct MarshalCache {
+    map: HashMap<Option<DataStructure>, i16>,
+    slots: Vec<Option<Option<DataStructure>>>,
+    next: usize,
+    next_evict: usize,
+}
+
+impl MarshalCache {
+    fn index(&self, v: &Option<DataStructure>) -> Option<i16> {
+        self.map.get(v).copied()
+    }
+
+    fn add(&mut self, v: &Option<DataStructure>, capacity: usize) -> i16 {
+        let i = self.next;
+        self.next += 1;
+        if self.next >= capacity {
+            self.next = 0;
+        }
+        if self.map.len() < capacity {
+            if self.slots.len() <= i {
+                self.slots.resize(i + 1, None);
+            }
+            self.slots[i] = Some(v.clone());
+            self.map.insert(v.clone(), i as i16);
+            i as i16
+        } else {
+            -1
+        }
+    }
+
+    fn sweep(&mut self, capacity: usize) {
+        while self.map.len() > capacity.saturating_sub(CACHE_FREE_SPACE) {
+            if let Some(Some(v)) = self.slots.get_mut(self.next_evict).map(Option::take) {
+                self.map.remove(&v);
+            }
+            self.next_evict += 1;
+            if self.next_evict >= capacity {
+                self.next_evict = 0;
+            }
+        }
+    }
+}
+
+/// Writes fields of one frame.
+pub struct Writer<'a> {
+    data: &'a mut BytesMut,
+    bits: Option<&'a mut BitWriter>,
+    pub(crate) format: &'a WireFormat,
+    cache: &'a mut MarshalCache,
+}
+
+impl Writer<'_> {
+    pub fn version(&self) -> u8 {
+        self.format.version
+    }
+
+    pub fn boolean(&mut self, v: bool) {
+        match &mut self.bits {
+            Some(bits) => bits.push(v),
+            None => self.data.put_u8(v as u8),
+        }
+    }
+
+    pub fn byte(&mut self, v: i8) {
+        self.data.put_i8(v);
+    }
+
+    pub fn short(&mut self, v: i16) {
+        self.data.put_i16(v);
+    }
+
+    pub fn char(&mut self, v: u16) {
+        self.data.put_u16(v);
+    }
+
+    pub fn int(&mut self, v: i32) {
+        self.data.put_i32(v);
+    }
+
+    pub fn long(&mut self, v: i64) {
+        if self.bits.is_none() {
+            self.data.put_i64(v);
+            return;
+        }
+        if v == 0 {
+            self.boolean(false);
+            self.boolean(false);
+        } else if (v as u64) & 0xFFFF_FFFF_FFFF_0000 == 0 {
+            self.boolean(false);
+            self.boolean(true);
+            self.data.put_u16(v as u16);
+        } else if (v as u64) & 0xFFFF_FFFF_0000_0000 == 0 {
+            self.boolean(true);
+            self.boolean(false);
+            self.data.put_u32(v as u32);
+        } else {
+            self.boolean(true);
+            self.boolean(true);
+            self.data.put_i64(v);
+        }
+    }
+
+    /// # Errors
+    /// A string longer than a 2-byte length can say.
+    pub fn string(&mut self, v: &Option<OwString>) -> Result<()> {
+        self.boolean(v.is_some());
+        let Some(s) = v else {
+            return Ok(());
+        };
+        if s.len() > u16::MAX as usize || (self.bits.is_some() && s.len() >= i16::MAX as usize) {
+            return Err(OpenWireError::Unencodable(format!(
+                "a string of {} bytes",
+                s.len()
+            )));
+        }
+        if self.bits.is_some() {
+            self.boolean(s.is_ascii_7bit());
+        }
+        self.data.put_u16(s.len() as u16);
+        self.data.put_slice(s.as_bytes());
+        Ok(())
+    }
+
+    pub fn bytes(&mut self, v: &Option<Bytes>) -> Result<()> {
+        self.boolean(v.is_some());
+        if let Some(b) = v {
+            let n = i32::try_from(b.len())
+                .map_err(|_| OpenWireError::Unencodable("byte array over 2 GiB".into()))?;
+            self.data.put_i32(n);
+            self.data.put_slice(b);
+        }
+        Ok(())
+    }
+
+    pub fn const_bytes(&mut self, v: &Bytes, n: usize) -> Result<()> {
+        if v.len() != n {
+            return Err(OpenWireError::Unencodable(format!(
+                "a fixed array of {n} bytes given {}",
+                v.len()
+            )));
+        }
+        self.data.put_slice(v);
+        Ok(())
+    }
+
+    pub fn byte_seq(&mut self, v: &Option<Bytes>) -> Result<()> {
+        self.bytes(v)
+    }
+
+    pub fn throwable(&mut self, v: &Option<Box<Throwable>>) -> Result<()> {
+        self.boolean(v.is_some());
+        let Some(t) = v else {
+            return Ok(());
+        };
+        self.string(&t.class)?;
+        self.string(&t.message)?;
+        if self.format.stack_trace {
+            let frames = t.stack.as_deref().unwrap_or(&[]);
+            self.short(frames.len() as i16);
+            for f in frames {
+                self.string(&f.class)?;
+                self.string(&f.method)?;
+                self.string(&f.file)?;
+                self.int(f.line);
+            }
+            self.throwable(&t.cause)?;
+        }
+        Ok(())
+    }
+
+    pub fn nested(&mut self, v: &Option<DataStructure>) -> Result<()> {
+        self.boolean(v.is_some());
+        let Some(v) = v else {
+            return Ok(());
+        };
+        self.data.put_u8(v.data_type());
+        if self.bits.is_some() && DataStructure::is_marshal_aware(v.data_type()) {
+            // No pre-marshalled form: say so, as ActiveMQ does.
+            self.boolean(false);
+        }
+        v.write_body(self)
+    }
+
+    pub fn cached(&mut self, v: &Option<DataStructure>) -> Result<()> {
+        if !self.format.cache {
+            return self.nested(v);
+        }
+        match self.cache.index(v) {
+            Some(i) => {
+                self.boolean(false);
+                self.short(i);
+                Ok(())
+            }
+            None if self.bits.is_some() => {
+                // Tight: ActiveMQ sizes (and so caches) the nested fields
+                // before the structure itself, so the index is known only
+                // after writing them.
+                self.boolean(true);
+                let at = self.data.len();
+                self.short(0);
+                self.nested(v)?;
+                let i = self.cache.add(v, self.format.cache_size);
+                self.data[at..at + 2].copy_from_slice(&i.to_be_bytes());
+                Ok(())
+            }
+            None => {
+                self.boolean(true);
+                let i = self.cache.add(v, self.format.cache_size);
+                self.short(i);
+                self.nested(v)
+            }
+        }
+    }
+
+    pub fn array(&mut self, v: &Option<Vec<DataStructure>>) -> Result<()> {
+        self.boolean(v.is_some());
+        if let Some(items) = v {
+            let n = i16::try_from(items.len())
+                .map_err(|_| OpenWireError::Unencodable("array over 32767 elements".into()))?;
+            self.short(n);
+            for item in items {
+                self.nested(&Some(item.clone()))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One direction's codec state: the negotiated format and the marshalling
+/// cache. A connection has two: one to read with, one to write with.
+pub struct Codec {
+    pub format: WireFormat,
+    read_cache: Vec<Option<DataStructure>>,
+    write_cache: MarshalCache,
+    bits: BitWriter,
+    scratch: BytesMut,
+}
+
+impl Codec {
+    pub fn new(format: WireFormat) -> Codec {
+        Codec {
+            format,
+            read_cache: Vec::new(),
+            write_cache: MarshalCache::default(),
+            bits: BitWriter::default(),
+            scratch: BytesMut::new(),
+        }
+    }
+
+    /// Switches to a newly negotiated format; the caches start empty, as
+    /// ActiveMQ's do after negotiation.
+    pub fn set_format(&mut self, format: WireFormat) {
+        self.format = format;
+        self.read_cache.clear();
+        self.write_cache = MarshalCache::default();
+    }
+
+    /// Splits the next frame off `buf` and decodes it. `Ok(None)` until a
+    /// whole frame is there; a NULL frame (type 0) decodes as `Some(None)`.
+    ///
+    /// # Errors
+    /// A frame over `max_frame_size` (detected from its size prefix, before
+    /// it arrives), a negative size, or a malformed body.
+    pub fn read_frame(&mut self, buf: &mut BytesMut) -> Result<Option<Option<DataStructure>>> {
+        if !self.format.size_prefix {
+            // Without a size prefix the only way to find the end is to
+            // decode: try, and wait for more on truncation.
+            let data = Bytes::copy_from_slice(buf);
+            let before = data.len();
+            let mut r = Reader::new(data, &self.format, &mut self.read_cache);
+            return match read_command(&mut r) {
+                Ok(v) => {
+                    let used = before - r.data.len();
+                    buf.advance(used);
+                    Ok(Some(v))
+                }
+                Err(OpenWireError::Truncated { .. }) => Ok(None),
+                Err(e) => Err(e),
+            };
+        }
+        if buf.len() < 4 {
+            return Ok(None);
+        }
+        let size = i32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]);
+        if size < 0 {
+            return Err(OpenWireError::NegativeLength(size as i64));
+        }
+        if size as u64 > self.format.max_frame_size {
+            return Err(OpenWireError::FrameTooLarge {
+                size: size as u64,
+                max: self.format.max_frame_size,
+            });
+        }
+        let size = size as usize;
+        if buf.len() < 4 + size {
+            buf.reserve(4 + size - buf.len());
+            return Ok(None);
+        }
+        buf.advance(4);
+        let frame = buf.split_to(size).freeze();
+        let mut r = Reader::new(frame, &self.format, &mut self.read_cache);
+        let v = read_command(&mut r)?;
+        if !r.data.is_empty() {
+            return Err(OpenWireError::Malformed(format!(
+                "{} bytes left over after the command",
+                r.data.len()
+            )));
+        }
+        Ok(Some(v))
+    }
+
+    /// Appends one frame holding `command` (or a NULL frame for `None`).
+    ///
+    /// # Errors
+    /// A value the format cannot carry, or a frame over `max_frame_size`.
+    pub fn write_frame(
+        &mut self,
+        command: Option<&DataStructure>,
+        out: &mut BytesMut,
+    ) -> Result<()> {
+        if self.format.cache {
+            self.write_cache.sweep(self.format.cache_size);
+        }
+        let Some(command) = command else {
+            if self.format.size_prefix {
+                out.put_i32(1);
+            }
+            out.put_u8(0);
+            return Ok(());
+        };
+        self.scratch.clear();
+        self.bits.clear();
+        let tight = self.format.tight;
+        {
+            let mut w = Writer {
+                data: &mut self.scratch,
+                bits: if tight { Some(&mut self.bits) } else { None },
+                format: &self.format,
+                cache: &mut self.write_cache,
+            };
+            command.write_body(&mut w)?;
+        }
+        let bits_len = if tight {
+            let n = self.bits.bytes.len();
+            n + if n < 64 {
+                1
+            } else if n < 256 {
+                2
+            } else {
+                3
+            }
+        } else {
+            0
+        };
+        let size = 1 + bits_len + self.scratch.len();
+        if size as u64 > self.format.max_frame_size {
+            return Err(OpenWireError::FrameTooLarge {
+                size: size as u64,
+                max: self.format.max_frame_size,
+            });
+        }
+        out.reserve(4 + size);
+        if self.format.size_prefix {
+            out.put_i32(size as i32);
+        }
+        out.put_u8(command.data_type());
+        if tight {
+            self.bits.marshal(out);
+        }
+        out.put_slice(&self.scratch);
+        Ok(())
+    }
+}
+
+/// A top-level command: type byte, then (tight) the bit stream, then fields.
+fn read_command(r: &mut Reader<'_>) -> Result<Option<DataStructure>> {
+    let kind = take_u8(&mut r.data)?;
+    if kind == 0 {
+        return Ok(None);
+    }
+    if r.format.tight {
+        r.bits = Some(BitReader::read(&mut r.data)?);
+    }
+    DataStructure::read_body(kind, r).map(Some)
+}

@@ -1,0 +1,89 @@
+//! `ferrum openwire dump FILE`: a captured OpenWire stream, frame by frame.
+//!
+//! What an operator or developer reaches for when a client misbehaves:
+//! record the bytes (a TCP proxy, or the captures in proto-fixtures), then
+//! read them here. FILE is one direction of a connection; the other
+//! direction (`--peer`, or the `.c2s.bin`/`.s2c.bin` sibling when it exists)
+//! supplies the peer's WireFormatInfo so the negotiated format is known.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use bytes::BytesMut;
+use openwire::negotiate::{negotiate, WireFormatOptions};
+use openwire::{Codec, DataStructure, WireFormat};
+
+fn first_options(bytes: &[u8]) -> anyhow::Result<WireFormatOptions> {
+    let mut codec = Codec::new(WireFormat::initial(12));
+    let mut buf = BytesMut::from(bytes);
+    match codec.read_frame(&mut buf)? {
+        Some(Some(DataStructure::WireFormatInfo(info))) => Ok(WireFormatOptions::from_info(&info)?),
+        _ => bail!("the stream does not start with a WireFormatInfo"),
+    }
+}
+
+fn sibling(file: &Path) -> Option<PathBuf> {
+    let name = file.file_name()?.to_str()?;
+    let other = if name.contains(".c2s.") {
+        name.replace(".c2s.", ".s2c.")
+    } else if name.contains(".s2c.") {
+        name.replace(".s2c.", ".c2s.")
+    } else {
+        return None;
+    };
+    let p = file.with_file_name(other);
+    p.exists().then_some(p)
+}
+
+pub fn run(file: &Path, peer: Option<&Path>) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let mine = first_options(&bytes)?;
+    let theirs = match peer.map(Path::to_path_buf).or_else(|| sibling(file)) {
+        Some(p) => {
+            let b = std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
+            first_options(&b)?
+        }
+        None => mine.clone(),
+    };
+    let format = negotiate(&mine, &theirs);
+    println!(
+        "# {}: {} bytes; negotiated version={} tight={} cache={} stackTrace={} sizePrefix={}",
+        file.display(),
+        bytes.len(),
+        format.version,
+        format.tight,
+        format.cache,
+        format.stack_trace,
+        format.size_prefix
+    );
+    let mut codec = Codec::new(WireFormat::initial(12));
+    let mut buf = BytesMut::from(&bytes[..]);
+    let mut offset = 0;
+    let mut first = true;
+    while !buf.is_empty() {
+        let before = buf.len();
+        match codec.read_frame(&mut buf) {
+            Ok(Some(frame)) => {
+                let len = before - buf.len();
+                match frame {
+                    Some(f) => println!("{offset} {len} {} {:?}", f.name(), f),
+                    None => println!("{offset} {len} NULL"),
+                }
+                offset += len;
+            }
+            Ok(None) => {
+                println!("{offset} - truncated: {} bytes left", buf.len());
+                break;
+            }
+            Err(e) => {
+                println!("{offset} - error: {e}");
+                break;
+            }
+        }
+        if first {
+            codec.set_format(format);
+            first = false;
+        }
+    }
+    Ok(())
+}
