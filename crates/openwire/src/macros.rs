@@ -149,10 +149,11 @@ macro_rules! write_field {
 macro_rules! data_structures {
     ($( $(#[$m:meta])* $type:literal => $variant:ident($struct:ident) [$lo:literal ..= $hi:literal], )*) => {
         /// Any OpenWire data structure: a command, an id, a destination, a
-        /// message. Cheap to clone (one box per structure).
+        /// message. Cheap to clone: structures are shared (Arc), so a cache
+        /// hit or a copy costs a reference count, not an allocation.
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub enum DataStructure {
-            $( $(#[$m])* $variant(Box<$struct>), )*
+            $( $(#[$m])* $variant(std::sync::Arc<$struct>), )*
         }
 
         impl DataStructure {
@@ -170,7 +171,7 @@ macro_rules! data_structures {
                 let version = r.version();
                 match kind {
                     $( $type if ($lo..=$hi).contains(&version) =>
-                        Ok(DataStructure::$variant(Box::new($struct::read_fields(r)?))), )*
+                        Ok(DataStructure::$variant(std::sync::Arc::new($struct::read_fields(r)?))), )*
                     other => Err($crate::OpenWireError::UnknownType(other)),
                 }
             }
