@@ -179,6 +179,16 @@ macro_rules! data_structures {
             pub(crate) fn write_body(&self, w: &mut $crate::wire::Writer<'_>) -> $crate::Result<()> {
                 match self { $( DataStructure::$variant(v) => v.write_fields(w), )* }
             }
+
+            /// One default-valued instance of every structure that exists in
+            /// `version`, for tests that sweep the whole command set.
+            pub fn defaults_for_version(version: u8) -> Vec<DataStructure> {
+                let mut all = Vec::new();
+                $( if ($lo..=$hi).contains(&version) {
+                    all.push(DataStructure::$variant(std::sync::Arc::new($struct::default())));
+                } )*
+                all
+            }
         }
     };
 }
