@@ -104,6 +104,13 @@ impl BitReader {
     }
 }
 
+/// Keeps a string's raw bytes (so re-encoding is exact) once they are known
+/// to be modified UTF-8.
+fn checked(raw: Bytes) -> Result<Option<OwString>> {
+    crate::mutf8::decode(&raw)?;
+    Ok(Some(OwString(raw)))
+}
+
 fn need(data: &Bytes, n: usize) -> Result<()> {
     if data.len() < n {
         return Err(OpenWireError::Truncated {
@@ -213,10 +220,10 @@ impl<'a> Reader<'a> {
             } else {
                 self.char()? as usize
             };
-            return Ok(Some(OwString(self.bytes_exact(len)?)));
+            return checked(self.bytes_exact(len)?);
         }
         let len = self.char()? as usize;
-        Ok(Some(OwString(self.bytes_exact(len)?)))
+        checked(self.bytes_exact(len)?)
     }
 
     fn length(&mut self) -> Result<usize> {
