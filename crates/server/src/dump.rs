@@ -66,7 +66,10 @@ pub fn run(file: &Path, peer: Option<&Path>) -> anyhow::Result<()> {
             Ok(Some(frame)) => {
                 let len = before - buf.len();
                 match frame {
-                    Some(f) => println!("{offset} {len} {} {:?}", f.name(), f),
+                    Some(f) => {
+                        println!("{offset} {len} {} {:?}", f.name(), f);
+                        describe_contents(&f);
+                    }
                     None => println!("{offset} {len} NULL"),
                 }
                 offset += len;
@@ -86,4 +89,44 @@ pub fn run(file: &Path, peer: Option<&Path>) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Decodes what the structure dump shows only as bytes: WireFormatInfo
+/// options, message properties and text bodies.
+fn describe_contents(f: &DataStructure) {
+    use openwire::primitive::{inflate, read_map, read_text};
+    match f {
+        DataStructure::WireFormatInfo(info) => {
+            if let Some(Ok(Some(map))) = info.marshalled_properties.as_ref().map(|p| read_map(p)) {
+                println!("    options: {map:?}");
+            }
+        }
+        DataStructure::MessageDispatch(d) => {
+            if let Some(m) = &d.message {
+                describe_contents(m);
+            }
+        }
+        DataStructure::ActiveMqMessage(m)
+        | DataStructure::BytesMessage(m)
+        | DataStructure::MapMessage(m)
+        | DataStructure::ObjectMessage(m)
+        | DataStructure::StreamMessage(m)
+        | DataStructure::TextMessage(m) => {
+            if let Some(Ok(Some(map))) = m.marshalled_properties.as_ref().map(|p| read_map(p)) {
+                println!("    properties: {map:?}");
+            }
+            if let (DataStructure::TextMessage(_), Some(content)) = (f, &m.content) {
+                let body = if m.compressed {
+                    inflate(content, 100 << 20).ok()
+                } else {
+                    Some(content.clone())
+                };
+                if let Some(Ok(Some(text))) = body.map(|b| read_text(&b)) {
+                    let shown: String = text.chars().take(200).collect();
+                    println!("    text ({} chars): {shown:?}", text.chars().count());
+                }
+            }
+        }
+        _ => {}
+    }
 }
