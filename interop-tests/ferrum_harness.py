@@ -22,6 +22,7 @@ WAIT = 5.0
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LISTENING_RE = re.compile(r"STOMP listening on ([0-9.]+):(\d+)")
+OPENWIRE_RE = re.compile(r"OpenWire listening on ([0-9.]+):(\d+)")
 
 
 def ferrum_bin():
@@ -70,6 +71,8 @@ class Ferrum:
         self._port_found = threading.Event()
         self.host = HOST
         self.port = None
+        # Logged before the STOMP line, so known once `port` is.
+        self.openwire_port = None
         self.process = subprocess.Popen(
             self.args,
             stdin=subprocess.DEVNULL,
@@ -93,6 +96,10 @@ class Ferrum:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             with self._lines_lock:
                 self.lines.append(line)
+            if self.openwire_port is None:
+                m = OPENWIRE_RE.search(line)
+                if m:
+                    self.openwire_port = int(m.group(2))
             if self.port is None:
                 m = LISTENING_RE.search(line)
                 if m:

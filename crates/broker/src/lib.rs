@@ -35,7 +35,7 @@ pub use broker::{Broker, BrokerConfig, BrokerStats, ConnectInfo, SendOutcome};
 pub use destination::{Destination, DestinationKind};
 pub use error::BrokerError;
 pub use event::{Delivery, Event, EventReceiver, EventSender};
-pub use message::{now_millis, Body, Message, MessageId, Value};
+pub use message::{now_millis, Body, Message, MessageId, Native, Value};
 pub use store::{MemoryStore, MessageStore, StoreError, StoreKey};
 pub use subscription::{Ack, SubscribeRequest};
 

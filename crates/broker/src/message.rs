@@ -129,6 +129,34 @@ pub struct Message {
     /// User properties in the order they were given.
     pub properties: Vec<(Arc<str>, Value)>,
     pub body: Body,
+    /// The message exactly as its producer's protocol carried it, so that
+    /// the same protocol can hand it on unchanged (every OpenWire field,
+    /// compressed bodies, ...). The core never looks inside.
+    pub native: Option<Native>,
+}
+
+/// A protocol's own representation of a message, opaque to the core.
+#[derive(Clone)]
+pub struct Native(pub Arc<dyn std::any::Any + Send + Sync>);
+
+impl Native {
+    /// The native form as `T`, if that is what it is.
+    pub fn downcast<T: std::any::Any + Send + Sync>(&self) -> Option<&T> {
+        self.0.downcast_ref::<T>()
+    }
+}
+
+impl fmt::Debug for Native {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Native(..)")
+    }
+}
+
+/// Two native forms are equal only if they are the same object.
+impl PartialEq for Native {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 impl Message {
@@ -148,6 +176,7 @@ impl Message {
             message_type: None,
             properties: Vec::new(),
             body,
+            native: None,
         }
     }
 

@@ -17,8 +17,7 @@ pub struct Config {
     #[arg(long, default_value = "0.0.0.0")]
     pub bind: IpAddr,
 
-    /// OpenWire port (ActiveMQ's default). Reserved: the OpenWire transport
-    /// is not built yet. 0 picks a free port.
+    /// OpenWire port (ActiveMQ's default). 0 picks a free port; the log says which.
     #[arg(long, default_value_t = 61616)]
     pub openwire_port: u16,
 
@@ -37,6 +36,10 @@ pub struct Config {
     /// Largest STOMP frame body accepted, in bytes (ActiveMQ's maxFrameSize).
     #[arg(long, default_value_t = 100 * 1024 * 1024)]
     pub stomp_max_frame_size: usize,
+
+    /// Largest OpenWire frame accepted, in bytes (ActiveMQ's maxFrameSize).
+    #[arg(long, default_value_t = 100 * 1024 * 1024)]
+    pub openwire_max_frame_size: i64,
 
     /// A tool to run instead of the broker.
     #[command(subcommand)]

@@ -6,6 +6,7 @@
 
 mod config;
 mod dump;
+mod openwire;
 mod server;
 mod shutdown;
 mod stomp;

@@ -29,10 +29,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding STOMP on {}:{}", config.bind, config.stomp_port))?;
     let stomp_addr = stomp_listener.local_addr()?;
-    tracing::info!(
-        "OpenWire port {} reserved; the OpenWire transport is not available yet",
-        config.openwire_port
-    );
+    let openwire_listener = TcpListener::bind(SocketAddr::new(config.bind, config.openwire_port))
+        .await
+        .with_context(|| {
+            format!(
+                "binding OpenWire on {}:{}",
+                config.bind, config.openwire_port
+            )
+        })?;
+    let openwire_addr = openwire_listener.local_addr()?;
+    tracing::info!("OpenWire listening on {openwire_addr}");
     tracing::info!("STOMP listening on {stomp_addr}");
     tracing::info!(
         "ferrum {} started (data dir {})",
@@ -48,11 +54,24 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         stop.clone(),
     ));
 
+    let openwire_settings = Arc::new(crate::openwire::Settings::new(
+        &config.broker_name,
+        openwire_addr,
+        config.openwire_max_frame_size,
+    ));
+    let openwire_accept = tokio::spawn(crate::openwire::serve(
+        openwire_listener,
+        Arc::clone(&broker),
+        openwire_settings,
+        stop.clone(),
+    ));
+
     signals.recv().await;
     tracing::info!("shutting down");
     let _ = stop_tx.send(true);
     // Connections close their sockets on the signal; give them a moment.
     let _ = tokio::time::timeout(Duration::from_secs(2), accept).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), openwire_accept).await;
     tracing::info!("stopped");
     Ok(())
 }

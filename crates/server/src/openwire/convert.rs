@@ -1,0 +1,261 @@
+//! OpenWire ⇄ core translation: destinations, ids, messages.
+//!
+//! An OpenWire message keeps its exact wire form in the core message's
+//! `native` field, so an OpenWire consumer gets every field back as the
+//! producer sent it; the typed fields serve the other protocols.
+
+use std::sync::Arc;
+
+use broker::{Body, Destination, DestinationKind, Message, MessageId, Native, Value};
+use bytes::Bytes;
+use openwire::primitive::{
+    inflate, inflate_bytes_message, read_map, read_text, write_map, write_text, Primitive,
+    PrimitiveMap,
+};
+use openwire::{DataStructure, OwString};
+
+/// The core destination an OpenWire destination names.
+pub fn destination(ds: &DataStructure) -> Option<Destination> {
+    let (kind, name) = match ds {
+        DataStructure::Queue(d) => (DestinationKind::Queue, &d.physical_name),
+        DataStructure::Topic(d) => (DestinationKind::Topic, &d.physical_name),
+        DataStructure::TempQueue(d) => (DestinationKind::TempQueue, &d.physical_name),
+        DataStructure::TempTopic(d) => (DestinationKind::TempTopic, &d.physical_name),
+        _ => return None,
+    };
+    Some(Destination::new(kind, name.as_ref()?.to_string_lossy()))
+}
+
+/// The OpenWire form of a core destination.
+pub fn wire_destination(d: &Destination) -> DataStructure {
+    let physical_name = Some(OwString::from(&*d.name));
+    match d.kind {
+        DestinationKind::Queue => DataStructure::Queue(Arc::new(openwire::Queue { physical_name })),
+        DestinationKind::Topic => DataStructure::Topic(Arc::new(openwire::Topic { physical_name })),
+        DestinationKind::TempQueue => {
+            DataStructure::TempQueue(Arc::new(openwire::TempQueue { physical_name }))
+        }
+        DestinationKind::TempTopic => {
+            DataStructure::TempTopic(Arc::new(openwire::TempTopic { physical_name }))
+        }
+    }
+}
+
+fn text(s: &Option<OwString>) -> String {
+    s.as_ref()
+        .map(OwString::to_string_lossy)
+        .unwrap_or_default()
+}
+
+/// ActiveMQ's string form of an id structure (`ProducerId.toString()` etc.).
+pub fn id_string(ds: &DataStructure) -> String {
+    match ds {
+        DataStructure::ProducerId(p) => {
+            format!("{}:{}:{}", text(&p.connection_id), p.session_id, p.value)
+        }
+        DataStructure::ConsumerId(c) => {
+            format!("{}:{}:{}", text(&c.connection_id), c.session_id, c.value)
+        }
+        DataStructure::SessionId(s) => format!("{}:{}", text(&s.connection_id), s.value),
+        DataStructure::ConnectionId(c) => text(&c.value),
+        DataStructure::MessageId(m) => match (&m.text_view, &m.producer_id) {
+            (Some(t), _) => t.to_string_lossy(),
+            (None, Some(p)) => format!("{}:{}", id_string(p), m.producer_sequence_id),
+            (None, None) => format!(":{}", m.producer_sequence_id),
+        },
+        DataStructure::LocalTransactionId(t) => format!(
+            "TX:{}:{}",
+            t.connection_id.as_ref().map(id_string).unwrap_or_default(),
+            t.value
+        ),
+        DataStructure::XaTransactionId(x) => {
+            let hex = |b: &Option<Bytes>| {
+                b.as_deref()
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            };
+            format!(
+                "XID:[{},globalId={},branchId={}]",
+                x.format_id,
+                hex(&x.global_transaction_id),
+                hex(&x.branch_qualifier)
+            )
+        }
+        DataStructure::BrokerId(b) => text(&b.value),
+        other => format!("{other:?}"),
+    }
+}
+
+fn value_of(p: &Primitive) -> Option<Value> {
+    Some(match p {
+        Primitive::Bool(v) => Value::Bool(*v),
+        Primitive::Byte(v) => Value::Byte(*v),
+        Primitive::Short(v) => Value::Short(*v),
+        Primitive::Int(v) => Value::Int(*v),
+        Primitive::Long(v) => Value::Long(*v),
+        Primitive::Float(v) => Value::Float(*v),
+        Primitive::Double(v) => Value::Double(*v),
+        Primitive::String(s) => Value::String(Arc::from(s.to_string_lossy())),
+        Primitive::Bytes(b) => Value::Bytes(b.clone()),
+        Primitive::Char(c) => Value::String(Arc::from(
+            char::from_u32(*c as u32).unwrap_or('\u{fffd}').to_string(),
+        )),
+        Primitive::Null | Primitive::Map(_) | Primitive::List(_) => return None,
+    })
+}
+
+fn primitive_of(v: &Value) -> Primitive {
+    match v {
+        Value::Bool(v) => Primitive::Bool(*v),
+        Value::Byte(v) => Primitive::Byte(*v),
+        Value::Short(v) => Primitive::Short(*v),
+        Value::Int(v) => Primitive::Int(*v),
+        Value::Long(v) => Primitive::Long(*v),
+        Value::Float(v) => Primitive::Float(*v),
+        Value::Double(v) => Primitive::Double(*v),
+        Value::String(s) => Primitive::String(OwString::from(&**s)),
+        Value::Bytes(b) => Primitive::Bytes(b.clone()),
+    }
+}
+
+/// A producer's message as the core holds it.
+///
+/// # Errors
+/// Unreadable properties or body, or a message without a destination.
+pub fn to_core(kind: u8, m: &Arc<openwire::Message>) -> Result<Message, String> {
+    let dest = m
+        .destination
+        .as_ref()
+        .and_then(destination)
+        .ok_or("message without a destination")?;
+    let id = m.message_id.as_ref().map(id_string).unwrap_or_default();
+    let body = match (kind, &m.content) {
+        (_, None) => Body::Empty,
+        (28, Some(c)) => {
+            let raw = if m.compressed {
+                inflate(c, 100 << 20).map_err(|e| e.to_string())?
+            } else {
+                c.clone()
+            };
+            match read_text(&raw).map_err(|e| e.to_string())? {
+                Some(t) => Body::Text(Arc::from(t)),
+                None => Body::Empty,
+            }
+        }
+        (24, Some(c)) => Body::Bytes(if m.compressed {
+            inflate_bytes_message(c, 100 << 20).map_err(|e| e.to_string())?
+        } else {
+            c.clone()
+        }),
+        (k, Some(c)) => Body::Opaque {
+            kind: k,
+            data: c.clone(),
+        },
+    };
+    let mut out = Message::new(MessageId::from(id), dest, body);
+    out.persistent = m.persistent;
+    out.priority = m.priority.clamp(0, 9) as u8;
+    out.timestamp = m.timestamp;
+    out.expiration = m.expiration;
+    out.correlation_id = m
+        .correlation_id
+        .as_ref()
+        .map(|c| Arc::from(c.to_string_lossy()));
+    out.reply_to = m.reply_to.as_ref().and_then(destination);
+    out.message_type = m
+        .message_type
+        .as_ref()
+        .map(|t| Arc::from(t.to_string_lossy()));
+    if let Some(p) = &m.marshalled_properties {
+        if let Some(map) = read_map(p).map_err(|e| e.to_string())? {
+            for (k, v) in &map.0 {
+                if let Some(v) = value_of(v) {
+                    out.properties.push((Arc::from(k.to_string_lossy()), v));
+                }
+            }
+        }
+    }
+    out.native = Some(Native(Arc::new(WireMessage {
+        kind,
+        message: Arc::clone(m),
+    })));
+    Ok(out)
+}
+
+/// The exact OpenWire message a producer sent.
+pub struct WireMessage {
+    pub kind: u8,
+    pub message: Arc<openwire::Message>,
+}
+
+/// The OpenWire message a consumer receives for a core message.
+pub fn to_wire(m: &Message, redelivery_count: u32) -> DataStructure {
+    let dest = wire_destination(&m.destination);
+    if let Some(w) = m.native.as_ref().and_then(|n| n.downcast::<WireMessage>()) {
+        let mut msg = (*w.message).clone();
+        msg.destination = Some(dest);
+        msg.redelivery_counter = redelivery_count as i32;
+        msg.original_destination = m.original_destination.as_ref().map(wire_destination);
+        msg.transaction_id = None;
+        return wrap(w.kind, Arc::new(msg));
+    }
+    let mut msg = openwire::Message {
+        destination: Some(dest),
+        message_id: Some(DataStructure::MessageId(Arc::new(openwire::MessageId {
+            text_view: Some(OwString::from(m.id.as_str())),
+            ..Default::default()
+        }))),
+        persistent: m.persistent,
+        priority: m.priority as i8,
+        timestamp: m.timestamp,
+        expiration: m.expiration,
+        correlation_id: m.correlation_id.as_deref().map(OwString::from),
+        reply_to: m.reply_to.as_ref().map(wire_destination),
+        message_type: m.message_type.as_deref().map(OwString::from),
+        original_destination: m.original_destination.as_ref().map(wire_destination),
+        redelivery_counter: redelivery_count as i32,
+        ..Default::default()
+    };
+    if !m.properties.is_empty() {
+        let mut map = PrimitiveMap::default();
+        for (k, v) in &m.properties {
+            map.insert(OwString::from(&**k), primitive_of(v));
+        }
+        let mut out = Vec::new();
+        if write_map(&map, &mut out).is_ok() {
+            msg.marshalled_properties = Some(Bytes::from(out));
+        }
+    }
+    let kind = match &m.body {
+        Body::Empty => 23,
+        Body::Text(t) => {
+            let mut out = Vec::new();
+            if write_text(Some(t), &mut out).is_ok() {
+                msg.content = Some(Bytes::from(out));
+            }
+            28
+        }
+        Body::Bytes(b) => {
+            msg.content = Some(b.clone());
+            24
+        }
+        Body::Opaque { kind, data } => {
+            msg.content = Some(data.clone());
+            *kind
+        }
+    };
+    wrap(kind, Arc::new(msg))
+}
+
+fn wrap(kind: u8, m: Arc<openwire::Message>) -> DataStructure {
+    match kind {
+        24 => DataStructure::BytesMessage(m),
+        25 => DataStructure::MapMessage(m),
+        26 => DataStructure::ObjectMessage(m),
+        27 => DataStructure::StreamMessage(m),
+        28 => DataStructure::TextMessage(m),
+        _ => DataStructure::ActiveMqMessage(m),
+    }
+}

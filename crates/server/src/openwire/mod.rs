@@ -1,0 +1,89 @@
+//! The OpenWire transport (ActiveMQ's native protocol, port 61616): accept
+//! loop, per-connection I/O, protocol session, message translation.
+//!
+//! A frame's path: socket bytes → `openwire::Codec::read_frame` → a typed
+//! command → [`session::Session::on_command`] → a [`broker::Broker`] call.
+//! Deliveries come back as broker events → MessageDispatch → socket.
+
+mod connection;
+mod convert;
+mod session;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use broker::Broker;
+use openwire::negotiate::WireFormatOptions;
+use openwire::primitive::{Primitive, PrimitiveMap};
+use tokio::net::TcpListener;
+
+use crate::shutdown::Shutdown;
+
+/// What every OpenWire connection needs to know about the server.
+pub struct Settings {
+    pub broker_name: String,
+    pub broker_id: String,
+    pub broker_url: String,
+    /// The WireFormatInfo we offer.
+    pub options: WireFormatOptions,
+}
+
+impl Settings {
+    pub fn new(broker_name: &str, addr: SocketAddr, max_frame_size: i64) -> Settings {
+        let mut properties = PrimitiveMap::default();
+        properties.insert("ProviderName", Primitive::String("ActiveMQ".into()));
+        properties.insert("ProviderVersion", Primitive::String("5.17.2".into()));
+        properties.insert("PlatformDetails", Primitive::String("Ferrum".into()));
+        Settings {
+            broker_name: broker_name.to_string(),
+            broker_id: format!(
+                "ID:{broker_name}-{}-{}:1",
+                addr.port(),
+                broker::now_millis()
+            ),
+            broker_url: format!("tcp://{addr}"),
+            options: WireFormatOptions {
+                version: 12,
+                stack_trace: true,
+                cache: true,
+                tcp_no_delay: true,
+                tight: true,
+                size_prefix_disabled: false,
+                max_frame_size,
+                cache_size: 1024,
+                max_inactivity: 30_000,
+                max_inactivity_initial_delay: 10_000,
+                properties,
+            },
+        }
+    }
+}
+
+/// Accepts OpenWire connections until shutdown.
+pub async fn serve(
+    listener: TcpListener,
+    broker: Arc<Broker>,
+    settings: Arc<Settings>,
+    mut shutdown: Shutdown,
+) {
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = shutdown.requested() => return,
+        };
+        match accepted {
+            Ok((socket, peer)) => {
+                let broker = Arc::clone(&broker);
+                let settings = Arc::clone(&settings);
+                let shutdown = shutdown.clone();
+                tokio::spawn(async move {
+                    connection::run(socket, peer, broker, settings, shutdown).await;
+                });
+            }
+            Err(e) => {
+                tracing::warn!("OpenWire accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,531 @@
+//! The OpenWire protocol state of one connection, without I/O: commands in,
+//! broker calls, commands out.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use broker::{
+    Ack, Broker, BrokerError, ConnectInfo, ConnectionId, ConsumerId, Event, EventSender,
+    SubscribeRequest, TxId,
+};
+use openwire::{DataStructure, OwString, Throwable};
+
+use super::convert::{destination, id_string, to_core, to_wire};
+
+/// ActiveMQ's MessageAck types.
+mod ack_type {
+    pub const DELIVERED: i8 = 0;
+    pub const POISON: i8 = 1;
+    pub const STANDARD: i8 = 2;
+    pub const REDELIVERED: i8 = 3;
+    pub const INDIVIDUAL: i8 = 4;
+    pub const UNMATCHED: i8 = 5;
+    pub const EXPIRED: i8 = 6;
+}
+
+/// ActiveMQ's TransactionInfo types.
+mod tx_type {
+    pub const BEGIN: i8 = 0;
+    pub const PREPARE: i8 = 1;
+    pub const COMMIT_ONE_PHASE: i8 = 2;
+    pub const COMMIT_TWO_PHASE: i8 = 3;
+    pub const ROLLBACK: i8 = 4;
+    pub const RECOVER: i8 = 5;
+    pub const FORGET: i8 = 6;
+    pub const END: i8 = 7;
+}
+
+/// A failure to report in an ExceptionResponse: the Java exception class
+/// the client maps it to, and the message.
+pub struct Failure {
+    pub class: &'static str,
+    pub message: String,
+}
+
+impl Failure {
+    fn new(class: &'static str, message: impl Into<String>) -> Failure {
+        Failure {
+            class,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<BrokerError> for Failure {
+    fn from(e: BrokerError) -> Self {
+        let class = match &e {
+            BrokerError::ClientIdInUse(_) => "javax.jms.InvalidClientIDException",
+            BrokerError::DeletedDestination(_)
+            | BrokerError::ForeignTemporaryDestination(_)
+            | BrokerError::InvalidDestination(_) => "javax.jms.InvalidDestinationException",
+            BrokerError::DurableWithoutClientId
+            | BrokerError::DurableInUse { .. }
+            | BrokerError::DurableActive
+            | BrokerError::UnknownDurable { .. } => "javax.jms.JMSException",
+            BrokerError::UnknownTransaction(_) | BrokerError::TransactionExists(_) => {
+                "javax.jms.IllegalStateException"
+            }
+            _ => "javax.jms.JMSException",
+        };
+        Failure::new(class, e.to_string())
+    }
+}
+
+struct Consumer {
+    id: ConsumerId,
+    /// The client's id for it, echoed in every MessageDispatch.
+    wire_id: DataStructure,
+}
+
+pub struct Session {
+    broker: Arc<Broker>,
+    events: Option<EventSender>,
+    pub conn: Option<ConnectionId>,
+    /// Consumers by the client's (session, value) id.
+    consumers: HashMap<(i64, i64), Consumer>,
+    by_core: HashMap<ConsumerId, (i64, i64)>,
+    /// Producers with a send window: async sends are acknowledged with ProducerAck.
+    windows: HashMap<(i64, i64), DataStructure>,
+    /// Commands to send.
+    pub out: Vec<DataStructure>,
+    /// Set once the connection must close after `out` is flushed.
+    pub closing: bool,
+}
+
+fn key(ds: &DataStructure) -> Option<(i64, i64)> {
+    match ds {
+        DataStructure::ConsumerId(c) => Some((c.session_id, c.value)),
+        DataStructure::ProducerId(p) => Some((p.session_id, p.value)),
+        _ => None,
+    }
+}
+
+impl Session {
+    pub fn new(broker: Arc<Broker>, events: EventSender) -> Session {
+        Session {
+            broker,
+            events: Some(events),
+            conn: None,
+            consumers: HashMap::new(),
+            by_core: HashMap::new(),
+            windows: HashMap::new(),
+            out: Vec::new(),
+            closing: false,
+        }
+    }
+
+    /// Handles one command, answering it when the client asked for a response.
+    pub fn on_command(&mut self, cmd: DataStructure) {
+        let (command_id, response_required) = command_header(&cmd);
+        tracing::trace!(
+            command = cmd.name(),
+            command_id,
+            response_required,
+            "OpenWire command"
+        );
+        let result = self.handle(cmd);
+        match result {
+            Ok(()) if response_required => {
+                self.out
+                    .push(DataStructure::Response(Arc::new(openwire::Response {
+                        correlation_id: command_id,
+                        ..Default::default()
+                    })))
+            }
+            Ok(()) => {}
+            Err(f) => {
+                tracing::info!("OpenWire command failed: {}: {}", f.class, f.message);
+                if response_required {
+                    self.out.push(DataStructure::ExceptionResponse(Arc::new(
+                        openwire::ExceptionResponse {
+                            correlation_id: command_id,
+                            exception: Some(Box::new(Throwable {
+                                class: Some(OwString::from(f.class)),
+                                message: Some(OwString::from(f.message.as_str())),
+                                stack: Some(Vec::new()),
+                                cause: None,
+                            })),
+                            ..Default::default()
+                        },
+                    )));
+                }
+            }
+        }
+    }
+
+    fn conn(&self) -> Result<ConnectionId, Failure> {
+        self.conn.ok_or_else(|| {
+            Failure::new(
+                "javax.jms.IllegalStateException",
+                "Not connected: send a ConnectionInfo first",
+            )
+        })
+    }
+
+    fn handle(&mut self, cmd: DataStructure) -> Result<(), Failure> {
+        match cmd {
+            DataStructure::ConnectionInfo(info) => {
+                if self.conn.is_some() {
+                    return Ok(());
+                }
+                let events = self.events.take().ok_or_else(|| {
+                    Failure::new("javax.jms.IllegalStateException", "Already connected")
+                })?;
+                let conn = self.broker.connect(
+                    ConnectInfo {
+                        client_id: info.client_id.as_ref().map(OwString::to_string_lossy),
+                        login: info.user_name.as_ref().map(OwString::to_string_lossy),
+                    },
+                    events.clone(),
+                );
+                match conn {
+                    Ok(c) => {
+                        self.conn = Some(c);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        // Let a later ConnectionInfo try again.
+                        self.events = Some(events);
+                        Err(e.into())
+                    }
+                }
+            }
+            DataStructure::SessionInfo(_) => self.conn().map(|_| ()),
+            DataStructure::ProducerInfo(p) => {
+                self.conn()?;
+                if p.window_size > 0 {
+                    if let Some(k) = p.producer_id.as_ref().and_then(key) {
+                        if let Some(id) = &p.producer_id {
+                            self.windows.insert(k, id.clone());
+                        }
+                    }
+                }
+                Ok(())
+            }
+            DataStructure::ConsumerInfo(c) => self.add_consumer(&c),
+            DataStructure::RemoveInfo(r) => self.remove(r.object_id.as_ref()),
+            DataStructure::ActiveMqMessage(m) => self.send(23, m),
+            DataStructure::BytesMessage(m) => self.send(24, m),
+            DataStructure::MapMessage(m) => self.send(25, m),
+            DataStructure::ObjectMessage(m) => self.send(26, m),
+            DataStructure::StreamMessage(m) => self.send(27, m),
+            DataStructure::TextMessage(m) => self.send(28, m),
+            DataStructure::MessageAck(a) => self.ack(&a),
+            DataStructure::MessagePull(p) => {
+                let k = p.consumer_id.as_ref().and_then(key).ok_or_else(|| {
+                    Failure::new("javax.jms.JMSException", "MessagePull without consumer")
+                })?;
+                let c = self
+                    .consumers
+                    .get(&k)
+                    .ok_or_else(|| Failure::new("javax.jms.JMSException", "Unknown consumer"))?;
+                self.broker.pull(c.id, 1)?;
+                Ok(())
+            }
+            DataStructure::TransactionInfo(t) => self.transaction(&t),
+            DataStructure::DestinationInfo(d) => {
+                let conn = self.conn()?;
+                let dest = d
+                    .destination
+                    .as_ref()
+                    .and_then(destination)
+                    .ok_or_else(|| {
+                        Failure::new("javax.jms.InvalidDestinationException", "no destination")
+                    })?;
+                match d.operation_type {
+                    0 if dest.is_temporary() => self.broker.add_temporary(conn, dest)?,
+                    1 if dest.is_temporary() => self.broker.delete_temporary(&dest),
+                    _ => {}
+                }
+                Ok(())
+            }
+            DataStructure::RemoveSubscriptionInfo(r) => {
+                let client = r
+                    .client_id
+                    .as_ref()
+                    .map(OwString::to_string_lossy)
+                    .unwrap_or_default();
+                let name = r
+                    .subcription_name
+                    .as_ref()
+                    .or(r.subscription_name.as_ref())
+                    .map(OwString::to_string_lossy)
+                    .unwrap_or_default();
+                self.broker.remove_durable(&client, &name)?;
+                Ok(())
+            }
+            DataStructure::KeepAliveInfo(k) => {
+                if k.response_required {
+                    self.out.push(DataStructure::KeepAliveInfo(Arc::new(
+                        openwire::KeepAliveInfo::default(),
+                    )));
+                }
+                Ok(())
+            }
+            DataStructure::ShutdownInfo(_) => {
+                self.closing = true;
+                Ok(())
+            }
+            DataStructure::ProducerAck(_)
+            | DataStructure::ConnectionControl(_)
+            | DataStructure::ConsumerControl(_)
+            | DataStructure::FlushCommand(_) => Ok(()),
+            DataStructure::WireFormatInfo(_) => Ok(()),
+            other => Err(Failure::new(
+                "java.io.IOException",
+                format!("Unsupported command: {}", other.name()),
+            )),
+        }
+    }
+
+    fn add_consumer(&mut self, c: &openwire::ConsumerInfo) -> Result<(), Failure> {
+        let conn = self.conn()?;
+        let wire_id = c.consumer_id.clone().ok_or_else(|| {
+            Failure::new("javax.jms.JMSException", "ConsumerInfo without consumer id")
+        })?;
+        let k = key(&wire_id)
+            .ok_or_else(|| Failure::new("javax.jms.JMSException", "bad consumer id"))?;
+        let dest = c
+            .destination
+            .as_ref()
+            .and_then(destination)
+            .ok_or_else(|| {
+                Failure::new(
+                    "javax.jms.InvalidDestinationException",
+                    "Consumer without a destination",
+                )
+            })?;
+        if c.browser {
+            return Err(Failure::new(
+                "javax.jms.JMSException",
+                "Queue browsers are not supported yet",
+            ));
+        }
+        let mut req = SubscribeRequest::new(dest);
+        req.prefetch = c.prefetch_size.max(0) as u32;
+        req.selector = c.selector.as_ref().map(OwString::to_string_lossy);
+        req.durable_name = c
+            .subscription_name
+            .as_ref()
+            .map(OwString::to_string_lossy)
+            .filter(|_| !req.destination.is_queue());
+        req.no_local = c.no_local;
+        req.exclusive = c.exclusive;
+        let id = self.broker.subscribe(conn, req)?;
+        self.by_core.insert(id, k);
+        self.consumers.insert(k, Consumer { id, wire_id });
+        Ok(())
+    }
+
+    fn remove(&mut self, object: Option<&DataStructure>) -> Result<(), Failure> {
+        match object {
+            Some(DataStructure::ConsumerId(c)) => {
+                if let Some(consumer) = self.consumers.remove(&(c.session_id, c.value)) {
+                    self.by_core.remove(&consumer.id);
+                    self.broker.unsubscribe(consumer.id);
+                }
+            }
+            Some(DataStructure::SessionId(s)) => {
+                let gone: Vec<(i64, i64)> = self
+                    .consumers
+                    .keys()
+                    .filter(|k| k.0 == s.value)
+                    .copied()
+                    .collect();
+                for k in gone {
+                    if let Some(consumer) = self.consumers.remove(&k) {
+                        self.by_core.remove(&consumer.id);
+                        self.broker.unsubscribe(consumer.id);
+                    }
+                }
+            }
+            Some(DataStructure::ProducerId(p)) => {
+                self.windows.remove(&(p.session_id, p.value));
+            }
+            Some(DataStructure::ConnectionId(_)) => self.close(),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn tx(&self, t: Option<&DataStructure>) -> Option<TxId> {
+        t.map(|t| TxId(Arc::from(id_string(t))))
+    }
+
+    fn send(&mut self, kind: u8, m: Arc<openwire::Message>) -> Result<(), Failure> {
+        let conn = self.conn()?;
+        let message = to_core(kind, &m).map_err(|e| Failure::new("javax.jms.JMSException", e))?;
+        let tx = self.tx(m.transaction_id.as_ref());
+        self.broker.send(conn, message, tx.as_ref())?;
+        if !m.response_required {
+            if let Some(pid) = m
+                .producer_id
+                .as_ref()
+                .and_then(|p| key(p).and_then(|k| self.windows.get(&k)))
+            {
+                self.out.push(DataStructure::ProducerAck(Arc::new(
+                    openwire::ProducerAck {
+                        producer_id: Some(pid.clone()),
+                        size: m.content.as_ref().map_or(0, |c| c.len() as i32),
+                        ..Default::default()
+                    },
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn ack(&mut self, a: &openwire::MessageAck) -> Result<(), Failure> {
+        let k =
+            a.consumer_id.as_ref().and_then(key).ok_or_else(|| {
+                Failure::new("javax.jms.JMSException", "MessageAck without consumer")
+            })?;
+        let Some(consumer) = self.consumers.get(&k) else {
+            // Acks may trail a consumer's close; ActiveMQ ignores those too.
+            return Ok(());
+        };
+        let last = a.last_message_id.as_ref().map(id_string).ok_or_else(|| {
+            Failure::new("javax.jms.JMSException", "MessageAck without message id")
+        })?;
+        let id = broker::MessageId::from(last);
+        let ack = match a.ack_type {
+            ack_type::STANDARD => Ack::Cumulative(id),
+            ack_type::INDIVIDUAL | ack_type::UNMATCHED | ack_type::EXPIRED => Ack::Individual(id),
+            ack_type::DELIVERED | ack_type::REDELIVERED => Ack::Delivered(id),
+            ack_type::POISON => Ack::Poison {
+                id,
+                cause: a.poison_cause.as_ref().map(|t| {
+                    format!(
+                        "{}: {}",
+                        t.class
+                            .as_ref()
+                            .map(OwString::to_string_lossy)
+                            .unwrap_or_default(),
+                        t.message
+                            .as_ref()
+                            .map(OwString::to_string_lossy)
+                            .unwrap_or_default()
+                    )
+                }),
+            },
+            other => {
+                return Err(Failure::new(
+                    "javax.jms.JMSException",
+                    format!("Unknown ack type {other}"),
+                ))
+            }
+        };
+        let tx = self.tx(a.transaction_id.as_ref());
+        match self.broker.ack(consumer.id, ack, tx.as_ref()) {
+            // A cumulative ack may name messages already acked one by one.
+            Ok(()) | Err(BrokerError::UnknownMessage(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn transaction(&mut self, t: &openwire::TransactionInfo) -> Result<(), Failure> {
+        let conn = self.conn()?;
+        let tx = self.tx(t.transaction_id.as_ref()).ok_or_else(|| {
+            Failure::new(
+                "javax.jms.JMSException",
+                "TransactionInfo without transaction id",
+            )
+        })?;
+        match t.kind {
+            tx_type::BEGIN => self.broker.begin(conn, tx)?,
+            tx_type::COMMIT_ONE_PHASE | tx_type::COMMIT_TWO_PHASE => {
+                self.broker.commit(conn, &tx)?
+            }
+            tx_type::ROLLBACK => self.broker.rollback(conn, &tx)?,
+            tx_type::PREPARE | tx_type::END | tx_type::FORGET | tx_type::RECOVER => {}
+            other => {
+                return Err(Failure::new(
+                    "javax.jms.JMSException",
+                    format!("Unknown transaction type {other}"),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles an event from the broker.
+    pub fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Deliver(d) => {
+                let Some(k) = self.by_core.get(&d.consumer) else {
+                    return;
+                };
+                let Some(c) = self.consumers.get(k) else {
+                    return;
+                };
+                let message = to_wire(&d.message, d.redelivery_count);
+                self.out.push(DataStructure::MessageDispatch(Arc::new(
+                    openwire::MessageDispatch {
+                        consumer_id: Some(c.wire_id.clone()),
+                        destination: Some(super::convert::wire_destination(&d.message.destination)),
+                        message: Some(message),
+                        redelivery_counter: d.redelivery_count as i32,
+                        ..Default::default()
+                    },
+                )));
+            }
+            Event::ConsumerClosed { consumer, .. } => {
+                if let Some(k) = self.by_core.remove(&consumer) {
+                    if let Some(c) = self.consumers.remove(&k) {
+                        self.out
+                            .push(DataStructure::RemoveInfo(Arc::new(openwire::RemoveInfo {
+                                object_id: Some(c.wire_id),
+                                ..Default::default()
+                            })));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Releases everything this connection held in the broker.
+    pub fn close(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.broker.disconnect(conn);
+        }
+        self.consumers.clear();
+        self.by_core.clear();
+    }
+}
+
+fn command_header(cmd: &DataStructure) -> (i32, bool) {
+    macro_rules! header {
+        ($($v:ident),*) => {
+            match cmd {
+                $(DataStructure::$v(c) => (c.command_id, c.response_required),)*
+                _ => (0, false),
+            }
+        };
+    }
+    header!(
+        ConnectionInfo,
+        SessionInfo,
+        ConsumerInfo,
+        ProducerInfo,
+        TransactionInfo,
+        DestinationInfo,
+        RemoveSubscriptionInfo,
+        KeepAliveInfo,
+        ShutdownInfo,
+        RemoveInfo,
+        ControlCommand,
+        FlushCommand,
+        ConnectionControl,
+        ConsumerControl,
+        ProducerAck,
+        MessagePull,
+        MessageAck,
+        ActiveMqMessage,
+        BytesMessage,
+        MapMessage,
+        ObjectMessage,
+        StreamMessage,
+        TextMessage,
+        BlobMessage
+    )
+}
