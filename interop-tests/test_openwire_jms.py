@@ -53,3 +53,12 @@ def test_send_receive_transactions_and_temp_queue(broker, java_classes):
     assert "after rollback in tx redelivered=true" in out
     assert "temp to temp" in out
     assert out.strip().endswith("OK")
+
+
+def test_request_reply_over_temp_queue_across_connections_and_browser(broker, java_classes):
+    url = f"tcp://127.0.0.1:{broker.openwire_port}"
+    out = run_java(java_classes, "RequestReply", url)
+    assert "reply pong corr=c-1" in out
+    assert "browsed b0 b1 b2" in out
+    assert "consumed after browse 3" in out
+    assert out.strip().endswith("OK")

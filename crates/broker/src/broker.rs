@@ -225,6 +225,16 @@ impl Broker {
         self.core.lock().rollback(conn, tx)
     }
 
+    /// The messages waiting on a queue, oldest first, left in place.
+    pub fn browse(&self, dest: &Destination) -> Vec<std::sync::Arc<Message>> {
+        self.core.lock().browse(dest)
+    }
+
+    /// Every live temporary destination.
+    pub fn temporaries(&self) -> Vec<Destination> {
+        self.core.lock().temporaries()
+    }
+
     pub fn queue_depth(&self, dest: &Destination) -> usize {
         self.core.lock().queue_depth(dest)
     }

@@ -682,6 +682,28 @@ impl Core {
         Ok(())
     }
 
+    /// A snapshot of the messages waiting on a queue, oldest first, without
+    /// consuming them (a JMS QueueBrowser). Expired ones are left out.
+    pub fn browse(&self, dest: &Destination) -> Vec<Arc<Message>> {
+        let now = now_millis();
+        self.queues
+            .get(dest)
+            .and_then(|b| self.buffers.get(b))
+            .map(|b| {
+                b.pending
+                    .values()
+                    .filter(|e| !e.message.is_expired(now))
+                    .map(|e| Arc::clone(&e.message))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every live temporary destination (announced to advisory subscribers).
+    pub fn temporaries(&self) -> Vec<Destination> {
+        self.temp_owner.keys().cloned().collect()
+    }
+
     /// Messages waiting (not in flight) on a queue, for tests and metrics.
     pub fn queue_depth(&self, dest: &Destination) -> usize {
         self.queues

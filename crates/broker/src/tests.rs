@@ -641,3 +641,17 @@ fn a_subscriber_behind_holds_producers_back_until_judged_stalled() {
             .congested
     );
 }
+
+#[test]
+fn browsing_leaves_messages_in_place() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    for i in 0..3 {
+        send(&b, &p, &q, &i.to_string());
+    }
+    let seen: Vec<String> = b.browse(&q).iter().map(|m| text(m)).collect();
+    assert_eq!(seen, ["0", "1", "2"]);
+    assert_eq!(b.queue_depth(&q), 3);
+    assert!(b.browse(&Destination::queue("none")).is_empty());
+}

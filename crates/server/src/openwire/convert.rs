@@ -259,3 +259,37 @@ fn wrap(kind: u8, m: Arc<openwire::Message>) -> DataStructure {
         _ => DataStructure::ActiveMqMessage(m),
     }
 }
+
+/// An advisory message about a temporary destination, shaped as ActiveMQ's
+/// advisory broker sends it: an ActiveMQMessage whose data structure is a
+/// DestinationInfo (operation 0 = added, 1 = removed).
+pub fn advisory(topic: &Destination, dest: &Destination, operation: i8) -> Arc<Message> {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as i64;
+    let id = format!("ID:ferrum-advisory:1:1:{seq}");
+    let info = DataStructure::DestinationInfo(Arc::new(openwire::DestinationInfo {
+        destination: Some(wire_destination(dest)),
+        operation_type: operation,
+        ..Default::default()
+    }));
+    let wire = openwire::Message {
+        destination: Some(wire_destination(topic)),
+        message_id: Some(DataStructure::MessageId(Arc::new(openwire::MessageId {
+            text_view: Some(OwString::from(id.as_str())),
+            producer_sequence_id: seq,
+            ..Default::default()
+        }))),
+        message_type: Some(OwString::from("Advisory")),
+        data_structure: Some(info),
+        timestamp: broker::now_millis(),
+        ..Default::default()
+    };
+    let mut m = Message::new(MessageId::from(id), topic.clone(), Body::Empty);
+    m.timestamp = wire.timestamp;
+    m.message_type = Some(Arc::from("Advisory"));
+    m.native = Some(Native(Arc::new(WireMessage {
+        kind: 23,
+        message: Arc::new(wire),
+    })));
+    Arc::new(m)
+}

@@ -10,7 +10,7 @@ use broker::{
 };
 use openwire::{DataStructure, OwString, Throwable};
 
-use super::convert::{destination, id_string, to_core, to_wire};
+use super::convert::{advisory, destination, id_string, to_core, to_wire};
 
 /// ActiveMQ's MessageAck types.
 mod ack_type {
@@ -72,10 +72,16 @@ impl From<BrokerError> for Failure {
 }
 
 struct Consumer {
-    id: ConsumerId,
+    /// One core consumer per destination of a composite (`a,b`) destination.
+    ids: Vec<ConsumerId>,
     /// The client's id for it, echoed in every MessageDispatch.
     wire_id: DataStructure,
 }
+
+/// Topics on which the Java client learns about temporary destinations;
+/// it refuses to send to one it has not seen announced there.
+const TEMP_QUEUE_ADVISORY: &str = "ActiveMQ.Advisory.TempQueue";
+const TEMP_TOPIC_ADVISORY: &str = "ActiveMQ.Advisory.TempTopic";
 
 pub struct Session {
     broker: Arc<Broker>,
@@ -219,7 +225,9 @@ impl Session {
                     .consumers
                     .get(&k)
                     .ok_or_else(|| Failure::new("javax.jms.JMSException", "Unknown consumer"))?;
-                self.broker.pull(c.id, 1)?;
+                for id in &c.ids {
+                    self.broker.pull(*id, 1)?;
+                }
                 Ok(())
             }
             DataStructure::TransactionInfo(t) => self.transaction(&t),
@@ -233,8 +241,14 @@ impl Session {
                         Failure::new("javax.jms.InvalidDestinationException", "no destination")
                     })?;
                 match d.operation_type {
-                    0 if dest.is_temporary() => self.broker.add_temporary(conn, dest)?,
-                    1 if dest.is_temporary() => self.broker.delete_temporary(&dest),
+                    0 if dest.is_temporary() => {
+                        self.broker.add_temporary(conn, dest.clone())?;
+                        self.publish_advisory(conn, &dest, 0);
+                    }
+                    1 if dest.is_temporary() => {
+                        self.broker.delete_temporary(&dest);
+                        self.publish_advisory(conn, &dest, 1);
+                    }
                     _ => {}
                 }
                 Ok(())
@@ -285,44 +299,97 @@ impl Session {
         })?;
         let k = key(&wire_id)
             .ok_or_else(|| Failure::new("javax.jms.JMSException", "bad consumer id"))?;
-        let dest = c
-            .destination
-            .as_ref()
-            .and_then(destination)
-            .ok_or_else(|| {
-                Failure::new(
-                    "javax.jms.InvalidDestinationException",
-                    "Consumer without a destination",
-                )
-            })?;
+        let wire_dest = c.destination.clone().ok_or_else(|| {
+            Failure::new(
+                "javax.jms.InvalidDestinationException",
+                "Consumer without a destination",
+            )
+        })?;
+        let dest = destination(&wire_dest).ok_or_else(|| {
+            Failure::new(
+                "javax.jms.InvalidDestinationException",
+                "Consumer without a destination",
+            )
+        })?;
         if c.browser {
-            return Err(Failure::new(
-                "javax.jms.JMSException",
-                "Queue browsers are not supported yet",
-            ));
+            // A browser sees what the queue holds now, then a null message.
+            for m in self.broker.browse(&dest) {
+                self.dispatch(&wire_id, &m, 0);
+            }
+            self.out.push(DataStructure::MessageDispatch(Arc::new(
+                openwire::MessageDispatch {
+                    consumer_id: Some(wire_id),
+                    destination: Some(wire_dest),
+                    ..Default::default()
+                },
+            )));
+            return Ok(());
         }
-        let mut req = SubscribeRequest::new(dest);
-        req.prefetch = c.prefetch_size.max(0) as u32;
-        req.selector = c.selector.as_ref().map(OwString::to_string_lossy);
-        req.durable_name = c
-            .subscription_name
-            .as_ref()
-            .map(OwString::to_string_lossy)
-            .filter(|_| !req.destination.is_queue());
-        req.no_local = c.no_local;
-        req.exclusive = c.exclusive;
-        let id = self.broker.subscribe(conn, req)?;
-        self.by_core.insert(id, k);
-        self.consumers.insert(k, Consumer { id, wire_id });
+        let mut ids = Vec::new();
+        for name in dest.name.split(',') {
+            let part = broker::Destination::new(dest.kind, name.trim());
+            let mut req = SubscribeRequest::new(part.clone());
+            req.prefetch = c.prefetch_size.max(0) as u32;
+            req.selector = c.selector.as_ref().map(OwString::to_string_lossy);
+            req.durable_name = c
+                .subscription_name
+                .as_ref()
+                .map(OwString::to_string_lossy)
+                .filter(|_| !part.is_queue());
+            req.no_local = c.no_local;
+            req.exclusive = c.exclusive;
+            match self.broker.subscribe(conn, req) {
+                Ok(id) => ids.push(id),
+                Err(e) => {
+                    for id in ids {
+                        self.broker.unsubscribe(id);
+                    }
+                    return Err(e.into());
+                }
+            }
+            if !part.is_queue()
+                && (&*part.name == TEMP_QUEUE_ADVISORY || &*part.name == TEMP_TOPIC_ADVISORY)
+            {
+                self.announce_existing(&wire_id, &part);
+            }
+        }
+        for id in &ids {
+            self.by_core.insert(*id, k);
+        }
+        self.consumers.insert(k, Consumer { ids, wire_id });
         Ok(())
+    }
+
+    /// A new advisory subscriber learns of the temporary destinations that
+    /// already exist, as ActiveMQ's advisory broker tells it.
+    fn announce_existing(&mut self, wire_id: &DataStructure, topic: &broker::Destination) {
+        let want_queues = &*topic.name == TEMP_QUEUE_ADVISORY;
+        for d in self.broker.temporaries() {
+            if d.is_queue() == want_queues {
+                let m = advisory(topic, &d, 0);
+                self.dispatch(wire_id, &m, 0);
+            }
+        }
+    }
+
+    /// Tells advisory subscribers that a temporary destination came or went.
+    fn publish_advisory(&mut self, conn: ConnectionId, dest: &broker::Destination, operation: i8) {
+        let topic = broker::Destination::topic(if dest.is_queue() {
+            TEMP_QUEUE_ADVISORY
+        } else {
+            TEMP_TOPIC_ADVISORY
+        });
+        let m = advisory(&topic, dest, operation);
+        if let Err(e) = self.broker.send(conn, (*m).clone(), None) {
+            tracing::warn!("advisory for {dest}: {e}");
+        }
     }
 
     fn remove(&mut self, object: Option<&DataStructure>) -> Result<(), Failure> {
         match object {
             Some(DataStructure::ConsumerId(c)) => {
                 if let Some(consumer) = self.consumers.remove(&(c.session_id, c.value)) {
-                    self.by_core.remove(&consumer.id);
-                    self.broker.unsubscribe(consumer.id);
+                    self.drop_consumer(consumer);
                 }
             }
             Some(DataStructure::SessionId(s)) => {
@@ -334,8 +401,7 @@ impl Session {
                     .collect();
                 for k in gone {
                     if let Some(consumer) = self.consumers.remove(&k) {
-                        self.by_core.remove(&consumer.id);
-                        self.broker.unsubscribe(consumer.id);
+                        self.drop_consumer(consumer);
                     }
                 }
             }
@@ -346,6 +412,13 @@ impl Session {
             _ => {}
         }
         Ok(())
+    }
+
+    fn drop_consumer(&mut self, consumer: Consumer) {
+        for id in consumer.ids {
+            self.by_core.remove(&id);
+            self.broker.unsubscribe(id);
+        }
     }
 
     fn tx(&self, t: Option<&DataStructure>) -> Option<TxId> {
@@ -416,11 +489,16 @@ impl Session {
             }
         };
         let tx = self.tx(a.transaction_id.as_ref());
-        match self.broker.ack(consumer.id, ack, tx.as_ref()) {
-            // A cumulative ack may name messages already acked one by one.
-            Ok(()) | Err(BrokerError::UnknownMessage(_)) => Ok(()),
-            Err(e) => Err(e.into()),
+        for id in &consumer.ids {
+            match self.broker.ack(*id, ack.clone(), tx.as_ref()) {
+                Ok(()) => return Ok(()),
+                // Another part of a composite consumer holds it, or a
+                // cumulative ack names messages already acked one by one.
+                Err(BrokerError::UnknownMessage(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
         }
+        Ok(())
     }
 
     fn transaction(&mut self, t: &openwire::TransactionInfo) -> Result<(), Failure> {
@@ -458,16 +536,8 @@ impl Session {
                 let Some(c) = self.consumers.get(k) else {
                     return;
                 };
-                let message = to_wire(&d.message, d.redelivery_count);
-                self.out.push(DataStructure::MessageDispatch(Arc::new(
-                    openwire::MessageDispatch {
-                        consumer_id: Some(c.wire_id.clone()),
-                        destination: Some(super::convert::wire_destination(&d.message.destination)),
-                        message: Some(message),
-                        redelivery_counter: d.redelivery_count as i32,
-                        ..Default::default()
-                    },
-                )));
+                let wire_id = c.wire_id.clone();
+                self.dispatch(&wire_id, &d.message, d.redelivery_count);
             }
             Event::ConsumerClosed { consumer, .. } => {
                 if let Some(k) = self.by_core.remove(&consumer) {
@@ -481,6 +551,23 @@ impl Session {
                 }
             }
         }
+    }
+
+    fn dispatch(
+        &mut self,
+        wire_id: &DataStructure,
+        message: &broker::Message,
+        redelivery_count: u32,
+    ) {
+        self.out.push(DataStructure::MessageDispatch(Arc::new(
+            openwire::MessageDispatch {
+                consumer_id: Some(wire_id.clone()),
+                destination: Some(super::convert::wire_destination(&message.destination)),
+                message: Some(to_wire(message, redelivery_count)),
+                redelivery_counter: redelivery_count as i32,
+                ..Default::default()
+            },
+        )));
     }
 
     /// Releases everything this connection held in the broker.
