@@ -17,6 +17,7 @@ JARS = [
     "/usr/share/java/hawtbuf.jar",
     "/usr/share/java/slf4j-api.jar",
     "/usr/share/java/slf4j-nop.jar",
+    "/usr/share/java/geronimo-jta-1.2-spec.jar",
 ]
 
 
@@ -62,3 +63,45 @@ def test_request_reply_over_temp_queue_across_connections_and_browser(broker, ja
     assert "browsed b0 b1 b2" in out
     assert "consumed after browse 3" in out
     assert out.strip().endswith("OK")
+
+
+EXPECTED = {
+    # Every message type with every header and property type intact.
+    "types": [
+        "ActiveMQTextMessage text é ✓ id=true corr=corr type=kind prio=8 mode=2 exp=true reply=topic://reply.t "
+        "props=true,7,300,70000,1099511627776,1.5,2.25,str",
+        "ActiveMQBytesMessage [0, 1, 2, -1] id=true",
+        "ActiveMQMapMessage 1,x,2.5,9 id=true",
+        "ActiveMQStreamMessage 5,five,true id=true",
+        "ActiveMQObjectMessage {k=42} id=true",
+        "ActiveMQMessage - id=true corr=corr type=kind prio=8 mode=2",
+    ],
+    # A durable subscriber gets what was published while it was away
+    # (persistent and not), and unsubscribe removes it.
+    "durable": ["durable got while offline 1", "durable got while offline 2",
+                "second unsubscribe refused JMSException"],
+    # CLIENT ack + recover(), INDIVIDUAL ack, DUPS_OK.
+    "acks": ["recover redelivered m1 true", "individual left m2 true", "then null"],
+    # XA as a transaction manager drives it: prepare, recover, two- and
+    # one-phase commit, rollback.
+    "xa": ["prepare 0", "recovered 1", "xa got two-phase", "xa got one-phase"],
+    "dupclient": ["duplicate refused InvalidClientIDException"],
+    # maxInactivityDuration=1000 and idle: the broker's KeepAliveInfo keeps it up.
+    "idle": ["idle then after idle"],
+    # Prefetch 0: MessagePull, and an empty dispatch when the pull times out.
+    "pull": ["pull got pulled", "pull empty null"],
+    # Async sends within a producer window (ProducerAck), compressed bodies,
+    # optimizeAcknowledge.
+    "async": ["async received 200"],
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(EXPECTED))
+def test_jms_features(broker, java_classes, scenario):
+    out = run_java(java_classes, "JmsFeatures", scenario, f"tcp://127.0.0.1:{broker.openwire_port}")
+    lines = out.splitlines()
+    for want in EXPECTED[scenario]:
+        assert any(line.startswith(want) for line in lines), f"{want!r} not in:\n{out}"
+    if scenario == "xa":
+        assert "xa got rolled back" not in out
+    assert lines[-1] == "OK"

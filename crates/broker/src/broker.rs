@@ -200,11 +200,18 @@ impl Broker {
     }
 
     /// Grants a pull-mode (prefetch 0) consumer `count` more messages.
+    /// Returns whether they were all dispatched at once.
     ///
     /// # Errors
     /// Unknown consumer.
-    pub fn pull(&self, consumer: ConsumerId, count: u32) -> Result<(), BrokerError> {
+    pub fn pull(&self, consumer: ConsumerId, count: u32) -> Result<bool, BrokerError> {
         self.core.lock().pull(consumer, count)
+    }
+
+    /// Withdraws a pull-mode consumer's unused credit; returns whether it
+    /// had any (if not, a message is already on its way).
+    pub fn cancel_pull(&self, consumer: ConsumerId) -> bool {
+        self.core.lock().cancel_pull(consumer)
     }
 
     /// # Errors

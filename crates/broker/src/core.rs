@@ -671,7 +671,8 @@ impl Core {
         Ok(())
     }
 
-    pub fn pull(&mut self, cid: ConsumerId, count: u32) -> Result<(), BrokerError> {
+    /// Returns whether every pulled message was dispatched at once.
+    pub fn pull(&mut self, cid: ConsumerId, count: u32) -> Result<bool, BrokerError> {
         let consumer = self
             .consumers
             .get_mut(&cid)
@@ -679,7 +680,19 @@ impl Core {
         consumer.pulls = consumer.pulls.saturating_add(count);
         let bid = consumer.buffer;
         self.dispatch(bid);
-        Ok(())
+        Ok(self.consumers.get(&cid).is_some_and(|c| c.pulls == 0))
+    }
+
+    /// Withdraws a pull-mode consumer's unused credit (its pull timed out).
+    /// Returns whether there was any: if not, a message is on its way.
+    pub fn cancel_pull(&mut self, cid: ConsumerId) -> bool {
+        match self.consumers.get_mut(&cid) {
+            Some(c) if c.pulls > 0 => {
+                c.pulls = 0;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// A snapshot of the messages waiting on a queue, oldest first, without

@@ -71,6 +71,7 @@ pub async fn run(
     let mut last_write = Instant::now();
     let mut inactivity = Duration::ZERO;
     let mut events_open = true;
+    let mut read_checks_from = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
@@ -103,6 +104,10 @@ pub async fn run(
                                 if theirs.max_inactivity == 0 || ours.max_inactivity == 0 {
                                     inactivity = Duration::ZERO;
                                 }
+                                // Like ActiveMQ's monitor, give the peer its
+                                // initial delay before expecting keep-alives.
+                                let delay = theirs.max_inactivity_initial_delay.max(ours.max_inactivity_initial_delay).max(0);
+                                read_checks_from = Instant::now() + Duration::from_millis(delay as u64);
                                 tracing::debug!(%peer, ?format, "OpenWire format negotiated");
                                 rx.set_format(format);
                                 tx.set_format(format);
@@ -142,13 +147,16 @@ pub async fn run(
                     }
                 }
             }
+            _ = sleep_until_pull(session.next_pull_deadline()), if session.next_pull_deadline().is_some() => {
+                session.expire_pulls(std::time::Instant::now());
+            }
             _ = tick.tick() => {
                 let now = Instant::now();
                 if negotiated.is_none() && now - started > HANDSHAKE_TIMEOUT {
                     break "no WireFormatInfo in time";
                 }
                 if !inactivity.is_zero() {
-                    if now - last_read > inactivity * 2 {
+                    if now > read_checks_from && now - last_read.max(read_checks_from) > inactivity * 2 {
                         break "inactivity timeout";
                     }
                     if session.out.is_empty() && now - last_write > inactivity / 3 {
@@ -193,4 +201,10 @@ fn broker_info(settings: &Settings) -> DataStructure {
         broker_name: Some(OwString::from(settings.broker_name.as_str())),
         ..Default::default()
     }))
+}
+
+async fn sleep_until_pull(deadline: Option<std::time::Instant>) {
+    if let Some(d) = deadline {
+        tokio::time::sleep_until(Instant::from_std(d)).await;
+    }
 }

@@ -96,6 +96,28 @@ pub struct Session {
     pub out: Vec<DataStructure>,
     /// Set once the connection must close after `out` is flushed.
     pub closing: bool,
+    /// A response other than a plain Response, set by the command handler.
+    reply: Option<Reply>,
+    /// Pulls waiting for a message, with the time to give up.
+    pulls: Vec<((i64, i64), std::time::Instant)>,
+}
+
+/// The XA commands answer with data, not a plain Response.
+enum Reply {
+    /// PREPARE: XAResource.XA_OK.
+    Integer(i32),
+    /// RECOVER: the prepared transaction ids.
+    Array(Vec<DataStructure>),
+}
+
+/// Prepared XA transactions, by id string, for RECOVER from any connection.
+/// In memory: they do not outlive the process until the store lands.
+static PREPARED: std::sync::Mutex<Vec<(String, DataStructure)>> = std::sync::Mutex::new(Vec::new());
+
+fn prepared() -> std::sync::MutexGuard<'static, Vec<(String, DataStructure)>> {
+    PREPARED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn key(ds: &DataStructure) -> Option<(i64, i64)> {
@@ -117,6 +139,8 @@ impl Session {
             windows: HashMap::new(),
             out: Vec::new(),
             closing: false,
+            reply: None,
+            pulls: Vec::new(),
         }
     }
 
@@ -129,14 +153,31 @@ impl Session {
             response_required,
             "OpenWire command"
         );
+        self.reply = None;
         let result = self.handle(cmd);
         match result {
             Ok(()) if response_required => {
-                self.out
-                    .push(DataStructure::Response(Arc::new(openwire::Response {
+                let reply = match self.reply.take() {
+                    Some(Reply::Integer(result)) => {
+                        DataStructure::IntegerResponse(Arc::new(openwire::IntegerResponse {
+                            correlation_id: command_id,
+                            result,
+                            ..Default::default()
+                        }))
+                    }
+                    Some(Reply::Array(data)) => {
+                        DataStructure::DataArrayResponse(Arc::new(openwire::DataArrayResponse {
+                            correlation_id: command_id,
+                            data: Some(data),
+                            ..Default::default()
+                        }))
+                    }
+                    None => DataStructure::Response(Arc::new(openwire::Response {
                         correlation_id: command_id,
                         ..Default::default()
-                    })))
+                    })),
+                };
+                self.out.push(reply);
             }
             Ok(()) => {}
             Err(f) => {
@@ -217,19 +258,7 @@ impl Session {
             DataStructure::StreamMessage(m) => self.send(27, m),
             DataStructure::TextMessage(m) => self.send(28, m),
             DataStructure::MessageAck(a) => self.ack(&a),
-            DataStructure::MessagePull(p) => {
-                let k = p.consumer_id.as_ref().and_then(key).ok_or_else(|| {
-                    Failure::new("javax.jms.JMSException", "MessagePull without consumer")
-                })?;
-                let c = self
-                    .consumers
-                    .get(&k)
-                    .ok_or_else(|| Failure::new("javax.jms.JMSException", "Unknown consumer"))?;
-                for id in &c.ids {
-                    self.broker.pull(*id, 1)?;
-                }
-                Ok(())
-            }
+            DataStructure::MessagePull(p) => self.pull(&p),
             DataStructure::TransactionInfo(t) => self.transaction(&t),
             DataStructure::DestinationInfo(d) => {
                 let conn = self.conn()?;
@@ -414,6 +443,59 @@ impl Session {
         Ok(())
     }
 
+    /// A prefetch-0 consumer asks for one message. The client waits for the
+    /// broker to say "nothing" (a dispatch without a message) when the
+    /// pull's timeout passes: at once for -1 (receiveNoWait), never for 0.
+    fn pull(&mut self, p: &openwire::MessagePull) -> Result<(), Failure> {
+        let k = p.consumer_id.as_ref().and_then(key).ok_or_else(|| {
+            Failure::new("javax.jms.JMSException", "MessagePull without consumer")
+        })?;
+        let c = self
+            .consumers
+            .get(&k)
+            .ok_or_else(|| Failure::new("javax.jms.JMSException", "Unknown consumer"))?;
+        let mut dispatched = false;
+        for id in &c.ids {
+            if self.broker.pull(*id, 1)? {
+                dispatched = true;
+                break;
+            }
+        }
+        if !dispatched && p.timeout != 0 {
+            let wait = std::time::Duration::from_millis(p.timeout.max(0) as u64);
+            self.pulls.push((k, std::time::Instant::now() + wait));
+        }
+        Ok(())
+    }
+
+    /// When the next pull times out, if one is waiting.
+    pub fn next_pull_deadline(&self) -> Option<std::time::Instant> {
+        self.pulls.iter().map(|(_, d)| *d).min()
+    }
+
+    /// Answers pulls whose time is up with an empty dispatch.
+    pub fn expire_pulls(&mut self, now: std::time::Instant) {
+        let (due, keep): (Vec<_>, Vec<_>) = self.pulls.drain(..).partition(|(_, d)| *d <= now);
+        self.pulls = keep;
+        for (k, _) in due {
+            let Some(c) = self.consumers.get(&k) else {
+                continue;
+            };
+            let mut withdrawn = false;
+            for id in &c.ids {
+                withdrawn |= self.broker.cancel_pull(*id);
+            }
+            if withdrawn {
+                self.out.push(DataStructure::MessageDispatch(Arc::new(
+                    openwire::MessageDispatch {
+                        consumer_id: Some(c.wire_id.clone()),
+                        ..Default::default()
+                    },
+                )));
+            }
+        }
+    }
+
     fn drop_consumer(&mut self, consumer: Consumer) {
         for id in consumer.ids {
             self.by_core.remove(&id);
@@ -439,7 +521,14 @@ impl Session {
                 self.out.push(DataStructure::ProducerAck(Arc::new(
                     openwire::ProducerAck {
                         producer_id: Some(pid.clone()),
-                        size: m.content.as_ref().map_or(0, |c| c.len() as i32),
+                        // The client counts each message at ActiveMQ's estimate
+                        // (Message.getSize: 1 KiB minimum plus properties and
+                        // content); the ack must give back exactly that.
+                        size: 1024
+                            + m.marshalled_properties
+                                .as_ref()
+                                .map_or(0, |p| p.len() as i32)
+                            + m.content.as_ref().map_or(0, |c| c.len() as i32),
                         ..Default::default()
                     },
                 )));
@@ -503,19 +592,36 @@ impl Session {
 
     fn transaction(&mut self, t: &openwire::TransactionInfo) -> Result<(), Failure> {
         let conn = self.conn()?;
+        if t.kind == tx_type::RECOVER {
+            let ids = prepared().iter().map(|(_, x)| x.clone()).collect();
+            self.reply = Some(Reply::Array(ids));
+            return Ok(());
+        }
         let tx = self.tx(t.transaction_id.as_ref()).ok_or_else(|| {
             Failure::new(
                 "javax.jms.JMSException",
                 "TransactionInfo without transaction id",
             )
         })?;
+        let forget = |tx: &TxId| prepared().retain(|(id, _)| id.as_str() != &*tx.0);
         match t.kind {
             tx_type::BEGIN => self.broker.begin(conn, tx)?,
             tx_type::COMMIT_ONE_PHASE | tx_type::COMMIT_TWO_PHASE => {
+                forget(&tx);
                 self.broker.commit(conn, &tx)?
             }
-            tx_type::ROLLBACK => self.broker.rollback(conn, &tx)?,
-            tx_type::PREPARE | tx_type::END | tx_type::FORGET | tx_type::RECOVER => {}
+            tx_type::ROLLBACK => {
+                forget(&tx);
+                self.broker.rollback(conn, &tx)?
+            }
+            tx_type::PREPARE => {
+                if let Some(xid) = &t.transaction_id {
+                    prepared().push((tx.0.to_string(), xid.clone()));
+                }
+                self.reply = Some(Reply::Integer(0));
+            }
+            tx_type::FORGET => forget(&tx),
+            tx_type::END => {}
             other => {
                 return Err(Failure::new(
                     "javax.jms.JMSException",
@@ -537,6 +643,8 @@ impl Session {
                     return;
                 };
                 let wire_id = c.wire_id.clone();
+                let k = *k;
+                self.pulls.retain(|(p, _)| *p != k);
                 self.dispatch(&wire_id, &d.message, d.redelivery_count);
             }
             Event::ConsumerClosed { consumer, .. } => {
