@@ -12,6 +12,9 @@ command -v ruby >/dev/null && ruby -e 'require "stomp"' 2>/dev/null || need_pkgs
 perl -MNet::Stomp -e 1 2>/dev/null || need_pkgs+=(libnet-stomp-perl)
 [ -f /usr/share/activemq/bin/activemq.jar ] || need_pkgs+=(activemq)
 [ -f /usr/share/java/activemq-client.jar ] || need_pkgs+=(libactivemq-java)
+[ -f /usr/share/java/spring3-jms.jar ] || need_pkgs+=(libspring-jms-java)
+[ -f /usr/share/java/geronimo-jta-1.2-spec.jar ] || need_pkgs+=(libgeronimo-jta-1.2-spec-java)
+command -v javac >/dev/null || need_pkgs+=(default-jdk-headless)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "installing test dependencies: ${need_pkgs[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo

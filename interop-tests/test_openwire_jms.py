@@ -18,6 +18,13 @@ JARS = [
     "/usr/share/java/slf4j-api.jar",
     "/usr/share/java/slf4j-nop.jar",
     "/usr/share/java/geronimo-jta-1.2-spec.jar",
+    # Spring JMS (Debian libspring-jms-java) and what it needs.
+    "/usr/share/java/spring3-jms.jar",
+    "/usr/share/java/spring3-core.jar",
+    "/usr/share/java/spring3-beans.jar",
+    "/usr/share/java/spring3-context.jar",
+    "/usr/share/java/spring3-transaction.jar",
+    "/usr/share/java/commons-logging.jar",
 ]
 
 
@@ -105,3 +112,25 @@ def test_jms_features(broker, java_classes, scenario):
     if scenario == "xa":
         assert "xa got rolled back" not in out
     assert lines[-1] == "OK"
+
+
+@pytest.mark.parametrize("options", [
+    "wireFormat.version=9",
+    "wireFormat.version=10",
+    "wireFormat.version=11",
+    "wireFormat.tightEncodingEnabled=false",
+    "wireFormat.cacheEnabled=false",
+    "wireFormat.tightEncodingEnabled=false&wireFormat.cacheEnabled=false",
+])
+def test_wire_format_versions_and_encodings(broker, java_classes, options):
+    url = f"tcp://127.0.0.1:{broker.openwire_port}?{options}"
+    out = run_java(java_classes, "BasicJms", url)
+    assert "after rollback in tx redelivered=true" in out
+    assert out.strip().endswith("OK")
+
+
+def test_spring_jms_template(broker, java_classes):
+    out = run_java(java_classes, "SpringJms", f"tcp://127.0.0.1:{broker.openwire_port}")
+    assert "spring got hello from spring" in out
+    assert "spring got with header source=spring" in out
+    assert out.strip().endswith("OK")
