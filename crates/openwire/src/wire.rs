@@ -55,9 +55,36 @@ pub struct Reader<'a> {
     data: Bytes,
     bits: Option<BitReader>,
     pub(crate) format: &'a WireFormat,
-    cache: &'a mut Vec<Option<DataStructure>>,
+    cache: &'a mut Vec<CacheSlot>,
     /// Nesting depth, bounded so hostile input cannot overflow the stack.
     depth: u32,
+    /// The deepest level reached so far (a hit reaches as deep as what it
+    /// refers to): how deep a fresh cache entry goes.
+    deepest: u32,
+    /// Structures produced so far in this frame, a cache hit counting every
+    /// structure in what it refers to; bounded in proportion to the bytes
+    /// read so far (`start` is the length of `data` before the frame). A
+    /// hit shares the entry, but entries may hold hits on other entries, so
+    /// without a bound a few bytes could decode to a tree of exponentially
+    /// many structures, which encoding, hashing (the write cache),
+    /// comparing or printing walk in full. (Bytes read so far, not the
+    /// frame's length: without a size prefix that is unknown, and the
+    /// verdict must not depend on how much of the stream has arrived.)
+    weight: usize,
+    start: usize,
+    /// Cache slots overwritten by this frame, with their old contents, so
+    /// that an attempt that runs out of bytes can be undone.
+    undo: Vec<(usize, CacheSlot)>,
+}
+
+/// One slot of the read side of the marshalling cache.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CacheSlot {
+    value: Option<DataStructure>,
+    /// Structures in `value` (its weight when a hit copies it out).
+    weight: usize,
+    /// Levels of nesting `value` spans.
+    height: u32,
 }
 
 /// The tight encoding's boolean stream, read side.
@@ -132,15 +159,54 @@ fn take_i16(data: &mut Bytes) -> Result<i16> {
 
 const MAX_DEPTH: u32 = 64;
 
+/// The most [`Codec::read_frame`] reserves ahead of a frame's data beyond
+/// what has arrived.
+const RESERVE_STEP: usize = 64 * 1024;
+
+/// Structures a frame may decode to per byte read (plus a constant). Every
+/// structure read costs at least its type byte, and a hit (two bytes) on
+/// anything ActiveMQ caches (ids, destinations, transaction ids) refers to
+/// at most two, so real frames stay well under.
+const WEIGHT_PER_BYTE: usize = 2;
+const WEIGHT_SLACK: usize = 64;
+
 impl<'a> Reader<'a> {
-    fn new(data: Bytes, format: &'a WireFormat, cache: &'a mut Vec<Option<DataStructure>>) -> Self {
+    fn new(data: Bytes, format: &'a WireFormat, cache: &'a mut Vec<CacheSlot>) -> Self {
+        let start = data.len();
         Reader {
             data,
             bits: None,
             format,
             cache,
             depth: 0,
+            deepest: 0,
+            weight: 0,
+            start,
+            undo: Vec::new(),
         }
+    }
+
+    /// Puts back the cache slots this frame overwrote.
+    fn rollback(&mut self) {
+        while let Some((index, old)) = self.undo.pop() {
+            self.cache[index] = old;
+        }
+    }
+
+    /// Counts `n` more structures against the bytes read so far.
+    fn produce(&mut self, n: usize) -> Result<()> {
+        self.weight = self.weight.saturating_add(n);
+        let read = self.start - self.data.len();
+        let budget = read
+            .saturating_mul(WEIGHT_PER_BYTE)
+            .saturating_add(WEIGHT_SLACK);
+        if self.weight > budget {
+            return Err(OpenWireError::Malformed(format!(
+                "{read} bytes decode to {} structures (through marshalling cache hits)",
+                self.weight
+            )));
+        }
+        Ok(())
     }
 
     pub fn version(&self) -> u8 {
@@ -299,7 +365,8 @@ impl<'a> Reader<'a> {
                 "structures nested too deeply".into(),
             ));
         }
-        Ok(())
+        self.deepest = self.deepest.max(self.depth);
+        self.produce(1)
     }
 
     /// A nested structure (null allowed).
@@ -333,19 +400,48 @@ impl<'a> Reader<'a> {
         }
         let fresh = self.boolean()?;
         let index = self.short()?;
-        if index < 0 || index as usize >= self.format.cache_size {
+        // -1: a fresh value the writer could not cache (its cache was
+        // full); ActiveMQ's reader reads it and stores nothing.
+        let uncached = fresh && index == -1;
+        if !uncached && (index < 0 || index as usize >= self.format.cache_size) {
             return Err(OpenWireError::CacheIndex(index as i32));
         }
-        let index = index as usize;
         if fresh {
+            let (weight, deepest) = (self.weight, self.deepest);
+            self.deepest = self.depth;
             let value = self.nested()?;
-            if self.cache.len() <= index {
-                self.cache.resize(index + 1, None);
+            let slot = CacheSlot {
+                value,
+                weight: self.weight - weight,
+                height: self.deepest - self.depth,
+            };
+            self.deepest = self.deepest.max(deepest);
+            if uncached {
+                return Ok(slot.value);
             }
-            self.cache[index] = value.clone();
+            let index = index as usize;
+            if self.cache.len() <= index {
+                self.cache.resize(index + 1, CacheSlot::default());
+            }
+            let value = slot.value.clone();
+            let old = std::mem::replace(&mut self.cache[index], slot);
+            self.undo.push((index, old));
             Ok(value)
         } else {
-            Ok(self.cache.get(index).cloned().flatten())
+            let Some(slot) = self.cache.get(index as usize) else {
+                return Ok(None);
+            };
+            // A hit counts as every structure it refers to, at the depth
+            // it lands.
+            let (weight, height) = (slot.weight, slot.height);
+            if self.depth + height > MAX_DEPTH {
+                return Err(OpenWireError::Malformed(
+                    "structures nested too deeply (through the marshalling cache)".into(),
+                ));
+            }
+            self.produce(weight)?;
+            self.deepest = self.deepest.max(self.depth + height);
+            Ok(self.cache[index as usize].value.clone())
         }
     }
 
@@ -435,7 +531,13 @@ impl MarshalCache {
             if self.slots.len() <= i {
                 self.slots.resize(i + 1, None);
             }
-            self.slots[i] = Some(v.clone());
+            // The slot may still hold a live entry (after a frame that
+            // overflowed the cache, `next` runs ahead of the evictions):
+            // forget it, or a later hit on it would name this slot, which
+            // the peer now holds `v` in. (ActiveMQ's writer has this bug.)
+            if let Some(old) = self.slots[i].replace(v.clone()) {
+                self.map.remove(&old);
+            }
             self.map.insert(v.clone(), i as i16);
             i as i16
         } else {
@@ -645,7 +747,7 @@ impl Writer<'_> {
 /// cache. A connection has two: one to read with, one to write with.
 pub struct Codec {
     pub format: WireFormat,
-    read_cache: Vec<Option<DataStructure>>,
+    read_cache: Vec<CacheSlot>,
     write_cache: MarshalCache,
     bits: BitWriter,
     scratch: BytesMut,
@@ -683,13 +785,31 @@ impl Codec {
             let data = Bytes::copy_from_slice(buf);
             let before = data.len();
             let mut r = Reader::new(data, &self.format, &mut self.read_cache);
+            let max = self.format.max_frame_size;
             return match read_command(&mut r) {
                 Ok(v) => {
                     let used = before - r.data.len();
+                    if used as u64 > max {
+                        return Err(OpenWireError::FrameTooLarge {
+                            size: used as u64,
+                            max,
+                        });
+                    }
                     buf.advance(used);
                     Ok(Some(v))
                 }
-                Err(OpenWireError::Truncated { .. }) => Ok(None),
+                Err(OpenWireError::Truncated { needed }) => {
+                    // The frame is at least this long: refuse it now rather
+                    // than buffer it past the limit.
+                    let size = (before as u64).saturating_add(needed as u64);
+                    if size > max {
+                        return Err(OpenWireError::FrameTooLarge { size, max });
+                    }
+                    // The next attempt starts over: it must see the cache
+                    // as it was before this one.
+                    r.rollback();
+                    Ok(None)
+                }
                 Err(e) => Err(e),
             };
         }
@@ -708,7 +828,10 @@ impl Codec {
         }
         let size = size as usize;
         if buf.len() < 4 + size {
-            buf.reserve(4 + size - buf.len());
+            // Make room for the rest, but never by more than has arrived
+            // (or 64 KiB): the size is the peer's word, not yet its data.
+            let missing = 4 + size - buf.len();
+            buf.reserve(missing.min(buf.len().max(RESERVE_STEP)));
             return Ok(None);
         }
         buf.advance(4);
@@ -798,3 +921,7 @@ fn read_command(r: &mut Reader<'_>) -> Result<Option<DataStructure>> {
     }
     DataStructure::read_body(kind, r).map(Some)
 }
+
+#[cfg(test)]
+#[path = "wire_tests.rs"]
+mod tests;
