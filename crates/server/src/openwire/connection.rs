@@ -141,7 +141,9 @@ pub async fn run(
                     match events.try_recv() {
                         Ok(ev) => {
                             session.on_event(ev);
-                            if session.out.len() > 64 { flush_into(&mut tx, &mut session, &mut out); }
+                            if session.out.len() > 64 && !flush_into(&mut tx, &mut session, &mut out) {
+                                break;
+                            }
                         }
                         Err(_) => break,
                     }
@@ -166,7 +168,9 @@ pub async fn run(
             }
             _ = shutdown.requested() => break "broker shutting down",
         }
-        flush_into(&mut tx, &mut session, &mut out);
+        if !flush_into(&mut tx, &mut session, &mut out) {
+            break "encoding error";
+        }
         if !out.is_empty() {
             if writer.write_all(&out).await.is_err() {
                 break "write error";
@@ -183,13 +187,18 @@ pub async fn run(
     let _ = writer.shutdown().await;
 }
 
-/// Encodes the session's pending commands.
-fn flush_into(tx: &mut Codec, session: &mut Session, out: &mut BytesMut) {
+/// Encodes the session's pending commands. A command that cannot be
+/// encoded may have left the marshalling cache out of step with the peer's,
+/// so the connection must end (the caller closes it).
+fn flush_into(tx: &mut Codec, session: &mut Session, out: &mut BytesMut) -> bool {
     for cmd in session.out.drain(..) {
         if let Err(e) = tx.write_frame(Some(&cmd), out) {
-            tracing::warn!("cannot encode {}: {e}", cmd.name());
+            tracing::warn!("cannot encode {}: {e}; closing the connection", cmd.name());
+            session.closing = true;
+            return false;
         }
     }
+    true
 }
 
 fn broker_info(settings: &Settings) -> DataStructure {
