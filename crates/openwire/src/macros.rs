@@ -169,6 +169,9 @@ macro_rules! data_structures {
 
             pub(crate) fn read_body(kind: u8, r: &mut $crate::wire::Reader<'_>) -> $crate::Result<Self> {
                 let version = r.version();
+                if let Some(v) = r.read_pooled(kind)? {
+                    return Ok(v);
+                }
                 match kind {
                     $( $type if ($lo..=$hi).contains(&version) =>
                         Ok(DataStructure::$variant(std::sync::Arc::new($struct::read_fields(r)?))), )*

@@ -52,6 +52,8 @@ impl WireFormat {
 
 /// Reads fields of one frame.
 pub struct Reader<'a> {
+    /// Recycled structures to decode into instead of allocating.
+    pool: &'a mut Pool,
     data: Bytes,
     bits: Option<BitReader>,
     pub(crate) format: &'a WireFormat,
@@ -171,9 +173,15 @@ const WEIGHT_PER_BYTE: usize = 2;
 const WEIGHT_SLACK: usize = 64;
 
 impl<'a> Reader<'a> {
-    fn new(data: Bytes, format: &'a WireFormat, cache: &'a mut Vec<CacheSlot>) -> Self {
+    fn new(
+        data: Bytes,
+        format: &'a WireFormat,
+        cache: &'a mut Vec<CacheSlot>,
+        pool: &'a mut Pool,
+    ) -> Self {
         let start = data.len();
         Reader {
+            pool,
             data,
             bits: None,
             format,
@@ -751,6 +759,63 @@ pub struct Codec {
     write_cache: MarshalCache,
     bits: BitWriter,
     scratch: BytesMut,
+    pool: Pool,
+}
+
+/// Structures handed back with [`Codec::recycle`], decoded into again
+/// instead of allocating: a reader that is done with each message (a
+/// forwarder, a load generator) then decodes without per-frame allocation
+/// beyond the body, which is a slice of the input.
+#[derive(Default)]
+pub(crate) struct Pool {
+    messages: Vec<std::sync::Arc<crate::schema::Message>>,
+    ids: Vec<std::sync::Arc<crate::schema::MessageId>>,
+}
+
+/// How many recycled structures of each kind are kept.
+const POOL_SIZE: usize = 16;
+
+fn reuse<T>(spare: Option<std::sync::Arc<T>>, value: T) -> std::sync::Arc<T> {
+    match spare {
+        Some(mut arc) => match std::sync::Arc::get_mut(&mut arc) {
+            Some(slot) => {
+                *slot = value;
+                arc
+            }
+            None => std::sync::Arc::new(value),
+        },
+        None => std::sync::Arc::new(value),
+    }
+}
+
+impl Reader<'_> {
+    /// Decodes the pooled kinds (messages, message ids) into recycled
+    /// storage; `None` for every other kind.
+    pub(crate) fn read_pooled(&mut self, kind: u8) -> Result<Option<DataStructure>> {
+        use crate::schema::{Message, MessageId};
+        match kind {
+            23..=28 => {
+                let spare = self.pool.messages.pop();
+                let m = reuse(spare, Message::read_fields(self)?);
+                Ok(Some(match kind {
+                    24 => DataStructure::BytesMessage(m),
+                    25 => DataStructure::MapMessage(m),
+                    26 => DataStructure::ObjectMessage(m),
+                    27 => DataStructure::StreamMessage(m),
+                    28 => DataStructure::TextMessage(m),
+                    _ => DataStructure::ActiveMqMessage(m),
+                }))
+            }
+            110 => {
+                let spare = self.pool.ids.pop();
+                Ok(Some(DataStructure::MessageId(reuse(
+                    spare,
+                    MessageId::read_fields(self)?,
+                ))))
+            }
+            _ => Ok(None),
+        }
+    }
 }
 
 impl Codec {
@@ -761,6 +826,42 @@ impl Codec {
             write_cache: MarshalCache::default(),
             bits: BitWriter::default(),
             scratch: BytesMut::new(),
+            pool: Pool::default(),
+        }
+    }
+
+    /// Hands a decoded frame back once it is no longer needed, so the next
+    /// frames decode into its storage. Shared structures are left alone.
+    pub fn recycle(&mut self, frame: DataStructure) {
+        match frame {
+            DataStructure::MessageDispatch(d) => {
+                if let Ok(d) = std::sync::Arc::try_unwrap(d) {
+                    if let Some(m) = d.message {
+                        self.recycle(m);
+                    }
+                }
+            }
+            DataStructure::ActiveMqMessage(mut m)
+            | DataStructure::BytesMessage(mut m)
+            | DataStructure::MapMessage(mut m)
+            | DataStructure::ObjectMessage(mut m)
+            | DataStructure::StreamMessage(mut m)
+            | DataStructure::TextMessage(mut m) => {
+                if let Some(inner) = std::sync::Arc::get_mut(&mut m) {
+                    if let Some(id) = inner.message_id.take() {
+                        self.recycle(id);
+                    }
+                    if self.pool.messages.len() < POOL_SIZE {
+                        self.pool.messages.push(m);
+                    }
+                }
+            }
+            DataStructure::MessageId(mut id) => {
+                if std::sync::Arc::get_mut(&mut id).is_some() && self.pool.ids.len() < POOL_SIZE {
+                    self.pool.ids.push(id);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -784,7 +885,7 @@ impl Codec {
             // decode: try, and wait for more on truncation.
             let data = Bytes::copy_from_slice(buf);
             let before = data.len();
-            let mut r = Reader::new(data, &self.format, &mut self.read_cache);
+            let mut r = Reader::new(data, &self.format, &mut self.read_cache, &mut self.pool);
             let max = self.format.max_frame_size;
             return match read_command(&mut r) {
                 Ok(v) => {
@@ -836,7 +937,7 @@ impl Codec {
         }
         buf.advance(4);
         let frame = buf.split_to(size).freeze();
-        let mut r = Reader::new(frame, &self.format, &mut self.read_cache);
+        let mut r = Reader::new(frame, &self.format, &mut self.read_cache, &mut self.pool);
         let v = read_command(&mut r)?;
         if !r.data.is_empty() {
             return Err(OpenWireError::Malformed(format!(
