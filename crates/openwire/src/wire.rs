@@ -856,10 +856,11 @@ impl Codec {
                     }
                 }
             }
-            DataStructure::MessageId(mut id) => {
-                if std::sync::Arc::get_mut(&mut id).is_some() && self.pool.ids.len() < POOL_SIZE {
-                    self.pool.ids.push(id);
-                }
+            DataStructure::MessageId(mut id)
+                if std::sync::Arc::get_mut(&mut id).is_some()
+                    && self.pool.ids.len() < POOL_SIZE =>
+            {
+                self.pool.ids.push(id);
             }
             _ => {}
         }
