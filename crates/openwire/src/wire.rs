@@ -856,8 +856,10 @@ impl Codec {
                     }
                 }
             }
-            DataStructure::MessageId(mut id)
-                if std::sync::Arc::get_mut(&mut id).is_some()
+            // Unique (no other strong or weak reference): safe to reuse.
+            DataStructure::MessageId(id)
+                if std::sync::Arc::strong_count(&id) == 1
+                    && std::sync::Arc::weak_count(&id) == 0
                     && self.pool.ids.len() < POOL_SIZE =>
             {
                 self.pool.ids.push(id);
