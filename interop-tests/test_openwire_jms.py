@@ -134,3 +134,14 @@ def test_spring_jms_template(broker, java_classes):
     assert "spring got hello from spring" in out
     assert "spring got with header source=spring" in out
     assert out.strip().endswith("OK")
+
+
+def test_consumer_producer_and_connection_advisories(broker, java_classes):
+    out = run_java(java_classes, "Advisories", f"tcp://127.0.0.1:{broker.openwire_port}")
+    topic = "topic://ActiveMQ.Advisory"
+    assert f"consumer advisory {topic}.Consumer.Queue.watched.queue ConsumerInfo" in out
+    assert f"consumer advisory {topic}.Consumer.Queue.watched.queue RemoveInfo" in out
+    assert f"producer advisory {topic}.Producer.Queue.watched.queue ProducerInfo" in out
+    assert f"producer advisory {topic}.Producer.Queue.watched.queue RemoveInfo" in out
+    assert f"connection advisory {topic}.Connection ConnectionInfo" in out
+    assert f"connection advisory {topic}.Connection RemoveInfo" in out

@@ -96,8 +96,12 @@ pub(crate) struct Core {
     pub buffers: HashMap<BufferId, Buffer>,
     /// Queues and temporary queues by destination.
     queues: HashMap<Destination, BufferId>,
-    /// Every subscription buffer of a topic, durable ones included.
+    /// Every subscription buffer of a topic, durable ones included, keyed
+    /// by the destination subscribed to (which may be a wildcard pattern).
     topics: HashMap<Destination, Vec<BufferId>>,
+    /// The keys of `topics` that are wildcard patterns, checked on every
+    /// topic send.
+    wildcards: Vec<Destination>,
     /// Durable subscriptions by (client id, subscription name).
     durables: HashMap<(Arc<str>, Arc<str>), BufferId>,
     /// Live temporary destinations and the connection that owns each.
@@ -122,6 +126,7 @@ impl Core {
             buffers: HashMap::new(),
             queues: HashMap::new(),
             topics: HashMap::new(),
+            wildcards: Vec::new(),
             durables: HashMap::new(),
             temp_owner: HashMap::new(),
             transactions: HashMap::new(),
@@ -320,7 +325,7 @@ impl Core {
                     no_local: req.no_local,
                 }),
             );
-            self.topics.entry(dest.clone()).or_default().push(bid);
+            self.add_topic_subscription(&dest, bid);
             bid
         };
         let cid = ConsumerId(self.next_id());
@@ -385,10 +390,7 @@ impl Core {
                 no_local: req.no_local,
             }),
         );
-        self.topics
-            .entry(req.destination.clone())
-            .or_default()
-            .push(bid);
+        self.add_topic_subscription(&req.destination, bid);
         self.durables.insert(key, bid);
         Ok(bid)
     }
@@ -482,7 +484,7 @@ impl Core {
             self.dispatch(bid);
             return Ok(());
         }
-        let subs = self.topics.get(&dest).cloned().unwrap_or_default();
+        let subs = self.topic_subscriptions(&dest);
         for bid in subs {
             let skip = match self.buffers.get(&bid) {
                 Some(Buffer {
@@ -503,6 +505,28 @@ impl Core {
             }
         }
         Ok(())
+    }
+
+    /// Every subscription buffer a message sent to `dest` reaches: those on
+    /// the topic itself and those on wildcard patterns that cover it.
+    fn topic_subscriptions(&self, dest: &Destination) -> Vec<BufferId> {
+        let mut subs = self.topics.get(dest).cloned().unwrap_or_default();
+        for pattern in &self.wildcards {
+            if pattern != dest && pattern.matches(dest) {
+                if let Some(bufs) = self.topics.get(pattern) {
+                    subs.extend_from_slice(bufs);
+                }
+            }
+        }
+        subs
+    }
+
+    /// Registers a subscription buffer under its topic (or pattern).
+    fn add_topic_subscription(&mut self, dest: &Destination, bid: BufferId) {
+        if dest.is_wildcard() && !self.wildcards.contains(dest) {
+            self.wildcards.push(dest.clone());
+        }
+        self.topics.entry(dest.clone()).or_default().push(bid);
     }
 
     /// Appends to a buffer, recording persistent messages in the store.
@@ -573,7 +597,7 @@ impl Core {
         if dest.is_queue() {
             return false;
         }
-        let subs = self.topics.get(dest).cloned().unwrap_or_default();
+        let subs = self.topic_subscriptions(dest);
         let mut congested = false;
         for bid in subs {
             let transient = self.buffers.get(&bid).is_some_and(Buffer::is_transient);

@@ -61,6 +61,31 @@ impl Destination {
         self.kind.is_temporary()
     }
 
+    /// Whether the name is a wildcard pattern (`*` one segment, `>` the rest).
+    pub fn is_wildcard(&self) -> bool {
+        self.name.split('.').any(|s| s == "*" || s == ">")
+    }
+
+    /// Whether this pattern (of the same kind) covers `other`. `.`
+    /// separates segments, `*` matches one, `>` any number including none,
+    /// so `X.>` matches `X` itself, as in ActiveMQ.
+    pub fn matches(&self, other: &Destination) -> bool {
+        if self.kind != other.kind {
+            return false;
+        }
+        let mut want = self.name.split('.');
+        let mut have = other.name.split('.');
+        loop {
+            match (want.next(), have.next()) {
+                (Some(">"), _) => return true,
+                (Some("*"), Some(_)) => {}
+                (Some(w), Some(h)) if w == h => {}
+                (None, None) => return true,
+                _ => return false,
+            }
+        }
+    }
+
     /// Where poison messages go unless a destination policy says otherwise,
     /// as in ActiveMQ's default `sharedDeadLetterStrategy`.
     pub fn dead_letter_queue() -> Destination {
@@ -78,5 +103,27 @@ impl fmt::Display for Destination {
             DestinationKind::TempTopic => "temp-topic",
         };
         write!(f, "{scheme}://{}", self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_match_as_in_activemq() {
+        let t = |s: &str| Destination::topic(s);
+        assert!(t("a.*").matches(&t("a.b")));
+        assert!(!t("a.*").matches(&t("a.b.c")));
+        assert!(!t("a.*").matches(&t("a")));
+        assert!(t("a.>").matches(&t("a.b.c")));
+        assert!(t("a.>").matches(&t("a")));
+        assert!(t(">").matches(&t("anything.at.all")));
+        assert!(t("a.*.c").matches(&t("a.b.c")));
+        assert!(!t("a.*.c").matches(&t("a.b.d")));
+        assert!(!t("a.b").matches(&t("a.b.c")));
+        assert!(!t("a.>").matches(&Destination::queue("a.b")));
+        assert!(t("ActiveMQ.Advisory.Consumer.>").is_wildcard());
+        assert!(!t("a.b").is_wildcard());
     }
 }

@@ -655,3 +655,19 @@ fn browsing_leaves_messages_in_place() {
     assert_eq!(b.queue_depth(&q), 3);
     assert!(b.browse(&Destination::queue("none")).is_empty());
 }
+
+#[test]
+fn wildcard_topic_subscribers_get_every_matching_topic() {
+    let b = Broker::in_memory();
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    sub(&b, &c, &Destination::topic("prices.>"), 100);
+    let mut one = connect(&b, None);
+    sub(&b, &one, &Destination::topic("prices.*.eur"), 100);
+    send(&b, &p, &Destination::topic("prices"), "root");
+    send(&b, &p, &Destination::topic("prices.gold.eur"), "gold");
+    send(&b, &p, &Destination::topic("prices.gold.usd"), "usd");
+    send(&b, &p, &Destination::topic("other"), "no");
+    assert_eq!(c.bodies(), ["root", "gold", "usd"]);
+    assert_eq!(one.bodies(), ["gold"]);
+}

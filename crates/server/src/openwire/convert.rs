@@ -260,18 +260,14 @@ fn wrap(kind: u8, m: Arc<openwire::Message>) -> DataStructure {
     }
 }
 
-/// An advisory message about a temporary destination, shaped as ActiveMQ's
-/// advisory broker sends it: an ActiveMQMessage whose data structure is a
-/// DestinationInfo (operation 0 = added, 1 = removed).
-pub fn advisory(topic: &Destination, dest: &Destination, operation: i8) -> Arc<Message> {
+/// An advisory message, shaped as ActiveMQ's advisory broker sends it: an
+/// ActiveMQMessage of type `Advisory` whose data structure says what
+/// happened (a DestinationInfo, ConsumerInfo, ProducerInfo, ConnectionInfo,
+/// or a RemoveInfo naming what went away).
+pub fn advisory(topic: &Destination, data: DataStructure) -> Arc<Message> {
     static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as i64;
     let id = format!("ID:ferrum-advisory:1:1:{seq}");
-    let info = DataStructure::DestinationInfo(Arc::new(openwire::DestinationInfo {
-        destination: Some(wire_destination(dest)),
-        operation_type: operation,
-        ..Default::default()
-    }));
     let wire = openwire::Message {
         destination: Some(wire_destination(topic)),
         message_id: Some(DataStructure::MessageId(Arc::new(openwire::MessageId {
@@ -280,7 +276,7 @@ pub fn advisory(topic: &Destination, dest: &Destination, operation: i8) -> Arc<M
             ..Default::default()
         }))),
         message_type: Some(OwString::from("Advisory")),
-        data_structure: Some(info),
+        data_structure: Some(data),
         timestamp: broker::now_millis(),
         ..Default::default()
     };
@@ -292,4 +288,36 @@ pub fn advisory(topic: &Destination, dest: &Destination, operation: i8) -> Arc<M
         message: Arc::new(wire),
     })));
     Arc::new(m)
+}
+
+/// The advisory topic for events about `dest`, e.g.
+/// `ActiveMQ.Advisory.Consumer.Queue.orders`.
+pub fn advisory_topic(kind: &str, dest: &Destination) -> Destination {
+    let qualifier = match dest.kind {
+        DestinationKind::Queue => "Queue",
+        DestinationKind::Topic => "Topic",
+        DestinationKind::TempQueue => "TempQueue",
+        DestinationKind::TempTopic => "TempTopic",
+    };
+    Destination::topic(format!(
+        "ActiveMQ.Advisory.{kind}.{qualifier}.{}",
+        dest.name
+    ))
+}
+
+/// A DestinationInfo saying a temporary destination was added (0) or removed (1).
+pub fn destination_info(dest: &Destination, operation: i8) -> DataStructure {
+    DataStructure::DestinationInfo(Arc::new(openwire::DestinationInfo {
+        destination: Some(wire_destination(dest)),
+        operation_type: operation,
+        ..Default::default()
+    }))
+}
+
+/// A RemoveInfo naming what went away.
+pub fn remove_info(object: DataStructure) -> DataStructure {
+    DataStructure::RemoveInfo(Arc::new(openwire::RemoveInfo {
+        object_id: Some(object),
+        ..Default::default()
+    }))
 }

@@ -10,7 +10,10 @@ use broker::{
 };
 use openwire::{DataStructure, OwString, Throwable};
 
-use super::convert::{advisory, destination, id_string, to_core, to_wire};
+use super::convert::{
+    advisory, advisory_topic, destination, destination_info, id_string, remove_info, to_core,
+    to_wire,
+};
 
 /// ActiveMQ's MessageAck types.
 mod ack_type {
@@ -74,6 +77,8 @@ impl From<BrokerError> for Failure {
 struct Consumer {
     /// One core consumer per destination of a composite (`a,b`) destination.
     ids: Vec<ConsumerId>,
+    /// What it consumes from, for the removal advisory.
+    destination: broker::Destination,
     /// The client's id for it, echoed in every MessageDispatch.
     wire_id: DataStructure,
 }
@@ -82,6 +87,8 @@ struct Consumer {
 /// it refuses to send to one it has not seen announced there.
 const TEMP_QUEUE_ADVISORY: &str = "ActiveMQ.Advisory.TempQueue";
 const TEMP_TOPIC_ADVISORY: &str = "ActiveMQ.Advisory.TempTopic";
+/// Where connections coming and going are announced.
+const CONNECTION_ADVISORY: &str = "ActiveMQ.Advisory.Connection";
 
 pub struct Session {
     broker: Arc<Broker>,
@@ -100,6 +107,10 @@ pub struct Session {
     reply: Option<Reply>,
     /// Pulls waiting for a message, with the time to give up.
     pulls: Vec<((i64, i64), std::time::Instant)>,
+    /// Producers with a destination, for their removal advisory.
+    producers: HashMap<(i64, i64), (DataStructure, broker::Destination)>,
+    /// The client's connection id, for the removal advisory.
+    connection_id: Option<DataStructure>,
 }
 
 /// The XA commands answer with data, not a plain Response.
@@ -141,6 +152,8 @@ impl Session {
             closing: false,
             reply: None,
             pulls: Vec::new(),
+            producers: HashMap::new(),
+            connection_id: None,
         }
     }
 
@@ -228,6 +241,14 @@ impl Session {
                 match conn {
                     Ok(c) => {
                         self.conn = Some(c);
+                        let mut public = (*info).clone();
+                        public.password = None;
+                        self.connection_id = public.connection_id.clone();
+                        self.advise(
+                            c,
+                            &broker::Destination::topic(CONNECTION_ADVISORY),
+                            DataStructure::ConnectionInfo(Arc::new(public)),
+                        );
                         Ok(())
                     }
                     Err(e) => {
@@ -239,12 +260,23 @@ impl Session {
             }
             DataStructure::SessionInfo(_) => self.conn().map(|_| ()),
             DataStructure::ProducerInfo(p) => {
-                self.conn()?;
+                let conn = self.conn()?;
+                let Some(k) = p.producer_id.as_ref().and_then(key) else {
+                    return Ok(());
+                };
                 if p.window_size > 0 {
-                    if let Some(k) = p.producer_id.as_ref().and_then(key) {
-                        if let Some(id) = &p.producer_id {
-                            self.windows.insert(k, id.clone());
-                        }
+                    if let Some(id) = &p.producer_id {
+                        self.windows.insert(k, id.clone());
+                    }
+                }
+                if let Some(dest) = p.destination.as_ref().and_then(destination) {
+                    self.advise(
+                        conn,
+                        &advisory_topic("Producer", &dest),
+                        DataStructure::ProducerInfo(p.clone()),
+                    );
+                    if let Some(id) = &p.producer_id {
+                        self.producers.insert(k, (id.clone(), dest));
                     }
                 }
                 Ok(())
@@ -385,7 +417,21 @@ impl Session {
         for id in &ids {
             self.by_core.insert(*id, k);
         }
-        self.consumers.insert(k, Consumer { ids, wire_id });
+        if !dest.name.starts_with("ActiveMQ.Advisory.") {
+            self.advise(
+                conn,
+                &advisory_topic("Consumer", &dest),
+                DataStructure::ConsumerInfo(Arc::new(c.clone())),
+            );
+        }
+        self.consumers.insert(
+            k,
+            Consumer {
+                ids,
+                wire_id,
+                destination: dest,
+            },
+        );
         Ok(())
     }
 
@@ -395,7 +441,7 @@ impl Session {
         let want_queues = &*topic.name == TEMP_QUEUE_ADVISORY;
         for d in self.broker.temporaries() {
             if d.is_queue() == want_queues {
-                let m = advisory(topic, &d, 0);
+                let m = advisory(topic, destination_info(&d, 0));
                 self.dispatch(wire_id, &m, 0);
             }
         }
@@ -408,9 +454,14 @@ impl Session {
         } else {
             TEMP_TOPIC_ADVISORY
         });
-        let m = advisory(&topic, dest, operation);
+        self.advise(conn, &topic, destination_info(dest, operation));
+    }
+
+    /// Publishes an advisory message (dropped if nobody listens).
+    fn advise(&self, conn: ConnectionId, topic: &broker::Destination, data: DataStructure) {
+        let m = advisory(topic, data);
         if let Err(e) = self.broker.send(conn, (*m).clone(), None) {
-            tracing::warn!("advisory for {dest}: {e}");
+            tracing::warn!("advisory on {topic}: {e}");
         }
     }
 
@@ -435,7 +486,11 @@ impl Session {
                 }
             }
             Some(DataStructure::ProducerId(p)) => {
-                self.windows.remove(&(p.session_id, p.value));
+                let k = (p.session_id, p.value);
+                self.windows.remove(&k);
+                if let (Some(conn), Some((id, dest))) = (self.conn, self.producers.remove(&k)) {
+                    self.advise(conn, &advisory_topic("Producer", &dest), remove_info(id));
+                }
             }
             Some(DataStructure::ConnectionId(_)) => self.close(),
             _ => {}
@@ -500,6 +555,16 @@ impl Session {
         for id in consumer.ids {
             self.by_core.remove(&id);
             self.broker.unsubscribe(id);
+        }
+        if let (Some(conn), false) = (
+            self.conn,
+            consumer.destination.name.starts_with("ActiveMQ.Advisory."),
+        ) {
+            self.advise(
+                conn,
+                &advisory_topic("Consumer", &consumer.destination),
+                remove_info(consumer.wire_id),
+            );
         }
     }
 
@@ -680,6 +745,13 @@ impl Session {
 
     /// Releases everything this connection held in the broker.
     pub fn close(&mut self) {
+        if let (Some(conn), Some(id)) = (self.conn, self.connection_id.take()) {
+            self.advise(
+                conn,
+                &broker::Destination::topic(CONNECTION_ADVISORY),
+                remove_info(id),
+            );
+        }
         if let Some(conn) = self.conn.take() {
             self.broker.disconnect(conn);
         }
