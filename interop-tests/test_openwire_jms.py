@@ -100,6 +100,9 @@ EXPECTED = {
     # Async sends within a producer window (ProducerAck), compressed bodies,
     # optimizeAcknowledge.
     "async": ["async received 200"],
+    # Redelivery policy exhausted: poison ack, the message lands in the DLQ
+    # with its id and the failure cause.
+    "poison": ["deliveries 7", "dlq bad apple sameId=true cause=true"],
 }
 
 
@@ -145,3 +148,11 @@ def test_consumer_producer_and_connection_advisories(broker, java_classes):
     assert f"producer advisory {topic}.Producer.Queue.watched.queue RemoveInfo" in out
     assert f"connection advisory {topic}.Connection ConnectionInfo" in out
     assert f"connection advisory {topic}.Connection RemoveInfo" in out
+
+
+def test_abrupt_close_returns_unacked_messages(broker, java_classes):
+    url = f"tcp://127.0.0.1:{broker.openwire_port}"
+    q = "abrupt.q"
+    assert "held survivor" in run_java(java_classes, "JmsFeatures", "abrupt-consume", url, q)
+    out = run_java(java_classes, "JmsFeatures", "abrupt-check", url, q)
+    assert "after abrupt close survivor redelivered=true" in out

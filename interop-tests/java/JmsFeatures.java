@@ -32,6 +32,9 @@ public class JmsFeatures {
       case "idle": idle(url); break;
       case "pull": pull(url); break;
       case "async": async(url); break;
+      case "poison": poison(url); break;
+      case "abrupt-consume": abruptConsume(url, a[2]); break;
+      case "abrupt-check": abruptCheck(url, a[2]); break;
       default: throw new IllegalArgumentException(a[0]);
     }
     System.out.println("OK");
@@ -192,6 +195,52 @@ public class JmsFeatures {
     s.createProducer(q).send(s.createTextMessage("pulled"));
     System.out.println("pull got " + ((TextMessage) mc.receive(5000)).getText());
     System.out.println("pull empty " + mc.receive(300));
+    c.close();
+  }
+
+  /** The client's redelivery policy gives up (6 redeliveries by default):
+   *  a poison ack sends the message to ActiveMQ.DLQ with the cause. */
+  static void poison(String url) throws Exception {
+    Connection c = conn(url, null);
+    Session s = c.createSession(true, Session.SESSION_TRANSACTED);
+    String qn = "poison." + System.nanoTime();
+    MessageProducer p = s.createProducer(s.createQueue(qn));
+    p.setDeliveryMode(DeliveryMode.PERSISTENT);
+    TextMessage t = s.createTextMessage("bad apple");
+    p.send(t);
+    s.commit();
+    ((org.apache.activemq.ActiveMQConnection) c).getRedeliveryPolicy().setInitialRedeliveryDelay(0);
+    ((org.apache.activemq.ActiveMQConnection) c).getRedeliveryPolicy().setRedeliveryDelay(0);
+    MessageConsumer mc = s.createConsumer(s.createQueue(qn));
+    int deliveries = 0;
+    Message m;
+    while ((m = mc.receive(2000)) != null) { deliveries++; s.rollback(); }
+    System.out.println("deliveries " + deliveries);
+    mc.close();
+    Session ds = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    Message dead = ds.createConsumer(ds.createQueue("ActiveMQ.DLQ")).receive(5000);
+    System.out.println("dlq " + (dead == null ? null : ((TextMessage) dead).getText())
+      + " sameId=" + (dead != null && dead.getJMSMessageID().equals(t.getJMSMessageID()))
+      + " cause=" + (dead != null && dead.getStringProperty("dlqDeliveryFailureCause") != null));
+    c.close();
+  }
+
+  /** Receives with CLIENT ack and dies without acking or closing. */
+  static void abruptConsume(String url, String qn) throws Exception {
+    Connection c = conn(url, null);
+    Session s = c.createSession(false, Session.CLIENT_ACKNOWLEDGE);
+    s.createProducer(s.createQueue(qn)).send(s.createTextMessage("survivor"));
+    Message m = s.createConsumer(s.createQueue(qn)).receive(5000);
+    System.out.println("held " + ((TextMessage) m).getText());
+    System.out.flush();
+    Runtime.getRuntime().halt(0);
+  }
+
+  static void abruptCheck(String url, String qn) throws Exception {
+    Connection c = conn(url, null);
+    Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    Message m = s.createConsumer(s.createQueue(qn)).receive(5000);
+    System.out.println("after abrupt close " + (m == null ? null : ((TextMessage) m).getText() + " redelivered=" + m.getJMSRedelivered()));
     c.close();
   }
 

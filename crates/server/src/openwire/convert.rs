@@ -180,6 +180,7 @@ pub fn to_core(kind: u8, m: &Arc<openwire::Message>) -> Result<Message, String> 
     out.native = Some(Native(Arc::new(WireMessage {
         kind,
         message: Arc::clone(m),
+        properties: out.properties.len(),
     })));
     Ok(out)
 }
@@ -188,6 +189,10 @@ pub fn to_core(kind: u8, m: &Arc<openwire::Message>) -> Result<Message, String> 
 pub struct WireMessage {
     pub kind: u8,
     pub message: Arc<openwire::Message>,
+    /// How many properties the core saw when it took the message: if the
+    /// core added some since (dead-lettering adds the failure cause), the
+    /// wire properties are rebuilt from the core's.
+    pub properties: usize,
 }
 
 /// The OpenWire message a consumer receives for a core message.
@@ -199,6 +204,9 @@ pub fn to_wire(m: &Message, redelivery_count: u32) -> DataStructure {
         msg.redelivery_counter = redelivery_count as i32;
         msg.original_destination = m.original_destination.as_ref().map(wire_destination);
         msg.transaction_id = None;
+        if m.properties.len() != w.properties {
+            msg.marshalled_properties = marshal_properties(&m.properties);
+        }
         return wrap(w.kind, Arc::new(msg));
     }
     let mut msg = openwire::Message {
@@ -218,16 +226,7 @@ pub fn to_wire(m: &Message, redelivery_count: u32) -> DataStructure {
         redelivery_counter: redelivery_count as i32,
         ..Default::default()
     };
-    if !m.properties.is_empty() {
-        let mut map = PrimitiveMap::default();
-        for (k, v) in &m.properties {
-            map.insert(OwString::from(&**k), primitive_of(v));
-        }
-        let mut out = Vec::new();
-        if write_map(&map, &mut out).is_ok() {
-            msg.marshalled_properties = Some(Bytes::from(out));
-        }
-    }
+    msg.marshalled_properties = marshal_properties(&m.properties);
     let kind = match &m.body {
         Body::Empty => 23,
         Body::Text(t) => {
@@ -247,6 +246,19 @@ pub fn to_wire(m: &Message, redelivery_count: u32) -> DataStructure {
         }
     };
     wrap(kind, Arc::new(msg))
+}
+
+fn marshal_properties(properties: &[(Arc<str>, Value)]) -> Option<Bytes> {
+    if properties.is_empty() {
+        return None;
+    }
+    let mut map = PrimitiveMap::default();
+    for (k, v) in properties {
+        map.insert(OwString::from(&**k), primitive_of(v));
+    }
+    let mut out = Vec::new();
+    write_map(&map, &mut out).ok()?;
+    Some(Bytes::from(out))
 }
 
 fn wrap(kind: u8, m: Arc<openwire::Message>) -> DataStructure {
@@ -286,6 +298,7 @@ pub fn advisory(topic: &Destination, data: DataStructure) -> Arc<Message> {
     m.native = Some(Native(Arc::new(WireMessage {
         kind: 23,
         message: Arc::new(wire),
+        properties: 0,
     })));
     Arc::new(m)
 }

@@ -111,6 +111,8 @@ pub struct Session {
     producers: HashMap<(i64, i64), (DataStructure, broker::Destination)>,
     /// The client's connection id, for the removal advisory.
     connection_id: Option<DataStructure>,
+    /// Sessions the client announced (SessionInfo), by value.
+    sessions: std::collections::HashSet<i64>,
 }
 
 /// The XA commands answer with data, not a plain Response.
@@ -154,6 +156,7 @@ impl Session {
             pulls: Vec::new(),
             producers: HashMap::new(),
             connection_id: None,
+            sessions: std::collections::HashSet::new(),
         }
     }
 
@@ -258,12 +261,19 @@ impl Session {
                     }
                 }
             }
-            DataStructure::SessionInfo(_) => self.conn().map(|_| ()),
+            DataStructure::SessionInfo(info) => {
+                self.conn()?;
+                if let Some(DataStructure::SessionId(id)) = &info.session_id {
+                    self.sessions.insert(id.value);
+                }
+                Ok(())
+            }
             DataStructure::ProducerInfo(p) => {
                 let conn = self.conn()?;
                 let Some(k) = p.producer_id.as_ref().and_then(key) else {
                     return Ok(());
                 };
+                self.known_session(k.0, "producer")?;
                 if p.window_size > 0 {
                     if let Some(id) = &p.producer_id {
                         self.windows.insert(k, id.clone());
@@ -360,6 +370,7 @@ impl Session {
         })?;
         let k = key(&wire_id)
             .ok_or_else(|| Failure::new("javax.jms.JMSException", "bad consumer id"))?;
+        self.known_session(k.0, "consumer")?;
         let wire_dest = c.destination.clone().ok_or_else(|| {
             Failure::new(
                 "javax.jms.InvalidDestinationException",
@@ -473,6 +484,7 @@ impl Session {
                 }
             }
             Some(DataStructure::SessionId(s)) => {
+                self.sessions.remove(&s.value);
                 let gone: Vec<(i64, i64)> = self
                     .consumers
                     .keys()
@@ -549,6 +561,18 @@ impl Session {
                 )));
             }
         }
+    }
+
+    /// ActiveMQ refuses consumers and producers of sessions never announced
+    /// (session -1 is the connection's own, used for advisories).
+    fn known_session(&self, session: i64, what: &str) -> Result<(), Failure> {
+        if session == -1 || self.sessions.contains(&session) {
+            return Ok(());
+        }
+        Err(Failure::new(
+            "java.lang.IllegalStateException",
+            format!("Cannot add a {what} to a session that had not been registered: {session}"),
+        ))
     }
 
     fn drop_consumer(&mut self, consumer: Consumer) {
