@@ -820,3 +820,7 @@ fn command_header(cmd: &DataStructure) -> (i32, bool) {
         BlobMessage
     )
 }
+
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod tests;
