@@ -95,3 +95,41 @@ def test_half_open_and_truncated_frames(broker, client):
     s.shutdown(socket.SHUT_WR)
     assert closed_by_broker(s)
     bystander_round_trip(broker, client)
+
+
+def patched_wire_format_info(inactivity_ms, initial_delay_ms):
+    """The real client's WireFormatInfo with other inactivity settings (the
+    values are longs in its marshalled property map)."""
+    wfi = bytearray(client_wire_format_info())
+    for name, value in [(b"MaxInactivityDurationInitalDelay", initial_delay_ms),
+                        (b"MaxInactivityDuration\x06", inactivity_ms)]:
+        at = wfi.index(name) + len(name.rstrip(b"\x06"))
+        assert wfi[at] == 6, "a long"
+        wfi[at + 1:at + 9] = struct.pack(">q", value)
+    return bytes(wfi)
+
+
+def test_broker_keeps_alive_and_drops_a_silent_peer(broker, client):
+    s = open_socket(broker)
+    s.sendall(patched_wire_format_info(500, 0))
+    start = time.monotonic()
+    received = b""
+    closed = False
+    while time.monotonic() - start < 10:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            break
+        except ConnectionResetError:
+            closed = True
+            break
+        if not chunk:
+            closed = True
+            break
+        received += chunk
+    elapsed = time.monotonic() - start
+    assert closed, "a peer silent past its inactivity duration is dropped"
+    assert elapsed < 8
+    # Besides WireFormatInfo and BrokerInfo, KeepAliveInfo frames (type 10) came.
+    assert received.count(b"\x0a") >= 1
+    bystander_round_trip(broker, client)

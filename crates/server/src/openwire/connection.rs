@@ -104,9 +104,12 @@ pub async fn run(
                                 if theirs.max_inactivity == 0 || ours.max_inactivity == 0 {
                                     inactivity = Duration::ZERO;
                                 }
-                                // Like ActiveMQ's monitor, give the peer its
-                                // initial delay before expecting keep-alives.
-                                let delay = theirs.max_inactivity_initial_delay.max(ours.max_inactivity_initial_delay).max(0);
+                                // Like ActiveMQ's monitor, wait the smaller of the two
+                                // initial delays before expecting keep-alives.
+                                let delay = theirs
+                                    .max_inactivity_initial_delay
+                                    .min(ours.max_inactivity_initial_delay)
+                                    .max(0);
                                 read_checks_from = Instant::now() + Duration::from_millis(delay as u64);
                                 tracing::debug!(%peer, ?format, "OpenWire format negotiated");
                                 rx.set_format(format);
