@@ -60,6 +60,9 @@ def test_send_receive_transactions_and_temp_queue(broker, java_classes):
     assert "tx got in tx" in out
     assert "after rollback in tx redelivered=true" in out
     assert "temp to temp" in out
+    assert "temp topic to temp topic" in out
+    assert "topic fan out / fan out" in out
+    assert "deleted temp refused InvalidDestinationException" in out
     assert out.strip().endswith("OK")
 
 

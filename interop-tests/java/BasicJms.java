@@ -23,6 +23,20 @@ public class BasicJms {
     m = tc.receive(5000); System.out.println("after rollback " + ((TextMessage)m).getText() + " redelivered=" + m.getJMSRedelivered() + " count=" + m.getIntProperty("JMSXDeliveryCount")); tx.commit();
     TemporaryQueue tq = s.createTemporaryQueue(); MessageConsumer rc = s.createConsumer(tq); s.createProducer(tq).send(s.createTextMessage("to temp"));
     System.out.println("temp " + ((TextMessage)rc.receive(5000)).getText());
+    TemporaryTopic tt = s.createTemporaryTopic(); MessageConsumer ttc = s.createConsumer(tt); s.createProducer(tt).send(s.createTextMessage("to temp topic"));
+    System.out.println("temp topic " + ((TextMessage)ttc.receive(5000)).getText());
+    Topic plain = s.createTopic("basic.topic"); MessageConsumer t1 = s.createConsumer(plain); MessageConsumer t2 = s.createConsumer(plain);
+    s.createProducer(plain).send(s.createTextMessage("fan out"));
+    System.out.println("topic " + ((TextMessage)t1.receive(5000)).getText() + " / " + ((TextMessage)t2.receive(5000)).getText());
+    Connection other = f.createConnection(); other.start();
+    Session os = other.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    TemporaryQueue doomed = os.createTemporaryQueue();
+    MessageProducer toDoomed = s.createProducer(doomed);
+    Thread.sleep(200);
+    other.close();
+    Thread.sleep(200);
+    try { toDoomed.send(s.createTextMessage("too late")); System.out.println("deleted temp accepted"); }
+    catch (InvalidDestinationException e) { System.out.println("deleted temp refused InvalidDestinationException"); }
     c.close(); System.out.println("OK");
   }
 }
