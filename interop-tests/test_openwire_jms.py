@@ -106,6 +106,8 @@ EXPECTED = {
     # Redelivery policy exhausted: poison ack, the message lands in the DLQ
     # with its id and the failure cause.
     "poison": ["deliveries 7", "dlq bad apple sameId=true cause=true"],
+    # Expired in the client's prefetch buffer: the client acks it EXPIRED.
+    "expired": ["expired receive null", "expired later null"],
 }
 
 

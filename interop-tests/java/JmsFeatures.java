@@ -33,6 +33,7 @@ public class JmsFeatures {
       case "pull": pull(url); break;
       case "async": async(url); break;
       case "poison": poison(url); break;
+      case "expired": expired(url); break;
       case "abrupt-consume": abruptConsume(url, a[2]); break;
       case "abrupt-check": abruptCheck(url, a[2]); break;
       default: throw new IllegalArgumentException(a[0]);
@@ -222,6 +223,22 @@ public class JmsFeatures {
     System.out.println("dlq " + (dead == null ? null : ((TextMessage) dead).getText())
       + " sameId=" + (dead != null && dead.getJMSMessageID().equals(t.getJMSMessageID()))
       + " cause=" + (dead != null && dead.getStringProperty("dlqDeliveryFailureCause") != null));
+    c.close();
+  }
+
+  /** A message that expires in the client's prefetch buffer is acked as
+   *  EXPIRED by the client and never delivered again. */
+  static void expired(String url) throws Exception {
+    Connection c = conn(url, null);
+    Session s = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
+    Queue q = s.createQueue("expired." + System.nanoTime());
+    MessageConsumer mc = s.createConsumer(q);
+    MessageProducer p = s.createProducer(q);
+    p.send(s.createTextMessage("short-lived"), DeliveryMode.NON_PERSISTENT, 4, 300);
+    Thread.sleep(800);
+    System.out.println("expired receive " + mc.receive(500));
+    mc.close();
+    System.out.println("expired later " + s.createConsumer(q).receive(500));
     c.close();
   }
 
