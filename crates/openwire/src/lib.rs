@@ -15,13 +15,15 @@
 pub mod error;
 #[macro_use]
 mod macros;
+mod codec;
 pub mod mutf8;
 pub mod negotiate;
 pub mod primitive;
 pub mod schema;
 pub mod wire;
 
+pub use codec::Codec;
 pub use error::{OpenWireError, Result};
 pub use mutf8::OwString;
 pub use schema::*;
-pub use wire::{Codec, WireFormat};
+pub use wire::WireFormat;

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
+use crate::codec::Pool;
 use crate::error::{OpenWireError, Result};
 use crate::mutf8::OwString;
 use crate::schema::{DataStructure, StackFrame, Throwable};
@@ -18,7 +19,7 @@ use crate::schema::{DataStructure, StackFrame, Throwable};
 /// How many entries the marshalling cache has (ActiveMQ's Short.MAX_VALUE / 2).
 pub const CACHE_SIZE: usize = 16383;
 /// Entries the writer keeps free by evicting old ones (ActiveMQ's value).
-const CACHE_FREE_SPACE: usize = 100;
+pub(crate) const CACHE_FREE_SPACE: usize = 100;
 
 /// The negotiated format of one direction of a connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,16 +54,16 @@ impl WireFormat {
 /// Reads fields of one frame.
 pub struct Reader<'a> {
     /// Recycled structures to decode into instead of allocating.
-    pool: &'a mut Pool,
-    data: Bytes,
-    bits: Option<BitReader>,
+    pub(crate) pool: &'a mut Pool,
+    pub(crate) data: Bytes,
+    pub(crate) bits: Option<BitReader>,
     pub(crate) format: &'a WireFormat,
-    cache: &'a mut Vec<CacheSlot>,
+    pub(crate) cache: &'a mut Vec<CacheSlot>,
     /// Nesting depth, bounded so hostile input cannot overflow the stack.
-    depth: u32,
+    pub(crate) depth: u32,
     /// The deepest level reached so far (a hit reaches as deep as what it
     /// refers to): how deep a fresh cache entry goes.
-    deepest: u32,
+    pub(crate) deepest: u32,
     /// Structures produced so far in this frame, a cache hit counting every
     /// structure in what it refers to; bounded in proportion to the bytes
     /// read so far (`start` is the length of `data` before the frame). A
@@ -72,11 +73,11 @@ pub struct Reader<'a> {
     /// comparing or printing walk in full. (Bytes read so far, not the
     /// frame's length: without a size prefix that is unknown, and the
     /// verdict must not depend on how much of the stream has arrived.)
-    weight: usize,
-    start: usize,
+    pub(crate) weight: usize,
+    pub(crate) start: usize,
     /// Cache slots overwritten by this frame, with their old contents, so
     /// that an attempt that runs out of bytes can be undone.
-    undo: Vec<(usize, CacheSlot)>,
+    pub(crate) undo: Vec<(usize, CacheSlot)>,
 }
 
 /// One slot of the read side of the marshalling cache.
@@ -90,14 +91,14 @@ pub(crate) struct CacheSlot {
 }
 
 /// The tight encoding's boolean stream, read side.
-struct BitReader {
+pub(crate) struct BitReader {
     bytes: Bytes,
     pos: usize,
     bit: u8,
 }
 
 impl BitReader {
-    fn read(data: &mut Bytes) -> Result<BitReader> {
+    pub(crate) fn read(data: &mut Bytes) -> Result<BitReader> {
         let first = take_u8(data)?;
         let len = match first {
             0xC0 => take_u8(data)? as usize,
@@ -140,7 +141,7 @@ fn checked(raw: Bytes) -> Result<Option<OwString>> {
     Ok(Some(OwString(raw)))
 }
 
-fn need(data: &Bytes, n: usize) -> Result<()> {
+pub(crate) fn need(data: &Bytes, n: usize) -> Result<()> {
     if data.len() < n {
         return Err(OpenWireError::Truncated {
             needed: n - data.len(),
@@ -149,12 +150,12 @@ fn need(data: &Bytes, n: usize) -> Result<()> {
     Ok(())
 }
 
-fn take_u8(data: &mut Bytes) -> Result<u8> {
+pub(crate) fn take_u8(data: &mut Bytes) -> Result<u8> {
     need(data, 1)?;
     Ok(data.get_u8())
 }
 
-fn take_i16(data: &mut Bytes) -> Result<i16> {
+pub(crate) fn take_i16(data: &mut Bytes) -> Result<i16> {
     need(data, 2)?;
     Ok(data.get_i16())
 }
@@ -163,7 +164,7 @@ const MAX_DEPTH: u32 = 64;
 
 /// The most [`Codec::read_frame`] reserves ahead of a frame's data beyond
 /// what has arrived.
-const RESERVE_STEP: usize = 64 * 1024;
+pub(crate) const RESERVE_STEP: usize = 64 * 1024;
 
 /// Structures a frame may decode to per byte read (plus a constant). Every
 /// structure read costs at least its type byte, and a hit (two bytes) on
@@ -173,7 +174,7 @@ const WEIGHT_PER_BYTE: usize = 2;
 const WEIGHT_SLACK: usize = 64;
 
 impl<'a> Reader<'a> {
-    fn new(
+    pub(crate) fn new(
         data: Bytes,
         format: &'a WireFormat,
         cache: &'a mut Vec<CacheSlot>,
@@ -195,7 +196,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Puts back the cache slots this frame overwrote.
-    fn rollback(&mut self) {
+    pub(crate) fn rollback(&mut self) {
         while let Some((index, old)) = self.undo.pop() {
             self.cache[index] = old;
         }
@@ -475,9 +476,9 @@ impl<'a> Reader<'a> {
 
 /// The tight encoding's boolean stream, write side.
 #[derive(Default)]
-struct BitWriter {
-    bytes: Vec<u8>,
-    bit: u8,
+pub(crate) struct BitWriter {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) bit: u8,
 }
 
 impl BitWriter {
@@ -493,7 +494,7 @@ impl BitWriter {
         self.bit = (self.bit + 1) % 8;
     }
 
-    fn marshal(&self, out: &mut BytesMut) {
+    pub(crate) fn marshal(&self, out: &mut BytesMut) {
         let n = self.bytes.len();
         if n < 64 {
             out.put_u8(n as u8);
@@ -507,7 +508,7 @@ impl BitWriter {
         out.put_slice(&self.bytes);
     }
 
-    fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.bytes.clear();
         self.bit = 0;
     }
@@ -553,7 +554,7 @@ impl MarshalCache {
         }
     }
 
-    fn sweep(&mut self, capacity: usize) {
+    pub(crate) fn sweep(&mut self, capacity: usize) {
         while self.map.len() > capacity.saturating_sub(CACHE_FREE_SPACE) {
             if let Some(Some(v)) = self.slots.get_mut(self.next_evict).map(Option::take) {
                 self.map.remove(&v);
@@ -568,10 +569,10 @@ impl MarshalCache {
 
 /// Writes fields of one frame.
 pub struct Writer<'a> {
-    data: &'a mut BytesMut,
-    bits: Option<&'a mut BitWriter>,
+    pub(crate) data: &'a mut BytesMut,
+    pub(crate) bits: Option<&'a mut BitWriter>,
     pub(crate) format: &'a WireFormat,
-    cache: &'a mut MarshalCache,
+    pub(crate) cache: &'a mut MarshalCache,
 }
 
 impl Writer<'_> {
@@ -749,281 +750,6 @@ impl Writer<'_> {
         }
         Ok(())
     }
-}
-
-/// One direction's codec state: the negotiated format and the marshalling
-/// cache. A connection has two: one to read with, one to write with.
-pub struct Codec {
-    pub format: WireFormat,
-    read_cache: Vec<CacheSlot>,
-    write_cache: MarshalCache,
-    bits: BitWriter,
-    scratch: BytesMut,
-    pool: Pool,
-}
-
-/// Structures handed back with [`Codec::recycle`], decoded into again
-/// instead of allocating: a reader that is done with each message (a
-/// forwarder, a load generator) then decodes without per-frame allocation
-/// beyond the body, which is a slice of the input.
-#[derive(Default)]
-pub(crate) struct Pool {
-    messages: Vec<std::sync::Arc<crate::schema::Message>>,
-    ids: Vec<std::sync::Arc<crate::schema::MessageId>>,
-}
-
-/// How many recycled structures of each kind are kept.
-const POOL_SIZE: usize = 16;
-
-fn reuse<T>(spare: Option<std::sync::Arc<T>>, value: T) -> std::sync::Arc<T> {
-    match spare {
-        Some(mut arc) => match std::sync::Arc::get_mut(&mut arc) {
-            Some(slot) => {
-                *slot = value;
-                arc
-            }
-            None => std::sync::Arc::new(value),
-        },
-        None => std::sync::Arc::new(value),
-    }
-}
-
-impl Reader<'_> {
-    /// Decodes the pooled kinds (messages, message ids) into recycled
-    /// storage; `None` for every other kind.
-    pub(crate) fn read_pooled(&mut self, kind: u8) -> Result<Option<DataStructure>> {
-        use crate::schema::{Message, MessageId};
-        match kind {
-            23..=28 => {
-                let spare = self.pool.messages.pop();
-                let m = reuse(spare, Message::read_fields(self)?);
-                Ok(Some(match kind {
-                    24 => DataStructure::BytesMessage(m),
-                    25 => DataStructure::MapMessage(m),
-                    26 => DataStructure::ObjectMessage(m),
-                    27 => DataStructure::StreamMessage(m),
-                    28 => DataStructure::TextMessage(m),
-                    _ => DataStructure::ActiveMqMessage(m),
-                }))
-            }
-            110 => {
-                let spare = self.pool.ids.pop();
-                Ok(Some(DataStructure::MessageId(reuse(
-                    spare,
-                    MessageId::read_fields(self)?,
-                ))))
-            }
-            _ => Ok(None),
-        }
-    }
-}
-
-impl Codec {
-    pub fn new(format: WireFormat) -> Codec {
-        Codec {
-            format,
-            read_cache: Vec::new(),
-            write_cache: MarshalCache::default(),
-            bits: BitWriter::default(),
-            scratch: BytesMut::new(),
-            pool: Pool::default(),
-        }
-    }
-
-    /// Hands a decoded frame back once it is no longer needed, so the next
-    /// frames decode into its storage. Shared structures are left alone.
-    pub fn recycle(&mut self, frame: DataStructure) {
-        match frame {
-            DataStructure::MessageDispatch(d) => {
-                if let Ok(d) = std::sync::Arc::try_unwrap(d) {
-                    if let Some(m) = d.message {
-                        self.recycle(m);
-                    }
-                }
-            }
-            DataStructure::ActiveMqMessage(mut m)
-            | DataStructure::BytesMessage(mut m)
-            | DataStructure::MapMessage(mut m)
-            | DataStructure::ObjectMessage(mut m)
-            | DataStructure::StreamMessage(mut m)
-            | DataStructure::TextMessage(mut m) => {
-                if let Some(inner) = std::sync::Arc::get_mut(&mut m) {
-                    if let Some(id) = inner.message_id.take() {
-                        self.recycle(id);
-                    }
-                    if self.pool.messages.len() < POOL_SIZE {
-                        self.pool.messages.push(m);
-                    }
-                }
-            }
-            // Unique (no other strong or weak reference): safe to reuse.
-            DataStructure::MessageId(id)
-                if std::sync::Arc::strong_count(&id) == 1
-                    && std::sync::Arc::weak_count(&id) == 0
-                    && self.pool.ids.len() < POOL_SIZE =>
-            {
-                self.pool.ids.push(id);
-            }
-            _ => {}
-        }
-    }
-
-    /// Switches to a newly negotiated format; the caches start empty, as
-    /// ActiveMQ's do after negotiation.
-    pub fn set_format(&mut self, format: WireFormat) {
-        self.format = format;
-        self.read_cache.clear();
-        self.write_cache = MarshalCache::default();
-    }
-
-    /// Splits the next frame off `buf` and decodes it. `Ok(None)` until a
-    /// whole frame is there; a NULL frame (type 0) decodes as `Some(None)`.
-    ///
-    /// # Errors
-    /// A frame over `max_frame_size` (detected from its size prefix, before
-    /// it arrives), a negative size, or a malformed body.
-    pub fn read_frame(&mut self, buf: &mut BytesMut) -> Result<Option<Option<DataStructure>>> {
-        if !self.format.size_prefix {
-            // Without a size prefix the only way to find the end is to
-            // decode: try, and wait for more on truncation.
-            let data = Bytes::copy_from_slice(buf);
-            let before = data.len();
-            let mut r = Reader::new(data, &self.format, &mut self.read_cache, &mut self.pool);
-            let max = self.format.max_frame_size;
-            return match read_command(&mut r) {
-                Ok(v) => {
-                    let used = before - r.data.len();
-                    if used as u64 > max {
-                        return Err(OpenWireError::FrameTooLarge {
-                            size: used as u64,
-                            max,
-                        });
-                    }
-                    buf.advance(used);
-                    Ok(Some(v))
-                }
-                Err(OpenWireError::Truncated { needed }) => {
-                    // The frame is at least this long: refuse it now rather
-                    // than buffer it past the limit.
-                    let size = (before as u64).saturating_add(needed as u64);
-                    if size > max {
-                        return Err(OpenWireError::FrameTooLarge { size, max });
-                    }
-                    // The next attempt starts over: it must see the cache
-                    // as it was before this one.
-                    r.rollback();
-                    Ok(None)
-                }
-                Err(e) => Err(e),
-            };
-        }
-        if buf.len() < 4 {
-            return Ok(None);
-        }
-        let size = i32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]);
-        if size < 0 {
-            return Err(OpenWireError::NegativeLength(size as i64));
-        }
-        if size as u64 > self.format.max_frame_size {
-            return Err(OpenWireError::FrameTooLarge {
-                size: size as u64,
-                max: self.format.max_frame_size,
-            });
-        }
-        let size = size as usize;
-        if buf.len() < 4 + size {
-            // Make room for the rest, but never by more than has arrived
-            // (or 64 KiB): the size is the peer's word, not yet its data.
-            let missing = 4 + size - buf.len();
-            buf.reserve(missing.min(buf.len().max(RESERVE_STEP)));
-            return Ok(None);
-        }
-        buf.advance(4);
-        let frame = buf.split_to(size).freeze();
-        let mut r = Reader::new(frame, &self.format, &mut self.read_cache, &mut self.pool);
-        let v = read_command(&mut r)?;
-        if !r.data.is_empty() {
-            return Err(OpenWireError::Malformed(format!(
-                "{} bytes left over after the command",
-                r.data.len()
-            )));
-        }
-        Ok(Some(v))
-    }
-
-    /// Appends one frame holding `command` (or a NULL frame for `None`).
-    ///
-    /// # Errors
-    /// A value the format cannot carry, or a frame over `max_frame_size`.
-    pub fn write_frame(
-        &mut self,
-        command: Option<&DataStructure>,
-        out: &mut BytesMut,
-    ) -> Result<()> {
-        if self.format.cache {
-            self.write_cache.sweep(self.format.cache_size);
-        }
-        let Some(command) = command else {
-            if self.format.size_prefix {
-                out.put_i32(1);
-            }
-            out.put_u8(0);
-            return Ok(());
-        };
-        self.scratch.clear();
-        self.bits.clear();
-        let tight = self.format.tight;
-        {
-            let mut w = Writer {
-                data: &mut self.scratch,
-                bits: if tight { Some(&mut self.bits) } else { None },
-                format: &self.format,
-                cache: &mut self.write_cache,
-            };
-            command.write_body(&mut w)?;
-        }
-        let bits_len = if tight {
-            let n = self.bits.bytes.len();
-            n + if n < 64 {
-                1
-            } else if n < 256 {
-                2
-            } else {
-                3
-            }
-        } else {
-            0
-        };
-        let size = 1 + bits_len + self.scratch.len();
-        if size as u64 > self.format.max_frame_size {
-            return Err(OpenWireError::FrameTooLarge {
-                size: size as u64,
-                max: self.format.max_frame_size,
-            });
-        }
-        out.reserve(4 + size);
-        if self.format.size_prefix {
-            out.put_i32(size as i32);
-        }
-        out.put_u8(command.data_type());
-        if tight {
-            self.bits.marshal(out);
-        }
-        out.put_slice(&self.scratch);
-        Ok(())
-    }
-}
-
-/// A top-level command: type byte, then (tight) the bit stream, then fields.
-fn read_command(r: &mut Reader<'_>) -> Result<Option<DataStructure>> {
-    let kind = take_u8(&mut r.data)?;
-    if kind == 0 {
-        return Ok(None);
-    }
-    if r.format.tight {
-        r.bits = Some(BitReader::read(&mut r.data)?);
-    }
-    DataStructure::read_body(kind, r).map(Some)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use bytes::{BufMut, BytesMut};
 
 use super::*;
+use crate::codec::Codec;
 use crate::schema::{ConnectionId, Message, Queue, TransactionInfo};
 
 /// Loose, cached, size-prefixed v12.
