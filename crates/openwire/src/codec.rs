@@ -54,14 +54,7 @@ impl Reader<'_> {
             23..=28 => {
                 let spare = self.pool.messages.pop();
                 let m = reuse(spare, Message::read_fields(self)?);
-                Ok(Some(match kind {
-                    24 => DataStructure::BytesMessage(m),
-                    25 => DataStructure::MapMessage(m),
-                    26 => DataStructure::ObjectMessage(m),
-                    27 => DataStructure::StreamMessage(m),
-                    28 => DataStructure::TextMessage(m),
-                    _ => DataStructure::ActiveMqMessage(m),
-                }))
+                Ok(Some(DataStructure::message(kind, m)))
             }
             110 => {
                 let spare = self.pool.ids.pop();

@@ -50,6 +50,19 @@ impl DataStructure {
     pub fn is_marshal_aware(kind: u8) -> bool {
         matches!(kind, 1 | 23..=29)
     }
+
+    /// A message as the JMS type its type byte names (23 plain, 24 bytes,
+    /// 25 map, 26 object, 27 stream, 28 text; anything else plain).
+    pub fn message(kind: u8, m: std::sync::Arc<Message>) -> DataStructure {
+        match kind {
+            24 => DataStructure::BytesMessage(m),
+            25 => DataStructure::MapMessage(m),
+            26 => DataStructure::ObjectMessage(m),
+            27 => DataStructure::StreamMessage(m),
+            28 => DataStructure::TextMessage(m),
+            _ => DataStructure::ActiveMqMessage(m),
+        }
+    }
 }
 
 structures! {

@@ -75,3 +75,32 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!("stopped");
     Ok(())
 }
+
+/// Accepts connections until shutdown, handing each to `handle` on a task
+/// of its own. An accept error (out of file descriptors and the like) is
+/// logged and retried after a short pause instead of ending the listener.
+pub async fn accept_loop<F, Fut>(
+    protocol: &'static str,
+    listener: tokio::net::TcpListener,
+    mut shutdown: Shutdown,
+    handle: F,
+) where
+    F: Fn(tokio::net::TcpStream, std::net::SocketAddr, Shutdown) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = shutdown.requested() => return,
+        };
+        match accepted {
+            Ok((socket, peer)) => {
+                tokio::spawn(handle(socket, peer, shutdown.clone()));
+            }
+            Err(e) => {
+                tracing::warn!("{protocol} accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    }
+}

@@ -207,7 +207,7 @@ pub fn to_wire(m: &Message, redelivery_count: u32) -> DataStructure {
         if m.properties.len() != w.properties {
             msg.marshalled_properties = marshal_properties(&m.properties);
         }
-        return wrap(w.kind, Arc::new(msg));
+        return DataStructure::message(w.kind, Arc::new(msg));
     }
     let mut msg = openwire::Message {
         destination: Some(dest),
@@ -245,7 +245,7 @@ pub fn to_wire(m: &Message, redelivery_count: u32) -> DataStructure {
             *kind
         }
     };
-    wrap(kind, Arc::new(msg))
+    DataStructure::message(kind, Arc::new(msg))
 }
 
 fn marshal_properties(properties: &[(Arc<str>, Value)]) -> Option<Bytes> {
@@ -259,17 +259,6 @@ fn marshal_properties(properties: &[(Arc<str>, Value)]) -> Option<Bytes> {
     let mut out = Vec::new();
     write_map(&map, &mut out).ok()?;
     Some(Bytes::from(out))
-}
-
-fn wrap(kind: u8, m: Arc<openwire::Message>) -> DataStructure {
-    match kind {
-        24 => DataStructure::BytesMessage(m),
-        25 => DataStructure::MapMessage(m),
-        26 => DataStructure::ObjectMessage(m),
-        27 => DataStructure::StreamMessage(m),
-        28 => DataStructure::TextMessage(m),
-        _ => DataStructure::ActiveMqMessage(m),
-    }
 }
 
 /// An advisory message, shaped as ActiveMQ's advisory broker sends it: an

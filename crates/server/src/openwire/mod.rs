@@ -64,26 +64,21 @@ pub async fn serve(
     listener: TcpListener,
     broker: Arc<Broker>,
     settings: Arc<Settings>,
-    mut shutdown: Shutdown,
+    shutdown: Shutdown,
 ) {
-    loop {
-        let accepted = tokio::select! {
-            a = listener.accept() => a,
-            _ = shutdown.requested() => return,
-        };
-        match accepted {
-            Ok((socket, peer)) => {
-                let broker = Arc::clone(&broker);
-                let settings = Arc::clone(&settings);
-                let shutdown = shutdown.clone();
-                tokio::spawn(async move {
-                    connection::run(socket, peer, broker, settings, shutdown).await;
-                });
-            }
-            Err(e) => {
-                tracing::warn!("OpenWire accept failed: {e}");
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-        }
-    }
+    crate::server::accept_loop(
+        "OpenWire",
+        listener,
+        shutdown,
+        move |socket, peer, shutdown| {
+            connection::run(
+                socket,
+                peer,
+                Arc::clone(&broker),
+                Arc::clone(&settings),
+                shutdown,
+            )
+        },
+    )
+    .await
 }

@@ -48,29 +48,24 @@ pub async fn serve(
     listener: TcpListener,
     broker: Arc<Broker>,
     settings: Arc<Settings>,
-    mut shutdown: Shutdown,
+    shutdown: Shutdown,
 ) {
     static SERIAL: AtomicU64 = AtomicU64::new(1);
-    loop {
-        let accepted = tokio::select! {
-            a = listener.accept() => a,
-            _ = shutdown.requested() => return,
-        };
-        match accepted {
-            Ok((socket, peer)) => {
-                let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
-                let broker = Arc::clone(&broker);
-                let settings = Arc::clone(&settings);
-                let shutdown = shutdown.clone();
-                tokio::spawn(async move {
-                    connection::run(socket, peer, broker, settings, serial, shutdown).await;
-                });
-            }
-            Err(e) => {
-                // Out of file descriptors and the like: log, back off, go on.
-                tracing::warn!("STOMP accept failed: {e}");
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-        }
-    }
+    crate::server::accept_loop(
+        "STOMP",
+        listener,
+        shutdown,
+        move |socket, peer, shutdown| {
+            let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
+            connection::run(
+                socket,
+                peer,
+                Arc::clone(&broker),
+                Arc::clone(&settings),
+                serial,
+                shutdown,
+            )
+        },
+    )
+    .await
 }
