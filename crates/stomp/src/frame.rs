@@ -80,6 +80,25 @@ pub enum Command {
 }
 
 impl Command {
+    /// Every command, client and server ones.
+    pub const ALL: [Command; 15] = [
+        Command::Connect,
+        Command::Stomp,
+        Command::Connected,
+        Command::Send,
+        Command::Subscribe,
+        Command::Unsubscribe,
+        Command::Ack,
+        Command::Nack,
+        Command::Begin,
+        Command::Commit,
+        Command::Abort,
+        Command::Disconnect,
+        Command::Message,
+        Command::Receipt,
+        Command::Error,
+    ];
+
     /// The command as it appears on the wire.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -222,27 +241,9 @@ impl Default for Limits {
 mod tests {
     use super::*;
 
-    const ALL: [Command; 15] = [
-        Command::Connect,
-        Command::Stomp,
-        Command::Connected,
-        Command::Send,
-        Command::Subscribe,
-        Command::Unsubscribe,
-        Command::Ack,
-        Command::Nack,
-        Command::Begin,
-        Command::Commit,
-        Command::Abort,
-        Command::Disconnect,
-        Command::Message,
-        Command::Receipt,
-        Command::Error,
-    ];
-
     #[test]
     fn every_command_round_trips_through_its_wire_name() {
-        for c in ALL {
+        for c in Command::ALL {
             assert_eq!(Command::parse(c.as_str().as_bytes()), Some(c));
             assert_eq!(c.to_string(), c.as_str());
         }
@@ -260,7 +261,10 @@ mod tests {
 
     #[test]
     fn handshake_commands_are_exactly_connect_stomp_connected() {
-        let hs: Vec<Command> = ALL.into_iter().filter(|c| c.is_handshake()).collect();
+        let hs: Vec<Command> = Command::ALL
+            .into_iter()
+            .filter(|c| c.is_handshake())
+            .collect();
         assert_eq!(hs, [Command::Connect, Command::Stomp, Command::Connected]);
     }
 

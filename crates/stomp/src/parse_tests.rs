@@ -168,23 +168,7 @@ fn minimal_frame() {
 
 #[test]
 fn every_command_parses() {
-    for c in [
-        Command::Connect,
-        Command::Stomp,
-        Command::Connected,
-        Command::Send,
-        Command::Subscribe,
-        Command::Unsubscribe,
-        Command::Ack,
-        Command::Nack,
-        Command::Begin,
-        Command::Commit,
-        Command::Abort,
-        Command::Disconnect,
-        Command::Message,
-        Command::Receipt,
-        Command::Error,
-    ] {
+    for c in Command::ALL {
         let input = format!("{c}\n\n\0");
         assert_eq!(one(input.as_bytes(), V12), Frame::new(c));
     }

@@ -38,20 +38,13 @@ fn raw_value() -> impl Strategy<Value = String> {
 }
 
 fn non_handshake_command() -> impl Strategy<Value = Command> {
-    prop::sample::select(vec![
-        Command::Send,
-        Command::Subscribe,
-        Command::Unsubscribe,
-        Command::Ack,
-        Command::Nack,
-        Command::Begin,
-        Command::Commit,
-        Command::Abort,
-        Command::Disconnect,
-        Command::Message,
-        Command::Receipt,
-        Command::Error,
-    ])
+    let handshake = [Command::Connect, Command::Stomp, Command::Connected];
+    prop::sample::select(
+        Command::ALL
+            .into_iter()
+            .filter(|c| !handshake.contains(c))
+            .collect::<Vec<_>>(),
+    )
 }
 
 fn handshake_command() -> impl Strategy<Value = Command> {
