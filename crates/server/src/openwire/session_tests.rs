@@ -151,3 +151,52 @@ fn unsupported_commands_get_an_exception_not_a_crash() {
     )));
     assert_eq!(reply(&mut s), "java.io.IOException");
 }
+
+#[test]
+fn every_ack_type_has_its_effect() {
+    // (ack type, whether the message is gone from the queue afterwards)
+    let cases = [
+        (ack_type::DELIVERED, false),
+        (ack_type::POISON, true),
+        (ack_type::STANDARD, true),
+        (ack_type::REDELIVERED, false),
+        (ack_type::INDIVIDUAL, true),
+        (ack_type::UNMATCHED, true),
+        (ack_type::EXPIRED, true),
+    ];
+    for (ack, consumed) in cases {
+        let b = Arc::new(Broker::in_memory());
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut s = Session::new(Arc::clone(&b), tx);
+        s.on_command(connection_info(1, "c"));
+        s.on_command(consumer_info(2, -1));
+        s.out.clear();
+        let (ptx, _prx) = mpsc::unbounded_channel();
+        let producer = b.connect(Default::default(), ptx).expect("producer");
+        let q = broker::Destination::queue("q");
+        let m = broker::Message::new("ID:m-1".into(), q.clone(), broker::Body::Empty);
+        b.send(producer, m, None).expect("send");
+        while let Ok(ev) = rx.try_recv() {
+            s.on_event(ev);
+        }
+        let dispatch = s.out.drain(..).next().expect("a dispatch");
+        let DataStructure::MessageDispatch(d) = dispatch else {
+            panic!("not a dispatch")
+        };
+        let id = match d.message.as_ref() {
+            Some(DataStructure::ActiveMqMessage(m)) => m.message_id.clone(),
+            other => panic!("{other:?}"),
+        };
+        s.on_command(DataStructure::MessageAck(Arc::new(openwire::MessageAck {
+            command_id: 3,
+            consumer_id: d.consumer_id.clone(),
+            ack_type: ack,
+            first_message_id: id.clone(),
+            last_message_id: id,
+            message_count: 1,
+            ..Default::default()
+        })));
+        s.close();
+        assert_eq!(b.queue_depth(&q), usize::from(!consumed), "ack type {ack}");
+    }
+}
