@@ -54,6 +54,11 @@ pub enum Tool {
         #[command(subcommand)]
         tool: OpenwireTool,
     },
+    /// Load generator: STOMP or OpenWire producers and consumers.
+    Perf {
+        #[command(subcommand)]
+        tool: crate::perf::PerfTool,
+    },
 }
 
 #[derive(Subcommand, Debug, Clone)]

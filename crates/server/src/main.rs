@@ -7,6 +7,7 @@
 mod config;
 mod dump;
 mod openwire;
+mod perf;
 mod server;
 mod shutdown;
 mod stomp;
@@ -23,6 +24,9 @@ fn main() -> anyhow::Result<()> {
     }) = &config.command
     {
         return dump::run(file, peer.as_deref());
+    }
+    if let Some(Tool::Perf { tool }) = &config.command {
+        return perf::main(tool);
     }
     init_logging();
     let runtime = tokio::runtime::Builder::new_multi_thread()

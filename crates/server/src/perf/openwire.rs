@@ -1,0 +1,490 @@
+//! OpenWire producer and consumer, behaving like ActiveMQ's JMS client:
+//! WireFormatInfo exchange, ConnectionInfo, SessionInfo, ConsumerInfo or
+//! ProducerInfo, then messages; RemoveInfo and ShutdownInfo at the end.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use bytes::{Bytes, BytesMut};
+use openwire::negotiate::{negotiate, WireFormatOptions};
+use openwire::primitive::PrimitiveMap;
+use openwire::{Codec, DataStructure, OwString, WireFormat};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+
+use super::{stamp, Ctx, DestKind, Pacer};
+
+const WRITE_BATCH: usize = 64 * 1024;
+/// Consumer prefetch, as ActiveMQ's default for queues.
+const PREFETCH: i32 = 1000;
+/// Standard acks go out after this many messages.
+const ACK_EVERY: i32 = 100;
+/// MessageAck's STANDARD_ACK_TYPE.
+const STANDARD_ACK: i8 = 2;
+
+fn s(v: &str) -> Option<OwString> {
+    Some(OwString::from(v))
+}
+
+struct Conn {
+    stream: TcpStream,
+    rx: Codec,
+    tx: Codec,
+    rbuf: BytesMut,
+    wbuf: BytesMut,
+    next_id: i32,
+    connection_id: String,
+}
+
+impl Conn {
+    async fn connect(ctx: &Ctx, role: &str, index: u32) -> anyhow::Result<Conn> {
+        let client_id = format!(
+            "ID:ferrum-perf-{}-{}-{role}{index}",
+            std::process::id(),
+            super::now_ns() / 1_000_000
+        );
+        let stream = TcpStream::connect(&ctx.host)
+            .await
+            .with_context(|| format!("connecting to {}", ctx.host))?;
+        let _ = stream.set_nodelay(true);
+        let ours = WireFormatOptions {
+            version: 12,
+            stack_trace: false,
+            cache: true,
+            tcp_no_delay: true,
+            tight: true,
+            size_prefix_disabled: false,
+            max_frame_size: 100 * 1024 * 1024,
+            cache_size: 1024,
+            // No inactivity monitor: an idle consumer must not be dropped.
+            max_inactivity: 0,
+            max_inactivity_initial_delay: 0,
+            properties: PrimitiveMap::default(),
+        };
+        let mut c = Conn {
+            stream,
+            rx: Codec::new(WireFormat::initial(12)),
+            tx: Codec::new(WireFormat::initial(12)),
+            rbuf: BytesMut::with_capacity(64 * 1024),
+            wbuf: BytesMut::with_capacity(WRITE_BATCH * 2),
+            next_id: 0,
+            connection_id: format!("{client_id}:1"),
+        };
+        let info = ours.to_info().context("building WireFormatInfo")?;
+        c.send(DataStructure::WireFormatInfo(Arc::new(info)))?;
+        c.flush().await?;
+        let theirs = match c.next().await? {
+            DataStructure::WireFormatInfo(info) => {
+                WireFormatOptions::from_info(&info).context("the broker's WireFormatInfo")?
+            }
+            other => bail!("expected WireFormatInfo, got {}", other.name()),
+        };
+        let format = negotiate(&ours, &theirs);
+        c.rx.set_format(format);
+        c.tx.set_format(format);
+        let id = c.id();
+        let info = openwire::ConnectionInfo {
+            command_id: id,
+            response_required: true,
+            connection_id: Some(DataStructure::ConnectionId(Arc::new(
+                openwire::ConnectionId {
+                    value: s(&c.connection_id),
+                },
+            ))),
+            client_id: s(&format!("{client_id}:0")),
+            manageable: false,
+            ..Default::default()
+        };
+        c.send(DataStructure::ConnectionInfo(Arc::new(info)))?;
+        c.request_done(id).await.context("ConnectionInfo")?;
+        let info = openwire::SessionInfo {
+            command_id: c.id(),
+            response_required: false,
+            session_id: Some(DataStructure::SessionId(Arc::new(openwire::SessionId {
+                connection_id: s(&c.connection_id),
+                value: 1,
+            }))),
+        };
+        c.send(DataStructure::SessionInfo(Arc::new(info)))?;
+        Ok(c)
+    }
+
+    fn id(&mut self) -> i32 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn send(&mut self, cmd: DataStructure) -> anyhow::Result<()> {
+        self.tx
+            .write_frame(Some(&cmd), &mut self.wbuf)
+            .with_context(|| format!("encoding {}", cmd.name()))
+    }
+
+    async fn flush(&mut self) -> anyhow::Result<()> {
+        self.stream
+            .write_all(&self.wbuf)
+            .await
+            .context("writing to the broker")?;
+        self.wbuf.clear();
+        Ok(())
+    }
+
+    /// An async producer's flush: it never waits to read, so this also
+    /// looks at whatever the broker sent meanwhile and fails on an error.
+    async fn flush_checked(&mut self) -> anyhow::Result<()> {
+        let flushed = self.flush().await;
+        if flushed.is_err() {
+            let _ = tokio::time::timeout(Duration::from_secs(1), self.stream.readable()).await;
+        }
+        loop {
+            match self.stream.try_read_buf(&mut self.rbuf) {
+                Ok(n) if n > 0 => continue,
+                _ => break,
+            }
+        }
+        while let Some(cmd) = self.buffered()? {
+            if let DataStructure::ExceptionResponse(r) = &cmd {
+                bail!(
+                    "the broker refused: {}",
+                    exception_text(r.exception.as_deref())
+                );
+            }
+        }
+        flushed
+    }
+
+    /// The next command already buffered, answering keep-alives.
+    fn buffered(&mut self) -> anyhow::Result<Option<DataStructure>> {
+        loop {
+            match self
+                .rx
+                .read_frame(&mut self.rbuf)
+                .context("bad OpenWire frame from the broker")?
+            {
+                Some(Some(DataStructure::KeepAliveInfo(k))) => {
+                    if k.response_required {
+                        self.send(DataStructure::KeepAliveInfo(Arc::default()))?;
+                    }
+                }
+                Some(Some(DataStructure::ConnectionError(e))) => {
+                    bail!(
+                        "ConnectionError from the broker: {}",
+                        exception_text(e.exception.as_deref())
+                    )
+                }
+                Some(Some(DataStructure::ShutdownInfo(_))) => {
+                    bail!("the broker is shutting down")
+                }
+                Some(Some(cmd)) => return Ok(Some(cmd)),
+                Some(None) => {}
+                None => return Ok(None),
+            }
+        }
+    }
+
+    async fn fill(&mut self) -> anyhow::Result<()> {
+        if !self.wbuf.is_empty() {
+            self.flush().await?;
+        }
+        let n = self
+            .stream
+            .read_buf(&mut self.rbuf)
+            .await
+            .context("reading from the broker")?;
+        if n == 0 {
+            bail!("the broker closed the connection");
+        }
+        Ok(())
+    }
+
+    async fn next(&mut self) -> anyhow::Result<DataStructure> {
+        loop {
+            if let Some(cmd) = self.buffered()? {
+                return Ok(cmd);
+            }
+            self.fill().await?;
+        }
+    }
+
+    /// Flushes and waits for the Response to command `id` (other commands
+    /// that arrive meanwhile are dropped: none is expected then).
+    async fn request_done(&mut self, id: i32) -> anyhow::Result<()> {
+        self.flush().await?;
+        loop {
+            match self.next().await? {
+                DataStructure::Response(r) if r.correlation_id == id => return Ok(()),
+                DataStructure::ExceptionResponse(r) if r.correlation_id == id => {
+                    bail!(
+                        "the broker refused: {}",
+                        exception_text(r.exception.as_deref())
+                    )
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn destination(&self, ctx: &Ctx) -> DataStructure {
+        let name = s(&ctx.args.name);
+        match ctx.args.dest {
+            DestKind::Queue => DataStructure::Queue(Arc::new(openwire::Queue {
+                physical_name: name,
+            })),
+            DestKind::Topic => DataStructure::Topic(Arc::new(openwire::Topic {
+                physical_name: name,
+            })),
+        }
+    }
+
+    /// RemoveInfo for the connection, then ShutdownInfo, as the JMS client
+    /// does on close; waits briefly for the RemoveInfo's response.
+    async fn close(mut self) {
+        let id = self.id();
+        let remove = openwire::RemoveInfo {
+            command_id: id,
+            response_required: true,
+            object_id: Some(DataStructure::ConnectionId(Arc::new(
+                openwire::ConnectionId {
+                    value: s(&self.connection_id),
+                },
+            ))),
+            last_delivered_sequence_id: -1,
+        };
+        if self
+            .send(DataStructure::RemoveInfo(Arc::new(remove)))
+            .is_ok()
+        {
+            let _ = tokio::time::timeout(Duration::from_secs(2), self.request_done(id)).await;
+        }
+        let shutdown = openwire::ShutdownInfo {
+            command_id: self.id(),
+            response_required: false,
+        };
+        if self
+            .send(DataStructure::ShutdownInfo(Arc::new(shutdown)))
+            .is_ok()
+        {
+            let _ = self.flush().await;
+        }
+        let _ = self.stream.shutdown().await;
+    }
+}
+
+fn exception_text(e: Option<&openwire::Throwable>) -> String {
+    let class = e
+        .and_then(|e| e.class.as_ref())
+        .map(|c| c.to_string_lossy());
+    let msg = e
+        .and_then(|e| e.message.as_ref())
+        .map(|m| m.to_string_lossy());
+    format!("{} {}", class.unwrap_or_default(), msg.unwrap_or_default())
+        .trim()
+        .to_string()
+}
+
+pub async fn consumer(ctx: Ctx, index: u32, ready: oneshot::Sender<()>) -> anyhow::Result<()> {
+    let mut conn = Conn::connect(&ctx, "consumer", index).await?;
+    let destination = conn.destination(&ctx);
+    let consumer_id = DataStructure::ConsumerId(Arc::new(openwire::ConsumerId {
+        connection_id: s(&conn.connection_id),
+        session_id: 1,
+        value: 1,
+    }));
+    let id = conn.id();
+    let info = openwire::ConsumerInfo {
+        command_id: id,
+        response_required: true,
+        consumer_id: Some(consumer_id.clone()),
+        destination: Some(destination.clone()),
+        prefetch_size: PREFETCH,
+        dispatch_async: true,
+        priority: 0,
+        ..Default::default()
+    };
+    conn.send(DataStructure::ConsumerInfo(Arc::new(info)))?;
+    conn.request_done(id)
+        .await
+        .with_context(|| format!("consumer {index} subscribing"))?;
+    let _ = ready.send(());
+
+    let mut st = ctx.verifier.consumer(index);
+    let mut done = ctx.done.clone();
+    let mut finished = false;
+    // First and last message ids not yet acknowledged, and how many.
+    let mut first: Option<DataStructure> = None;
+    let mut last: Option<DataStructure> = None;
+    let mut pending = 0;
+    while !finished && !ctx.verifier.queue_done() {
+        while let Some(cmd) = conn.buffered()? {
+            let DataStructure::MessageDispatch(d) = &cmd else {
+                conn.rx.recycle(cmd);
+                continue;
+            };
+            let Some(msg) = d.message.as_ref() else {
+                continue;
+            };
+            let m = match msg {
+                DataStructure::BytesMessage(m)
+                | DataStructure::TextMessage(m)
+                | DataStructure::ActiveMqMessage(m) => m,
+                other => bail!("consumer {index}: unexpected {}", other.name()),
+            };
+            ctx.counters.received.fetch_add(1, Ordering::Relaxed);
+            let body: &[u8] = m.content.as_deref().unwrap_or(&[]);
+            if ctx.verifier.on_message(&mut st, body)? {
+                finished = true;
+                if ctx.args.dest == DestKind::Queue {
+                    let _ = ctx.done_tx.send(true);
+                }
+            }
+            if first.is_none() {
+                first = m.message_id.clone();
+            }
+            last = m.message_id.clone();
+            pending += 1;
+            if pending >= ACK_EVERY {
+                let ack = ack(
+                    &mut conn,
+                    &destination,
+                    &consumer_id,
+                    &mut first,
+                    &mut last,
+                    pending,
+                );
+                conn.send(ack)?;
+                pending = 0;
+            }
+            conn.rx.recycle(cmd);
+        }
+        if finished {
+            break;
+        }
+        tokio::select! {
+            r = conn.fill() => r.with_context(|| format!("consumer {index}"))?,
+            _ = done.changed() => {}
+        }
+    }
+    if pending > 0 {
+        let ack = ack(
+            &mut conn,
+            &destination,
+            &consumer_id,
+            &mut first,
+            &mut last,
+            pending,
+        );
+        conn.send(ack)?;
+    }
+    ctx.verifier.finish(st);
+    // Close the consumer first, as the JMS client does.
+    let remove = openwire::RemoveInfo {
+        command_id: conn.id(),
+        response_required: false,
+        object_id: Some(consumer_id),
+        last_delivered_sequence_id: -1,
+    };
+    conn.send(DataStructure::RemoveInfo(Arc::new(remove)))?;
+    conn.close().await;
+    Ok(())
+}
+
+fn ack(
+    conn: &mut Conn,
+    destination: &DataStructure,
+    consumer_id: &DataStructure,
+    first: &mut Option<DataStructure>,
+    last: &mut Option<DataStructure>,
+    count: i32,
+) -> DataStructure {
+    DataStructure::MessageAck(Arc::new(openwire::MessageAck {
+        command_id: conn.id(),
+        response_required: false,
+        destination: Some(destination.clone()),
+        consumer_id: Some(consumer_id.clone()),
+        ack_type: STANDARD_ACK,
+        first_message_id: first.take(),
+        last_message_id: last.take(),
+        message_count: count,
+        ..Default::default()
+    }))
+}
+
+pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
+    let mut conn = Conn::connect(&ctx, "producer", index).await?;
+    let destination = conn.destination(&ctx);
+    let producer_id = DataStructure::ProducerId(Arc::new(openwire::ProducerId {
+        connection_id: s(&conn.connection_id),
+        value: 1,
+        session_id: 1,
+    }));
+    let id = conn.id();
+    let info = openwire::ProducerInfo {
+        command_id: id,
+        response_required: true,
+        producer_id: Some(producer_id.clone()),
+        destination: Some(destination.clone()),
+        ..Default::default()
+    };
+    conn.send(DataStructure::ProducerInfo(Arc::new(info)))?;
+    conn.request_done(id)
+        .await
+        .with_context(|| format!("producer {index} registering"))?;
+
+    let persistent = ctx.args.persistent;
+    let mut body = vec![0u8; ctx.args.size];
+    let mut unreported = 0;
+    let pacer = Pacer::new(&ctx.args);
+    for seq in 0..count {
+        if let Some(due) = pacer.as_ref().and_then(|p| p.wait_for(seq)) {
+            conn.flush_checked()
+                .await
+                .with_context(|| format!("producer {index}"))?;
+            ctx.counters.sent.fetch_add(unreported, Ordering::Relaxed);
+            unreported = 0;
+            tokio::time::sleep_until(due).await;
+        }
+        stamp(&mut body, index, seq);
+        let last = seq + 1 == count;
+        // Persistent sends are synchronous; the last message of an async
+        // run also asks for a response, so the run knows all arrived.
+        let sync = persistent || last;
+        let id = conn.id();
+        let msg = openwire::Message {
+            command_id: id,
+            response_required: sync,
+            producer_id: Some(producer_id.clone()),
+            destination: Some(destination.clone()),
+            message_id: Some(DataStructure::MessageId(Arc::new(openwire::MessageId {
+                producer_id: Some(producer_id.clone()),
+                producer_sequence_id: seq as i64 + 1,
+                ..Default::default()
+            }))),
+            persistent,
+            priority: 4,
+            timestamp: (super::now_ns() / 1_000_000) as i64,
+            content: Some(Bytes::copy_from_slice(&body)),
+            ..Default::default()
+        };
+        conn.send(DataStructure::BytesMessage(Arc::new(msg)))?;
+        unreported += 1;
+        if sync {
+            conn.request_done(id)
+                .await
+                .with_context(|| format!("producer {index} sending"))?;
+        } else if conn.wbuf.len() >= WRITE_BATCH {
+            conn.flush_checked()
+                .await
+                .with_context(|| format!("producer {index}"))?;
+        } else {
+            continue;
+        }
+        ctx.counters.sent.fetch_add(unreported, Ordering::Relaxed);
+        unreported = 0;
+    }
+    ctx.counters.producer_done();
+    conn.close().await;
+    Ok(())
+}

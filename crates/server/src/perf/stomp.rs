@@ -1,0 +1,272 @@
+//! STOMP 1.2 producer and consumer.
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use bytes::BytesMut;
+use stomp::{Command, Frame, Item, Limits, ReadState, Version};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+
+use super::{stamp, Ctx, DestKind, Pacer};
+
+/// Producers write in batches of about this many bytes.
+const WRITE_BATCH: usize = 64 * 1024;
+
+struct Conn {
+    stream: TcpStream,
+    rbuf: BytesMut,
+    wbuf: BytesMut,
+    state: ReadState,
+    limits: Limits,
+    /// Frames decoded while polling (see [`Conn::flush_checked`]).
+    stash: VecDeque<Frame>,
+}
+
+impl Conn {
+    async fn connect(host: &str) -> anyhow::Result<Conn> {
+        let stream = TcpStream::connect(host)
+            .await
+            .with_context(|| format!("connecting to {host}"))?;
+        let _ = stream.set_nodelay(true);
+        let mut c = Conn {
+            stream,
+            rbuf: BytesMut::with_capacity(64 * 1024),
+            wbuf: BytesMut::with_capacity(WRITE_BATCH * 2),
+            state: ReadState::default(),
+            limits: Limits::default(),
+            stash: VecDeque::new(),
+        };
+        c.write(
+            Command::Connect,
+            &[
+                ("accept-version", "1.2"),
+                ("host", "localhost"),
+                ("heart-beat", "0,0"),
+            ],
+            b"",
+        );
+        c.flush().await?;
+        let f = c.next_frame().await?;
+        match f.command {
+            Command::Connected => Ok(c),
+            _ => bail!("CONNECT refused: {}", describe(&f)),
+        }
+    }
+
+    fn write(&mut self, command: Command, headers: &[(&str, &str)], body: &[u8]) {
+        stomp::write_frame(&mut self.wbuf, Some(Version::V1_2), command, headers, body);
+    }
+
+    async fn flush(&mut self) -> anyhow::Result<()> {
+        self.stream
+            .write_all(&self.wbuf)
+            .await
+            .context("writing to the broker")?;
+        self.wbuf.clear();
+        Ok(())
+    }
+
+    /// A producer's flush: it never waits to read, so this also looks at
+    /// whatever the broker sent meanwhile and fails on an ERROR (which is
+    /// also the likely reason for a failed write).
+    async fn flush_checked(&mut self) -> anyhow::Result<()> {
+        let flushed = self.flush().await;
+        if flushed.is_err() {
+            let _ = tokio::time::timeout(Duration::from_secs(1), self.stream.readable()).await;
+        }
+        loop {
+            match self.stream.try_read_buf(&mut self.rbuf) {
+                Ok(n) if n > 0 => continue,
+                _ => break,
+            }
+        }
+        while let Some(f) = self.decode()? {
+            if f.command == Command::Error {
+                bail!("the broker sent {}", describe(&f));
+            }
+            self.stash.push_back(f);
+        }
+        flushed
+    }
+
+    /// The next complete frame already buffered, if any.
+    fn buffered(&mut self) -> anyhow::Result<Option<Frame>> {
+        if let Some(f) = self.stash.pop_front() {
+            return Ok(Some(f));
+        }
+        self.decode()
+    }
+
+    fn decode(&mut self) -> anyhow::Result<Option<Frame>> {
+        loop {
+            match stomp::read(
+                &mut self.rbuf,
+                Some(Version::V1_2),
+                &self.limits,
+                &mut self.state,
+            )
+            .context("bad STOMP frame from the broker")?
+            {
+                Some(Item::Frame(f)) => return Ok(Some(f)),
+                Some(Item::HeartBeat) => continue,
+                None => return Ok(None),
+            }
+        }
+    }
+
+    async fn fill(&mut self) -> anyhow::Result<()> {
+        let n = self
+            .stream
+            .read_buf(&mut self.rbuf)
+            .await
+            .context("reading from the broker")?;
+        if n == 0 {
+            bail!("the broker closed the connection");
+        }
+        Ok(())
+    }
+
+    async fn next_frame(&mut self) -> anyhow::Result<Frame> {
+        loop {
+            if let Some(f) = self.buffered()? {
+                return Ok(f);
+            }
+            self.fill().await?;
+        }
+    }
+
+    async fn expect_receipt(&mut self, id: &str) -> anyhow::Result<()> {
+        let f = self.next_frame().await?;
+        match (f.command, f.header("receipt-id")) {
+            (Command::Receipt, Some(r)) if r == id => Ok(()),
+            _ => bail!("expected RECEIPT {id}, got {}", describe(&f)),
+        }
+    }
+
+    /// DISCONNECT with a receipt, waiting briefly for it.
+    async fn close(mut self) {
+        self.write(Command::Disconnect, &[("receipt", "bye")], b"");
+        if self.flush().await.is_ok() {
+            let _ = tokio::time::timeout(Duration::from_secs(2), self.expect_receipt("bye")).await;
+        }
+        let _ = self.stream.shutdown().await;
+    }
+}
+
+fn describe(f: &Frame) -> String {
+    let msg = f.header("message").unwrap_or("");
+    let body = String::from_utf8_lossy(&f.body[..f.body.len().min(200)]);
+    let body = if body.trim() == msg { "" } else { body.trim() };
+    format!("{} {msg} {body}", f.command.as_str())
+        .trim()
+        .to_string()
+}
+
+fn destination(ctx: &Ctx) -> String {
+    match ctx.args.dest {
+        DestKind::Queue => format!("/queue/{}", ctx.args.name),
+        DestKind::Topic => format!("/topic/{}", ctx.args.name),
+    }
+}
+
+pub async fn consumer(ctx: Ctx, index: u32, ready: oneshot::Sender<()>) -> anyhow::Result<()> {
+    let mut conn = Conn::connect(&ctx.host).await?;
+    let dest = destination(&ctx);
+    conn.write(
+        Command::Subscribe,
+        &[
+            ("destination", &dest),
+            ("id", "perf"),
+            ("ack", "auto"),
+            ("receipt", "subscribed"),
+        ],
+        b"",
+    );
+    conn.flush().await?;
+    conn.expect_receipt("subscribed")
+        .await
+        .with_context(|| format!("consumer {index} subscribing to {dest}"))?;
+    let _ = ready.send(());
+
+    let mut st = ctx.verifier.consumer(index);
+    let mut done = ctx.done.clone();
+    let mut finished = false;
+    while !finished && !ctx.verifier.queue_done() {
+        while let Some(f) = conn.buffered()? {
+            match f.command {
+                Command::Message => {
+                    ctx.counters.received.fetch_add(1, Ordering::Relaxed);
+                    if ctx.verifier.on_message(&mut st, &f.body)? {
+                        finished = true;
+                        if ctx.args.dest == DestKind::Queue {
+                            let _ = ctx.done_tx.send(true);
+                        }
+                    }
+                }
+                Command::Error => bail!("consumer {index}: {}", describe(&f)),
+                _ => {}
+            }
+        }
+        if finished {
+            break;
+        }
+        tokio::select! {
+            r = conn.fill() => r.with_context(|| format!("consumer {index}"))?,
+            _ = done.changed() => {}
+        }
+    }
+    ctx.verifier.finish(st);
+    conn.close().await;
+    Ok(())
+}
+
+pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
+    let mut conn = Conn::connect(&ctx.host).await?;
+    let dest = destination(&ctx);
+    let length = ctx.args.size.to_string();
+    let persistent = if ctx.args.persistent { "true" } else { "false" };
+    let mut body = vec![0u8; ctx.args.size];
+    let mut unreported = 0;
+    let pacer = Pacer::new(&ctx.args);
+    for seq in 0..count {
+        if let Some(due) = pacer.as_ref().and_then(|p| p.wait_for(seq)) {
+            conn.flush_checked()
+                .await
+                .with_context(|| format!("producer {index}"))?;
+            ctx.counters.sent.fetch_add(unreported, Ordering::Relaxed);
+            unreported = 0;
+            tokio::time::sleep_until(due).await;
+        }
+        stamp(&mut body, index, seq);
+        let last = seq + 1 == count;
+        let mut headers = vec![
+            ("destination", dest.as_str()),
+            ("content-length", length.as_str()),
+            ("persistent", persistent),
+        ];
+        if last {
+            headers.push(("receipt", "last"));
+        }
+        conn.write(Command::Send, &headers, &body);
+        unreported += 1;
+        if conn.wbuf.len() >= WRITE_BATCH || last {
+            conn.flush_checked()
+                .await
+                .with_context(|| format!("producer {index}"))?;
+            ctx.counters.sent.fetch_add(unreported, Ordering::Relaxed);
+            unreported = 0;
+        }
+    }
+    if count > 0 {
+        conn.expect_receipt("last")
+            .await
+            .with_context(|| format!("producer {index} waiting for its last receipt"))?;
+    }
+    ctx.counters.producer_done();
+    conn.close().await;
+    Ok(())
+}
