@@ -20,10 +20,6 @@ pub struct BrokerConfig {
     /// oldest messages are discarded (so a stalled subscriber cannot
     /// exhaust memory).
     pub topic_subscriber_pending_limit: usize,
-    /// Bytes of un-acknowledged messages one consumer may hold, on top of
-    /// its prefetch count, so a consumer that stops reading cannot pin a
-    /// prefetch's worth of large messages.
-    pub consumer_window_bytes: usize,
     /// A non-durable subscriber past its pending limit that took nothing
     /// for this long is judged stalled and loses its oldest messages;
     /// before that, producers wait for it.
@@ -35,7 +31,6 @@ impl Default for BrokerConfig {
         BrokerConfig {
             name: "ferrum".to_string(),
             topic_subscriber_pending_limit: 32 * 1024 * 1024,
-            consumer_window_bytes: 16 * 1024 * 1024,
             slow_subscriber_after: std::time::Duration::from_secs(2),
         }
     }

@@ -46,7 +46,8 @@ pub(crate) struct Consumer {
     pub inflight: VecDeque<InFlight>,
     /// How many of `inflight` count against `prefetch`.
     pub window_used: u32,
-    /// Their memory, bounded by `window_bytes_limit` so a consumer that
+    /// Their memory, bounded by `window_bytes_limit` (when the protocol
+    /// asked for one: see `SubscribeRequest::window_bytes`) so a consumer that
     /// stops reading holds at most that much however large its prefetch.
     pub window_bytes: usize,
     pub window_bytes_limit: usize,
@@ -339,7 +340,7 @@ impl Core {
                 inflight: VecDeque::new(),
                 window_used: 0,
                 window_bytes: 0,
-                window_bytes_limit: self.config.consumer_window_bytes,
+                window_bytes_limit: req.window_bytes.unwrap_or(usize::MAX),
                 exclusive: req.exclusive && dest.is_queue(),
             },
         );

@@ -19,6 +19,12 @@ pub struct SubscribeRequest {
     pub no_local: bool,
     /// Queue only: while an exclusive consumer exists, it alone receives.
     pub exclusive: bool,
+    /// A bound in bytes on what the consumer holds un-acknowledged, on top
+    /// of `prefetch`. Only for consumers whose acks the broker makes itself
+    /// (STOMP `ack:auto`, acked once written): a client that acks in
+    /// batches (every N messages, or at 65% of its prefetch) relies on the
+    /// whole prefetch arriving, and a byte bound would stall it.
+    pub window_bytes: Option<usize>,
 }
 
 impl SubscribeRequest {
@@ -32,6 +38,7 @@ impl SubscribeRequest {
             durable_name: None,
             no_local: false,
             exclusive: false,
+            window_bytes: None,
         }
     }
 }

@@ -577,7 +577,12 @@ fn consumer_window_is_bounded_in_bytes_too() {
     let q = Destination::queue("big");
     let p = connect(&b, None);
     let mut c = connect(&b, None);
-    let cid = sub(&b, &c, &q, 1000);
+    let windowed = |dest: &Destination| {
+        let mut req = SubscribeRequest::new(dest.clone());
+        req.window_bytes = Some(16 * 1024 * 1024);
+        req
+    };
+    let cid = b.subscribe(c.id, windowed(&q)).expect("subscribe");
     let body = "x".repeat(1024 * 1024);
     for _ in 0..40 {
         send(&b, &p, &q, &body);
@@ -589,7 +594,9 @@ fn consumer_window_is_bounded_in_bytes_too() {
     assert_eq!(c.deliveries().len(), 8);
     // Delivered acks free the window without consuming.
     let mut c2 = connect(&b, None);
-    let cid2 = sub(&b, &c2, &Destination::queue("big2"), 1000);
+    let cid2 = b
+        .subscribe(c2.id, windowed(&Destination::queue("big2")))
+        .expect("subscribe");
     for _ in 0..20 {
         send(&b, &p, &Destination::queue("big2"), &body);
     }
@@ -670,4 +677,22 @@ fn wildcard_topic_subscribers_get_every_matching_topic() {
     send(&b, &p, &Destination::topic("other"), "no");
     assert_eq!(c.bodies(), ["root", "gold", "usd"]);
     assert_eq!(one.bodies(), ["gold"]);
+}
+
+#[test]
+fn without_a_byte_window_the_whole_prefetch_is_delivered() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("big");
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    sub(&b, &c, &q, 100);
+    let body = "x".repeat(1024 * 1024);
+    for _ in 0..40 {
+        send(&b, &p, &q, &body);
+    }
+    assert_eq!(
+        c.deliveries().len(),
+        40,
+        "batch-acking clients need their whole prefetch"
+    );
 }

@@ -20,6 +20,10 @@ use stomp::{Command, Frame, Item, Version};
 use super::mapping::{DestinationError, TempNames, RESERVED_SEND_HEADERS};
 use super::Settings;
 
+/// Bytes an `ack:auto` subscription may have written-but-unflushed or
+/// queued for its socket, on top of its prefetch count.
+const AUTO_ACK_WINDOW_BYTES: usize = 16 * 1024 * 1024;
+
 /// How a subscription acknowledges (the SUBSCRIBE `ack` header).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AckMode {
@@ -411,6 +415,11 @@ impl Session {
             req.durable_name = None;
         }
         req.exclusive = frame.header("activemq.exclusive") == Some("true");
+        if ack == AckMode::Auto {
+            // We ack these ourselves once written: bound what a reader that
+            // stopped reading can pin, whatever its prefetch.
+            req.window_bytes = Some(AUTO_ACK_WINDOW_BYTES);
+        }
         req.no_local = frame.header("activemq.noLocal") == Some("true");
         let consumer = self.broker.subscribe(conn, req)?;
         self.by_consumer.insert(consumer, (id.clone(), ack));
