@@ -6,6 +6,7 @@
 //! exactly-once delivery and per-producer order and record end-to-end
 //! latency; any loss, duplicate or reordering fails the run.
 
+mod link;
 mod openwire;
 mod report;
 mod stomp;

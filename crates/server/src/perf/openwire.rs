@@ -2,22 +2,21 @@
 //! WireFormatInfo exchange, ConnectionInfo, SessionInfo, ConsumerInfo or
 //! ProducerInfo, then messages; RemoveInfo and ShutdownInfo at the end.
 
+use super::link::{Link, WRITE_BATCH};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use openwire::negotiate::{negotiate, WireFormatOptions};
 use openwire::primitive::PrimitiveMap;
 use openwire::{Codec, DataStructure, OwString, WireFormat};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::AsyncWriteExt;
 use tokio::sync::oneshot;
 
 use super::{stamp, Ctx, DestKind, Pacer};
 
-const WRITE_BATCH: usize = 64 * 1024;
 /// Consumer prefetch, as ActiveMQ's default for queues.
 const PREFETCH: i32 = 1000;
 /// Standard acks go out after this many messages.
@@ -30,11 +29,9 @@ fn s(v: &str) -> Option<OwString> {
 }
 
 struct Conn {
-    stream: TcpStream,
+    link: Link,
     rx: Codec,
     tx: Codec,
-    rbuf: BytesMut,
-    wbuf: BytesMut,
     next_id: i32,
     connection_id: String,
 }
@@ -46,10 +43,7 @@ impl Conn {
             std::process::id(),
             super::now_ns() / 1_000_000
         );
-        let stream = TcpStream::connect(&ctx.host)
-            .await
-            .with_context(|| format!("connecting to {}", ctx.host))?;
-        let _ = stream.set_nodelay(true);
+        let link = Link::connect(&ctx.host).await?;
         let ours = WireFormatOptions {
             version: 12,
             stack_trace: false,
@@ -65,11 +59,9 @@ impl Conn {
             properties: PrimitiveMap::default(),
         };
         let mut c = Conn {
-            stream,
+            link,
             rx: Codec::new(WireFormat::initial(12)),
             tx: Codec::new(WireFormat::initial(12)),
-            rbuf: BytesMut::with_capacity(64 * 1024),
-            wbuf: BytesMut::with_capacity(WRITE_BATCH * 2),
             next_id: 0,
             connection_id: format!("{client_id}:1"),
         };
@@ -119,32 +111,18 @@ impl Conn {
 
     fn send(&mut self, cmd: DataStructure) -> anyhow::Result<()> {
         self.tx
-            .write_frame(Some(&cmd), &mut self.wbuf)
+            .write_frame(Some(&cmd), &mut self.link.wbuf)
             .with_context(|| format!("encoding {}", cmd.name()))
     }
 
     async fn flush(&mut self) -> anyhow::Result<()> {
-        self.stream
-            .write_all(&self.wbuf)
-            .await
-            .context("writing to the broker")?;
-        self.wbuf.clear();
-        Ok(())
+        self.link.flush().await
     }
 
     /// An async producer's flush: it never waits to read, so this also
     /// looks at whatever the broker sent meanwhile and fails on an error.
     async fn flush_checked(&mut self) -> anyhow::Result<()> {
-        let flushed = self.flush().await;
-        if flushed.is_err() {
-            let _ = tokio::time::timeout(Duration::from_secs(1), self.stream.readable()).await;
-        }
-        loop {
-            match self.stream.try_read_buf(&mut self.rbuf) {
-                Ok(n) if n > 0 => continue,
-                _ => break,
-            }
-        }
+        let flushed = self.link.flush_and_drain().await;
         while let Some(cmd) = self.buffered()? {
             if let DataStructure::ExceptionResponse(r) = &cmd {
                 bail!(
@@ -161,7 +139,7 @@ impl Conn {
         loop {
             match self
                 .rx
-                .read_frame(&mut self.rbuf)
+                .read_frame(&mut self.link.rbuf)
                 .context("bad OpenWire frame from the broker")?
             {
                 Some(Some(DataStructure::KeepAliveInfo(k))) => {
@@ -186,18 +164,10 @@ impl Conn {
     }
 
     async fn fill(&mut self) -> anyhow::Result<()> {
-        if !self.wbuf.is_empty() {
+        if !self.link.wbuf.is_empty() {
             self.flush().await?;
         }
-        let n = self
-            .stream
-            .read_buf(&mut self.rbuf)
-            .await
-            .context("reading from the broker")?;
-        if n == 0 {
-            bail!("the broker closed the connection");
-        }
-        Ok(())
+        self.link.fill().await
     }
 
     async fn next(&mut self) -> anyhow::Result<DataStructure> {
@@ -269,7 +239,7 @@ impl Conn {
         {
             let _ = self.flush().await;
         }
-        let _ = self.stream.shutdown().await;
+        let _ = self.link.stream.shutdown().await;
     }
 }
 
@@ -474,7 +444,7 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
             conn.request_done(id)
                 .await
                 .with_context(|| format!("producer {index} sending"))?;
-        } else if conn.wbuf.len() >= WRITE_BATCH {
+        } else if conn.link.wbuf.len() >= WRITE_BATCH {
             conn.flush_checked()
                 .await
                 .with_context(|| format!("producer {index}"))?;

@@ -1,25 +1,19 @@
 //! STOMP 1.2 producer and consumer.
 
+use super::link::{Link, WRITE_BATCH};
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use bytes::BytesMut;
 use stomp::{Command, Frame, Item, Limits, ReadState, Version};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::AsyncWriteExt;
 use tokio::sync::oneshot;
 
 use super::{stamp, Ctx, DestKind, Pacer};
 
-/// Producers write in batches of about this many bytes.
-const WRITE_BATCH: usize = 64 * 1024;
-
 struct Conn {
-    stream: TcpStream,
-    rbuf: BytesMut,
-    wbuf: BytesMut,
+    link: Link,
     state: ReadState,
     limits: Limits,
     /// Frames decoded while polling (see [`Conn::flush_checked`]).
@@ -28,14 +22,8 @@ struct Conn {
 
 impl Conn {
     async fn connect(host: &str) -> anyhow::Result<Conn> {
-        let stream = TcpStream::connect(host)
-            .await
-            .with_context(|| format!("connecting to {host}"))?;
-        let _ = stream.set_nodelay(true);
         let mut c = Conn {
-            stream,
-            rbuf: BytesMut::with_capacity(64 * 1024),
-            wbuf: BytesMut::with_capacity(WRITE_BATCH * 2),
+            link: Link::connect(host).await?,
             state: ReadState::default(),
             limits: Limits::default(),
             stash: VecDeque::new(),
@@ -58,32 +46,24 @@ impl Conn {
     }
 
     fn write(&mut self, command: Command, headers: &[(&str, &str)], body: &[u8]) {
-        stomp::write_frame(&mut self.wbuf, Some(Version::V1_2), command, headers, body);
+        stomp::write_frame(
+            &mut self.link.wbuf,
+            Some(Version::V1_2),
+            command,
+            headers,
+            body,
+        );
     }
 
     async fn flush(&mut self) -> anyhow::Result<()> {
-        self.stream
-            .write_all(&self.wbuf)
-            .await
-            .context("writing to the broker")?;
-        self.wbuf.clear();
-        Ok(())
+        self.link.flush().await
     }
 
     /// A producer's flush: it never waits to read, so this also looks at
     /// whatever the broker sent meanwhile and fails on an ERROR (which is
     /// also the likely reason for a failed write).
     async fn flush_checked(&mut self) -> anyhow::Result<()> {
-        let flushed = self.flush().await;
-        if flushed.is_err() {
-            let _ = tokio::time::timeout(Duration::from_secs(1), self.stream.readable()).await;
-        }
-        loop {
-            match self.stream.try_read_buf(&mut self.rbuf) {
-                Ok(n) if n > 0 => continue,
-                _ => break,
-            }
-        }
+        let flushed = self.link.flush_and_drain().await;
         while let Some(f) = self.decode()? {
             if f.command == Command::Error {
                 bail!("the broker sent {}", describe(&f));
@@ -104,7 +84,7 @@ impl Conn {
     fn decode(&mut self) -> anyhow::Result<Option<Frame>> {
         loop {
             match stomp::read(
-                &mut self.rbuf,
+                &mut self.link.rbuf,
                 Some(Version::V1_2),
                 &self.limits,
                 &mut self.state,
@@ -119,15 +99,7 @@ impl Conn {
     }
 
     async fn fill(&mut self) -> anyhow::Result<()> {
-        let n = self
-            .stream
-            .read_buf(&mut self.rbuf)
-            .await
-            .context("reading from the broker")?;
-        if n == 0 {
-            bail!("the broker closed the connection");
-        }
-        Ok(())
+        self.link.fill().await
     }
 
     async fn next_frame(&mut self) -> anyhow::Result<Frame> {
@@ -153,7 +125,7 @@ impl Conn {
         if self.flush().await.is_ok() {
             let _ = tokio::time::timeout(Duration::from_secs(2), self.expect_receipt("bye")).await;
         }
-        let _ = self.stream.shutdown().await;
+        let _ = self.link.stream.shutdown().await;
     }
 }
 
@@ -253,7 +225,7 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
         }
         conn.write(Command::Send, &headers, &body);
         unreported += 1;
-        if conn.wbuf.len() >= WRITE_BATCH || last {
+        if conn.link.wbuf.len() >= WRITE_BATCH || last {
             conn.flush_checked()
                 .await
                 .with_context(|| format!("producer {index}"))?;
