@@ -26,6 +26,9 @@ pub(crate) struct Entry {
     pub seq: u64,
     pub message: Arc<Message>,
     pub redelivery_count: u32,
+    /// `message.memory_size()`, taken once: the memory bounds count it on
+    /// every push, pop, dispatch and ack.
+    pub size: usize,
 }
 
 /// What a buffer belongs to.
@@ -97,15 +100,13 @@ impl Buffer {
     }
 
     pub fn push(&mut self, entry: Entry) {
-        self.pending_bytes += entry.message.memory_size();
+        self.pending_bytes += entry.size;
         self.pending.insert(entry.seq, entry);
     }
 
     pub fn pop_first(&mut self) -> Option<Entry> {
         let (_, entry) = self.pending.pop_first()?;
-        self.pending_bytes = self
-            .pending_bytes
-            .saturating_sub(entry.message.memory_size());
+        self.pending_bytes = self.pending_bytes.saturating_sub(entry.size);
         Some(entry)
     }
 }

@@ -80,7 +80,7 @@ impl InFlight {
             return None;
         }
         self.in_window = false;
-        Some(self.entry.message.memory_size())
+        Some(self.entry.size)
     }
 }
 
@@ -549,6 +549,7 @@ impl Core {
         }
         buf.push(Entry {
             seq,
+            size: message.memory_size(),
             message,
             redelivery_count,
         });
@@ -645,7 +646,7 @@ impl Core {
                 consumer.pulls -= 1;
             }
             consumer.window_used += 1;
-            consumer.window_bytes += entry.message.memory_size();
+            consumer.window_bytes += entry.size;
             let delivery = Delivery {
                 consumer: cid,
                 message: Arc::clone(&entry.message),
