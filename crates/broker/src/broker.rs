@@ -1,13 +1,15 @@
 //! The public face of the core: a [`Broker`] shared by every connection.
 
-use parking_lot::Mutex;
+use std::ops::{Deref, DerefMut};
+
+use parking_lot::{Mutex, MutexGuard};
 
 use crate::core::Core;
 use crate::destination::{Destination, DestinationKind};
 use crate::error::BrokerError;
 use crate::event::EventSender;
 use crate::message::Message;
-use crate::store::{MemoryStore, MessageStore};
+use crate::store::{MemoryStore, MessageStore, Recovered, SyncPoint};
 use crate::subscription::{Ack, SubscribeRequest};
 use crate::{ConnectionId, ConsumerId, TxId};
 
@@ -75,11 +77,57 @@ pub struct Broker {
     core: Mutex<Core>,
 }
 
+/// The core, locked for one operation. Releasing it seals what the operation
+/// wrote to the store as one atomic group (see [`crate::store`]).
+struct Locked<'a>(MutexGuard<'a, Core>);
+
+impl Deref for Locked<'_> {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.0
+    }
+}
+
+impl DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut Core {
+        &mut self.0
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        self.0.store.seal();
+    }
+}
+
 impl Broker {
     pub fn new(config: BrokerConfig, store: Box<dyn MessageStore>) -> Broker {
         Broker {
             core: Mutex::new(Core::new(config, store)),
         }
+    }
+
+    fn lock(&self) -> Locked<'_> {
+        Locked(self.core.lock())
+    }
+
+    /// Rebuilds persistent queues and durable subscriptions from what the
+    /// store held at start. Call once, before any client connects.
+    pub fn restore(&self, recovered: Recovered) {
+        self.lock().restore(recovered);
+    }
+
+    /// Where to wait before confirming to a client anything done so far
+    /// (a persistent send, an ack, a commit): `None` when it is all durable
+    /// already. See [`crate::store`].
+    pub fn sync_point(&self) -> Option<SyncPoint> {
+        self.lock().store.sync_point()
+    }
+
+    /// Store upkeep: removes journal segments nothing refers to any more and
+    /// compacts mostly-dead ones. The server calls it every second or so.
+    pub fn maintain(&self) {
+        self.lock().store.maintain();
     }
 
     /// A broker with default settings and a memory store.
@@ -88,7 +136,7 @@ impl Broker {
     }
 
     pub fn name(&self) -> String {
-        self.core.lock().config.name.clone()
+        self.lock().config.name.clone()
     }
 
     /// Registers a connection; its deliveries go to `events`.
@@ -100,12 +148,12 @@ impl Broker {
         info: ConnectInfo,
         events: EventSender,
     ) -> Result<ConnectionId, BrokerError> {
-        self.core.lock().connect(info, events)
+        self.lock().connect(info, events)
     }
 
     /// Ends a connection and everything it owned. Idempotent.
     pub fn disconnect(&self, conn: ConnectionId) {
-        self.core.lock().disconnect(conn)
+        self.lock().disconnect(conn)
     }
 
     /// Creates a temporary destination with a broker-chosen name.
@@ -117,7 +165,7 @@ impl Broker {
         conn: ConnectionId,
         kind: DestinationKind,
     ) -> Result<Destination, BrokerError> {
-        self.core.lock().create_temporary(conn, kind)
+        self.lock().create_temporary(conn, kind)
     }
 
     /// Registers a temporary destination named by the client.
@@ -125,15 +173,15 @@ impl Broker {
     /// # Errors
     /// When the connection is unknown or the destination is not temporary.
     pub fn add_temporary(&self, conn: ConnectionId, dest: Destination) -> Result<(), BrokerError> {
-        self.core.lock().add_temporary(conn, dest)
+        self.lock().add_temporary(conn, dest)
     }
 
     pub fn delete_temporary(&self, dest: &Destination) {
-        self.core.lock().delete_temporary(dest)
+        self.lock().delete_temporary(dest)
     }
 
     pub fn temporary_exists(&self, dest: &Destination) -> bool {
-        self.core.lock().temporary_exists(dest)
+        self.lock().temporary_exists(dest)
     }
 
     /// Creates a consumer.
@@ -146,13 +194,13 @@ impl Broker {
         conn: ConnectionId,
         req: SubscribeRequest,
     ) -> Result<ConsumerId, BrokerError> {
-        self.core.lock().subscribe(conn, req)
+        self.lock().subscribe(conn, req)
     }
 
     /// Closes a consumer; its un-acknowledged messages are redelivered.
     /// Returns whether it existed.
     pub fn unsubscribe(&self, consumer: ConsumerId) -> bool {
-        self.core.lock().close_consumer(consumer)
+        self.lock().close_consumer(consumer)
     }
 
     /// Deletes a durable subscription.
@@ -160,7 +208,7 @@ impl Broker {
     /// # Errors
     /// When it does not exist or has an active consumer.
     pub fn remove_durable(&self, client_id: &str, name: &str) -> Result<(), BrokerError> {
-        self.core.lock().remove_durable(client_id, name)
+        self.lock().remove_durable(client_id, name)
     }
 
     /// Accepts a message from a connection, now or (inside `tx`) at commit.
@@ -173,12 +221,12 @@ impl Broker {
         message: Message,
         tx: Option<&TxId>,
     ) -> Result<SendOutcome, BrokerError> {
-        self.core.lock().send(conn, message, tx)
+        self.lock().send(conn, message, tx)
     }
 
     /// Whether producers to `dest` should keep waiting (see [`SendOutcome`]).
     pub fn congested(&self, dest: &Destination) -> bool {
-        self.core.lock().congested(dest)
+        self.lock().congested(dest)
     }
 
     /// Acknowledges delivered messages.
@@ -191,7 +239,7 @@ impl Broker {
         ack: Ack,
         tx: Option<&TxId>,
     ) -> Result<(), BrokerError> {
-        self.core.lock().ack(consumer, ack, tx)
+        self.lock().ack(consumer, ack, tx)
     }
 
     /// Grants a pull-mode (prefetch 0) consumer `count` more messages.
@@ -200,52 +248,52 @@ impl Broker {
     /// # Errors
     /// Unknown consumer.
     pub fn pull(&self, consumer: ConsumerId, count: u32) -> Result<bool, BrokerError> {
-        self.core.lock().pull(consumer, count)
+        self.lock().pull(consumer, count)
     }
 
     /// Withdraws a pull-mode consumer's unused credit; returns whether it
     /// had any (if not, a message is already on its way).
     pub fn cancel_pull(&self, consumer: ConsumerId) -> bool {
-        self.core.lock().cancel_pull(consumer)
+        self.lock().cancel_pull(consumer)
     }
 
     /// # Errors
     /// Unknown connection, or a transaction with that id already open.
     pub fn begin(&self, conn: ConnectionId, tx: TxId) -> Result<(), BrokerError> {
-        self.core.lock().begin(conn, tx)
+        self.lock().begin(conn, tx)
     }
 
     /// # Errors
     /// Unknown transaction; a send that could not be routed.
     pub fn commit(&self, conn: ConnectionId, tx: &TxId) -> Result<(), BrokerError> {
-        self.core.lock().commit(conn, tx)
+        self.lock().commit(conn, tx)
     }
 
     /// # Errors
     /// Unknown transaction.
     pub fn rollback(&self, conn: ConnectionId, tx: &TxId) -> Result<(), BrokerError> {
-        self.core.lock().rollback(conn, tx)
+        self.lock().rollback(conn, tx)
     }
 
     /// The messages waiting on a queue, oldest first, left in place.
     pub fn browse(&self, dest: &Destination) -> Vec<std::sync::Arc<Message>> {
-        self.core.lock().browse(dest)
+        self.lock().browse(dest)
     }
 
     /// Every live temporary destination.
     pub fn temporaries(&self) -> Vec<Destination> {
-        self.core.lock().temporaries()
+        self.lock().temporaries()
     }
 
     pub fn queue_depth(&self, dest: &Destination) -> usize {
-        self.core.lock().queue_depth(dest)
+        self.lock().queue_depth(dest)
     }
 
     pub fn durable_depth(&self, client_id: &str, name: &str) -> Option<usize> {
-        self.core.lock().durable_depth(client_id, name)
+        self.lock().durable_depth(client_id, name)
     }
 
     pub fn stats(&self) -> BrokerStats {
-        self.core.lock().snapshot_stats()
+        self.lock().snapshot_stats()
     }
 }

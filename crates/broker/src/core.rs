@@ -10,7 +10,7 @@ use crate::destination::{Destination, DestinationKind};
 use crate::error::BrokerError;
 use crate::event::{Delivery, Event, EventSender};
 use crate::message::{now_millis, Message, Value};
-use crate::store::MessageStore;
+use crate::store::{DurableDef, MessageStore, Recovered, StoreKey};
 use crate::subscription::SubscribeRequest;
 use crate::transaction::Transaction;
 use crate::{ConnectionId, ConsumerId, TxId};
@@ -133,6 +133,50 @@ impl Core {
             transactions: HashMap::new(),
             stats: BrokerStats::default(),
             congested: false,
+        }
+    }
+
+    /// Rebuilds durable subscriptions and persistent queues from the store.
+    /// Recovered messages count as redelivered: whether they were dispatched
+    /// before the restart is unknown, and a second delivery must be flagged.
+    pub fn restore(&mut self, recovered: Recovered) {
+        for def in recovered.durables {
+            let key = (Arc::clone(&def.client_id), Arc::clone(&def.name));
+            let bid = BufferId(self.next_id());
+            self.buffers.insert(
+                bid,
+                Buffer::new(Owner::Subscription {
+                    topic: def.topic.clone(),
+                    durable: Some(key.clone()),
+                    selector: def.selector,
+                    no_local: def.no_local,
+                }),
+            );
+            self.add_topic_subscription(&def.topic, bid);
+            self.durables.insert(key, bid);
+        }
+        for m in recovered.messages {
+            let bid = match &m.key {
+                StoreKey::Queue(name) => self.queue_buffer(&Destination::queue(Arc::clone(name))),
+                StoreKey::Durable { client_id, name } => {
+                    match self
+                        .durables
+                        .get(&(Arc::clone(client_id), Arc::clone(name)))
+                    {
+                        Some(bid) => *bid,
+                        None => continue,
+                    }
+                }
+            };
+            self.next_seq = self.next_seq.max(m.seq + 1);
+            if let Some(buf) = self.buffers.get_mut(&bid) {
+                buf.push(Entry {
+                    seq: m.seq,
+                    size: m.message.memory_size(),
+                    message: m.message,
+                    redelivery_count: m.redelivery_count + 1,
+                });
+            }
         }
     }
 
@@ -381,6 +425,13 @@ impl Core {
             }
             self.drop_durable(&key)?;
         }
+        self.store.add_durable(&DurableDef {
+            client_id: Arc::clone(&client_id),
+            name: Arc::clone(&name),
+            topic: req.destination.clone(),
+            selector: req.selector.clone(),
+            no_local: req.no_local,
+        })?;
         let bid = BufferId(self.next_id());
         self.buffers.insert(
             bid,

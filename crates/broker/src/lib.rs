@@ -36,7 +36,10 @@ pub use destination::{Destination, DestinationKind};
 pub use error::BrokerError;
 pub use event::{Delivery, Event, EventReceiver, EventSender};
 pub use message::{now_millis, Body, Message, MessageId, Native, Value};
-pub use store::{MemoryStore, MessageStore, StoreError, StoreKey};
+pub use store::{
+    DurableDef, MemoryStore, MessageStore, Recovered, RecoveredMessage, StoreError, StoreKey,
+    SyncPoint, SyncStatus,
+};
 pub use subscription::{Ack, SubscribeRequest};
 
 /// One client connection, whatever its protocol.

@@ -2,12 +2,25 @@
 //!
 //! The core calls the store for every persistent message that enters a
 //! queue or a durable subscription, and again when it is consumed. The
-//! journal store (a later crate) implements this trait; [`MemoryStore`]
+//! journal store (`crates/store`) implements this trait; [`MemoryStore`]
 //! keeps records in memory, for non-persistent brokers and tests.
+//!
+//! Atomicity and durability: [`crate::Broker`] calls [`MessageStore::seal`]
+//! at the end of every operation, so everything one operation wrote (a
+//! transaction's sends and acks, a message routed to several durable
+//! subscriptions, a poison message moved to the DLQ) becomes one atomic
+//! group. Writing is asynchronous: a protocol handler that is about to
+//! confirm something to a client (a send's response, a receipt, a commit)
+//! first waits on [`crate::Broker::sync_point`], which returns once every
+//! sealed group is on disk. Concurrent clients waiting at once share one
+//! disk sync: that is the group commit.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use tokio::sync::watch;
+
+use crate::destination::Destination;
 use crate::message::{Message, MessageId};
 
 /// Which persistent queue a record belongs to.
@@ -23,6 +36,115 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("store is full")]
     Full,
+    /// The disk write or sync of a group failed; what the group held is
+    /// not stored. The text is the I/O error, kept for the client.
+    #[error("store write failed: {0}")]
+    WriteFailed(Arc<str>),
+    #[error("store is closed")]
+    Closed,
+}
+
+/// A durable topic subscription as the store keeps it, so it exists again
+/// after a restart with the messages it still has to receive.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DurableDef {
+    pub client_id: Arc<str>,
+    pub name: Arc<str>,
+    /// The topic or wildcard pattern subscribed to.
+    pub topic: Destination,
+    pub selector: Option<String>,
+    pub no_local: bool,
+}
+
+/// One stored message as recovery hands it back to the core.
+#[derive(Clone, Debug)]
+pub struct RecoveredMessage {
+    pub key: StoreKey,
+    pub seq: u64,
+    pub redelivery_count: u32,
+    pub message: Arc<Message>,
+}
+
+/// What a store held when it was opened: the core rebuilds its durable
+/// subscriptions and persistent queues from it.
+#[derive(Clone, Debug, Default)]
+pub struct Recovered {
+    pub durables: Vec<DurableDef>,
+    /// In `seq` order (arrival order across the whole broker).
+    pub messages: Vec<RecoveredMessage>,
+}
+
+/// Progress of the store's writer, published after every disk sync.
+#[derive(Clone, Debug, Default)]
+pub struct SyncStatus {
+    /// Every group up to and including this number has been handled: written
+    /// and synced, or failed (see `failures`).
+    pub done: u64,
+    /// Recent groups whose write or sync failed: `(first, last, error)`.
+    pub failures: Vec<(u64, u64, Arc<str>)>,
+    /// The writer has stopped; nothing more will become durable.
+    pub closed: bool,
+}
+
+/// A point in the store's write order. [`SyncPoint::wait`] returns once every
+/// group sealed before it was taken is durable, or says why not.
+#[derive(Clone, Debug)]
+pub struct SyncPoint {
+    target: u64,
+    status: watch::Receiver<SyncStatus>,
+}
+
+impl SyncPoint {
+    pub fn new(target: u64, status: watch::Receiver<SyncStatus>) -> SyncPoint {
+        SyncPoint { target, status }
+    }
+
+    /// # Errors
+    /// [`StoreError::WriteFailed`] if a group up to the target could not be
+    /// written; [`StoreError::Closed`] if the writer stopped first.
+    pub async fn wait(mut self) -> Result<(), StoreError> {
+        let target = self.target;
+        let status = self
+            .status
+            .wait_for(|s| s.done >= target || s.closed)
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        Self::judge(target, &status)
+    }
+
+    /// The same as [`SyncPoint::wait`] for threads outside the runtime.
+    ///
+    /// # Errors
+    /// As [`SyncPoint::wait`].
+    pub fn wait_blocking(mut self) -> Result<(), StoreError> {
+        let target = self.target;
+        loop {
+            {
+                let status = self.status.borrow_and_update();
+                if status.done >= target || status.closed {
+                    return Self::judge(target, &status);
+                }
+            }
+            // No runtime here: poll with a short sleep (used by tests and tools).
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
+    fn judge(target: u64, status: &SyncStatus) -> Result<(), StoreError> {
+        // A failed group only fails its own waiters; later groups that were
+        // synced after it are durable, and so is everything before it.
+        if let Some((_, _, e)) = status
+            .failures
+            .iter()
+            .find(|(first, last, _)| *first <= target && target <= *last)
+        {
+            return Err(StoreError::WriteFailed(Arc::clone(e)));
+        }
+        if status.done < target {
+            return Err(StoreError::Closed);
+        }
+        Ok(())
+    }
 }
 
 /// Persistence for queue messages and durable subscriptions.
@@ -44,6 +166,30 @@ pub trait MessageStore: Send {
     /// # Errors
     /// When the record cannot be written.
     fn drop_key(&mut self, key: &StoreKey) -> Result<(), StoreError>;
+
+    /// Records a new durable subscription (its messages go under
+    /// [`StoreKey::Durable`]; [`MessageStore::drop_key`] forgets both).
+    ///
+    /// # Errors
+    /// When the record cannot be written.
+    fn add_durable(&mut self, def: &DurableDef) -> Result<(), StoreError> {
+        let _ = def;
+        Ok(())
+    }
+
+    /// Ends the current atomic group: what was written since the last seal
+    /// reaches the disk all together or not at all.
+    fn seal(&mut self) {}
+
+    /// Where to wait for everything sealed so far to be durable; `None` when
+    /// it already is (or the store keeps nothing on disk).
+    fn sync_point(&self) -> Option<SyncPoint> {
+        None
+    }
+
+    /// Background upkeep (removing and compacting segments) between client
+    /// operations; the broker calls it now and then.
+    fn maintain(&mut self) {}
 }
 
 /// Keeps persistent records in memory: nothing survives a restart.

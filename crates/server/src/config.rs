@@ -29,6 +29,21 @@ pub struct Config {
     #[arg(long, default_value = "data")]
     pub data_dir: PathBuf,
 
+    /// Keep persistent messages on disk (ActiveMQ's `persistent="true"`).
+    /// `false` keeps everything in memory: nothing survives a restart.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub persistent: bool,
+
+    /// Journal segment size in bytes (KahaDB's journalMaxFileLength).
+    #[arg(long, default_value_t = 32 * 1024 * 1024)]
+    pub journal_max_file_length: u64,
+
+    /// fdatasync the journal before confirming persistent work to clients
+    /// (KahaDB's enableJournalDiskSyncs). `false` survives a process crash
+    /// but not a power failure.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub journal_sync: bool,
+
     /// Broker name: shown to clients and used in generated ids.
     #[arg(long, default_value = "ferrum")]
     pub broker_name: String,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use broker::{Broker, BrokerConfig, MemoryStore};
+use broker::{Broker, BrokerConfig, MemoryStore, MessageStore, Recovered};
 use tokio::net::TcpListener;
 
 use crate::config::Config;
@@ -16,14 +16,30 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let mut signals = Signals::install().context("installing signal handlers")?;
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
+    // One broker per data directory: a second one waits here (with its ports
+    // closed) until the first exits, like an ActiveMQ shared-storage slave.
+    let lock_dir = config.data_dir.clone();
+    let _lock = tokio::task::spawn_blocking(move || {
+        store::DirLock::acquire(&lock_dir, || {
+            tracing::info!(
+                "data dir {} is locked by another broker; waiting for it",
+                lock_dir.display()
+            );
+        })
+    })
+    .await?
+    .with_context(|| format!("locking data dir {}", config.data_dir.display()))?;
+    let (store, recovered) = open_store(&config)?;
     let broker = Arc::new(Broker::new(
         BrokerConfig {
             name: config.broker_name.clone(),
             ..BrokerConfig::default()
         },
-        Box::new(MemoryStore::new()),
+        store,
     ));
+    broker.restore(recovered);
     let (stop_tx, stop) = Shutdown::new();
+    let upkeep = tokio::spawn(maintain(Arc::clone(&broker), stop.clone()));
 
     let stomp_listener = TcpListener::bind(SocketAddr::new(config.bind, config.stomp_port))
         .await
@@ -72,8 +88,51 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     // Connections close their sockets on the signal; give them a moment.
     let _ = tokio::time::timeout(Duration::from_secs(2), accept).await;
     let _ = tokio::time::timeout(Duration::from_secs(1), openwire_accept).await;
+    upkeep.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The journal in `<data-dir>/journal`, or memory with `--persistent false`.
+fn open_store(config: &Config) -> anyhow::Result<(Box<dyn MessageStore>, Recovered)> {
+    if !config.persistent {
+        tracing::info!("persistence off: messages are kept in memory only");
+        return Ok((Box::new(MemoryStore::new()), Recovered::default()));
+    }
+    let dir = config.data_dir.join("journal");
+    let started = std::time::Instant::now();
+    let (store, recovered) = store::JournalStore::open(
+        &dir,
+        store::Options {
+            max_segment: config.journal_max_file_length,
+            sync: config.journal_sync,
+            ..store::Options::default()
+        },
+    )
+    .with_context(|| format!("opening the journal in {}", dir.display()))?;
+    tracing::info!(
+        "journal {}: recovered {} messages and {} durable subscriptions in {:.0?}",
+        dir.display(),
+        recovered.messages.len(),
+        recovered.durables.len(),
+        started.elapsed()
+    );
+    Ok((Box::new(store), recovered))
+}
+
+/// Store upkeep once a second: deleting and compacting journal segments.
+async fn maintain(broker: Arc<Broker>, mut stop: Shutdown) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let b = Arc::clone(&broker);
+                // Compaction reads segment files: keep it off the async threads.
+                let _ = tokio::task::spawn_blocking(move || b.maintain()).await;
+            }
+            _ = stop.requested() => return,
+        }
+    }
 }
 
 /// Accepts connections until shutdown, handing each to `handle` on a task

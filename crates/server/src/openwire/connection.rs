@@ -119,6 +119,11 @@ pub async fn run(
                                 continue;
                             }
                             session.on_command(cmd);
+                            if let Some(a) = session.awaiting.take() {
+                                // Group commit: other connections' waits share this sync.
+                                let result = a.point.clone().wait().await;
+                                session.synced(a, result);
+                            }
                             if session.closing {
                                 break;
                             }

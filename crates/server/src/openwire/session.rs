@@ -113,6 +113,16 @@ pub struct Session {
     connection_id: Option<DataStructure>,
     /// Sessions the client announced (SessionInfo), by value.
     sessions: std::collections::HashSet<i64>,
+    /// A response held back until the store has synced what the command
+    /// wrote; the connection waits on it before reading further.
+    pub awaiting: Option<Awaiting>,
+}
+
+/// A response that may go out only once the store has synced.
+pub struct Awaiting {
+    pub point: broker::SyncPoint,
+    reply: DataStructure,
+    command_id: i32,
 }
 
 /// The XA commands answer with data, not a plain Response.
@@ -157,6 +167,23 @@ impl Session {
             producers: HashMap::new(),
             connection_id: None,
             sessions: std::collections::HashSet::new(),
+            awaiting: None,
+        }
+    }
+
+    /// Sends the held-back response, or an exception if the store could not
+    /// make the command's work durable.
+    pub fn synced(&mut self, a: Awaiting, result: Result<(), broker::StoreError>) {
+        match result {
+            Ok(()) => self.out.push(a.reply),
+            Err(e) => {
+                tracing::error!("OpenWire command {} not confirmed: {e}", a.command_id);
+                self.out.push(exception_response(
+                    a.command_id,
+                    "java.io.IOException",
+                    &e.to_string(),
+                ));
+            }
         }
     }
 
@@ -193,24 +220,25 @@ impl Session {
                         ..Default::default()
                     })),
                 };
-                self.out.push(reply);
+                // What the command wrote to the store must be durable before
+                // the client hears it succeeded (a persistent send, a commit).
+                match self.broker.sync_point() {
+                    Some(point) => {
+                        self.awaiting = Some(Awaiting {
+                            point,
+                            reply,
+                            command_id,
+                        })
+                    }
+                    None => self.out.push(reply),
+                }
             }
             Ok(()) => {}
             Err(f) => {
                 tracing::info!("OpenWire command failed: {}: {}", f.class, f.message);
                 if response_required {
-                    self.out.push(DataStructure::ExceptionResponse(Arc::new(
-                        openwire::ExceptionResponse {
-                            correlation_id: command_id,
-                            exception: Some(Box::new(Throwable {
-                                class: Some(OwString::from(f.class)),
-                                message: Some(OwString::from(f.message.as_str())),
-                                stack: Some(Vec::new()),
-                                cause: None,
-                            })),
-                            ..Default::default()
-                        },
-                    )));
+                    self.out
+                        .push(exception_response(command_id, f.class, &f.message));
                 }
             }
         }
@@ -782,6 +810,19 @@ impl Session {
         self.consumers.clear();
         self.by_core.clear();
     }
+}
+
+fn exception_response(command_id: i32, class: &str, message: &str) -> DataStructure {
+    DataStructure::ExceptionResponse(Arc::new(openwire::ExceptionResponse {
+        correlation_id: command_id,
+        exception: Some(Box::new(Throwable {
+            class: Some(OwString::from(class)),
+            message: Some(OwString::from(message)),
+            stack: Some(Vec::new()),
+            cause: None,
+        })),
+        ..Default::default()
+    }))
 }
 
 fn command_header(cmd: &DataStructure) -> (i32, bool) {

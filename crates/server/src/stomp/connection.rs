@@ -115,6 +115,13 @@ pub async fn run(
             }
             _ = shutdown.requested() => break "broker shutting down",
         }
+        // A receipt waiting for the store: wait (sharing the sync with every
+        // other waiting client), answer, and go on with the frames behind it.
+        while let Some(a) = session.awaiting.take() {
+            let result = a.point.clone().wait().await;
+            session.synced(a, result);
+            decode_input(&mut session, &mut input, &limits, &mut read_state);
+        }
         if !session.out.is_empty() {
             let out = session.out.split();
             if let Err(e) = writer.write_all(&out).await {
@@ -149,7 +156,7 @@ fn decode_input(
     limits: &stomp::Limits,
     state: &mut stomp::ReadState,
 ) {
-    while !session.closing && session.throttle.is_none() {
+    while !session.closing && session.throttle.is_none() && session.awaiting.is_none() {
         match stomp::read(input, session.version(), limits, state) {
             Ok(Some(item)) => session.on_item(item),
             Ok(None) => break,

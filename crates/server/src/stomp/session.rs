@@ -119,6 +119,16 @@ pub struct Session {
     /// A destination whose subscribers are behind: the connection stops
     /// reading this client's frames until it is no longer congested.
     pub throttle: Option<broker::Destination>,
+    /// A receipt held back until the store has synced; the connection waits
+    /// on it before reading further frames.
+    pub awaiting: Option<Awaiting>,
+}
+
+/// A receipt that may go out only once the store has synced.
+pub struct Awaiting {
+    pub point: broker::SyncPoint,
+    receipt: String,
+    disconnect: bool,
 }
 
 impl Session {
@@ -149,6 +159,7 @@ impl Session {
             out: BytesMut::with_capacity(8 * 1024),
             closing: false,
             throttle: None,
+            awaiting: None,
         }
     }
 
@@ -165,17 +176,40 @@ impl Session {
         let command = frame.command;
         match self.on_frame(frame) {
             Ok(()) => {
+                let disconnect = command == Command::Disconnect;
                 if let (Some(r), false) = (
                     receipt,
                     matches!(command, Command::Connect | Command::Stomp),
                 ) {
+                    // A receipt confirms the frame's work: whatever it wrote
+                    // to the store must be durable first.
+                    if let Some(point) = self.broker.sync_point() {
+                        self.awaiting = Some(Awaiting {
+                            point,
+                            receipt: r,
+                            disconnect,
+                        });
+                        return;
+                    }
                     self.write(Command::Receipt, &[("receipt-id", &r)], b"");
                 }
-                if command == Command::Disconnect {
+                if disconnect {
                     self.closing = true;
                 }
             }
             Err(f) => self.error(&f, receipt.as_deref()),
+        }
+    }
+
+    /// Writes the held-back receipt, or an ERROR if the store could not make
+    /// the frame's work durable.
+    pub fn synced(&mut self, a: Awaiting, result: Result<(), broker::StoreError>) {
+        match result {
+            Ok(()) => self.write(Command::Receipt, &[("receipt-id", &a.receipt)], b""),
+            Err(e) => self.error(&Failure::soft(e.to_string()), Some(&a.receipt)),
+        }
+        if a.disconnect {
+            self.closing = true;
         }
     }
 

@@ -1,0 +1,213 @@
+//! The operations a journal frame holds, and their encoding.
+//!
+//! A frame's payload is a sequence of operations, each prefixed by its
+//! length so recovery can note where every `Add` lies (to read the message
+//! again later, for compaction) without decoding the message itself:
+//!
+//! ```text
+//! payload = { op_len u32, op }*
+//! op      = kind u8, fields...
+//! ```
+
+use std::sync::Arc;
+
+use broker::store::{DurableDef, StoreKey};
+
+use crate::bin_io::{put_opt_str, put_str, put_u32, put_u64, put_u8, Cursor, DecodeError};
+use crate::codec::{destination, put_destination};
+
+const ADD: u8 = 1;
+const REMOVE: u8 = 2;
+const DROP_KEY: u8 = 3;
+const DURABLE: u8 = 4;
+
+/// One operation, decoded. `Add` keeps the message encoded: most of them are
+/// removed again before anyone needs the message back.
+#[derive(Debug, PartialEq)]
+pub enum Op<'a> {
+    /// A persistent message entered a queue or durable subscription.
+    Add {
+        key: StoreKey,
+        seq: u64,
+        redelivery_count: u32,
+        message: &'a [u8],
+    },
+    /// The message at `seq` left `key` (consumed, expired, moved to the DLQ).
+    Remove { key: StoreKey, seq: u64 },
+    /// The queue or durable subscription is gone, with everything in it.
+    DropKey { key: StoreKey },
+    /// A durable subscription was created (or re-created).
+    Durable(DurableDef),
+}
+
+/// Appends the header of an `Add` whose encoded message the caller appends
+/// right after (so a message is encoded straight into the frame buffer).
+pub fn put_add_header(out: &mut Vec<u8>, key: &StoreKey, seq: u64, redelivery_count: u32) {
+    put_u8(out, ADD);
+    put_key(out, key);
+    put_u64(out, seq);
+    put_u32(out, redelivery_count);
+}
+
+pub fn put_remove(out: &mut Vec<u8>, key: &StoreKey, seq: u64) {
+    put_u8(out, REMOVE);
+    put_key(out, key);
+    put_u64(out, seq);
+}
+
+pub fn put_drop_key(out: &mut Vec<u8>, key: &StoreKey) {
+    put_u8(out, DROP_KEY);
+    put_key(out, key);
+}
+
+pub fn put_durable(out: &mut Vec<u8>, def: &DurableDef) {
+    put_u8(out, DURABLE);
+    put_str(out, &def.client_id);
+    put_str(out, &def.name);
+    put_destination(out, &def.topic);
+    put_opt_str(out, def.selector.as_deref());
+    put_u8(out, u8::from(def.no_local));
+}
+
+fn put_key(out: &mut Vec<u8>, key: &StoreKey) {
+    match key {
+        StoreKey::Queue(name) => {
+            put_u8(out, 0);
+            put_str(out, name);
+        }
+        StoreKey::Durable { client_id, name } => {
+            put_u8(out, 1);
+            put_str(out, client_id);
+            put_str(out, name);
+        }
+    }
+}
+
+fn key(c: &mut Cursor<'_>) -> Result<StoreKey, DecodeError> {
+    match c.u8()? {
+        0 => Ok(StoreKey::Queue(c.arc_str()?)),
+        1 => Ok(StoreKey::Durable {
+            client_id: c.arc_str()?,
+            name: c.arc_str()?,
+        }),
+        _ => Err(DecodeError("bad store key tag")),
+    }
+}
+
+/// Decodes one operation (the bytes between two length prefixes).
+///
+/// # Errors
+/// [`DecodeError`] on an unknown kind or a short record.
+pub fn decode(bytes: &[u8]) -> Result<Op<'_>, DecodeError> {
+    let mut c = Cursor::new(bytes);
+    let op = match c.u8()? {
+        ADD => {
+            let key = key(&mut c)?;
+            let seq = c.u64()?;
+            let redelivery_count = c.u32()?;
+            let message = bytes
+                .get(c.position()..)
+                .ok_or(DecodeError("record ends early"))?;
+            return Ok(Op::Add {
+                key,
+                seq,
+                redelivery_count,
+                message,
+            });
+        }
+        REMOVE => Op::Remove {
+            key: key(&mut c)?,
+            seq: c.u64()?,
+        },
+        DROP_KEY => Op::DropKey { key: key(&mut c)? },
+        DURABLE => Op::Durable(DurableDef {
+            client_id: c.arc_str()?,
+            name: c.arc_str()?,
+            topic: destination(&mut c)?,
+            selector: c.opt_arc_str()?.map(|s: Arc<str>| s.to_string()),
+            no_local: c.u8()? != 0,
+        }),
+        _ => return Err(DecodeError("unknown operation")),
+    };
+    if !c.is_empty() {
+        return Err(DecodeError("trailing bytes after operation"));
+    }
+    Ok(op)
+}
+
+/// Splits a frame payload into its operations: `(offset in payload, bytes)`.
+///
+/// # Errors
+/// [`DecodeError`] if a length prefix points past the payload.
+pub fn split(payload: &[u8]) -> Result<Vec<(usize, &[u8])>, DecodeError> {
+    let mut c = Cursor::new(payload);
+    let mut ops = Vec::new();
+    while !c.is_empty() {
+        let n = c.u32()? as usize;
+        let at = c.position();
+        ops.push((at, c.take(n)?));
+    }
+    Ok(ops)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use broker::Destination;
+
+    fn q() -> StoreKey {
+        StoreKey::Queue(Arc::from("q"))
+    }
+
+    #[test]
+    fn operations_round_trip() {
+        let d = StoreKey::Durable {
+            client_id: Arc::from("c"),
+            name: Arc::from("n"),
+        };
+        let mut add = Vec::new();
+        put_add_header(&mut add, &d, 42, 3);
+        add.extend_from_slice(b"MSG");
+        assert_eq!(
+            decode(&add).unwrap(),
+            Op::Add {
+                key: d.clone(),
+                seq: 42,
+                redelivery_count: 3,
+                message: b"MSG"
+            }
+        );
+        let mut rm = Vec::new();
+        put_remove(&mut rm, &q(), 9);
+        assert_eq!(decode(&rm).unwrap(), Op::Remove { key: q(), seq: 9 });
+        let mut dk = Vec::new();
+        put_drop_key(&mut dk, &d);
+        assert_eq!(decode(&dk).unwrap(), Op::DropKey { key: d });
+        let def = DurableDef {
+            client_id: Arc::from("c"),
+            name: Arc::from("n"),
+            topic: Destination::topic("a.>"),
+            selector: Some("x > 1".into()),
+            no_local: true,
+        };
+        let mut du = Vec::new();
+        put_durable(&mut du, &def);
+        assert_eq!(decode(&du).unwrap(), Op::Durable(def));
+    }
+
+    #[test]
+    fn split_finds_each_operation_and_rejects_overruns() {
+        let mut payload = Vec::new();
+        for seq in [1u64, 2] {
+            let mut op = Vec::new();
+            put_remove(&mut op, &q(), seq);
+            put_u32(&mut payload, op.len() as u32);
+            payload.extend_from_slice(&op);
+        }
+        let ops = split(&payload).unwrap();
+        assert_eq!(ops.len(), 2);
+        assert_eq!(decode(ops[1].1).unwrap(), Op::Remove { key: q(), seq: 2 });
+        payload.truncate(payload.len() - 1);
+        assert!(split(&payload).is_err());
+    }
+}
