@@ -224,3 +224,154 @@ def test_kill_9_during_java_load_loses_no_confirmed_message(tmp_path, java_class
     finally:
         f.terminate()
     ledger.check()
+
+
+def test_prepared_xa_transactions_survive_a_crash(tmp_path, java_classes):
+    data = tmp_path / "data"
+    q = unique("xa-crash")
+    f = Ferrum(data)
+    url = f"tcp://127.0.0.1:{f.openwire_port}"
+    out = run_java(java_classes, "XaRestart", "prepare", url, q)
+    assert "x3 received to-consume" in out
+    assert "prepare1 0" in out and "prepare3 0" in out
+    f.process.send_signal(signal.SIGKILL)
+    f.process.wait(10)
+    f = Ferrum(data)
+    try:
+        url = f"tcp://127.0.0.1:{f.openwire_port}"
+        out = run_java(java_classes, "XaRestart", "finish", url, q)
+    finally:
+        f.terminate()
+    assert "recovered 3" in out, out
+    assert "after 0" in out, out
+    got = sorted(l for l in out.splitlines() if l.startswith("got "))
+    # x1 committed its send; x3's rollback returned what it had consumed.
+    assert got == ["got to-consume redelivered=true", "got xa-commit redelivered=false"], out
+
+
+def test_a_deep_persistent_queue_stays_on_disk_and_survives_a_crash(tmp_path):
+    """100 MB of persistent messages with nobody consuming: the broker keeps
+    only its per-destination memory limit in RAM, the rest waits in the
+    journal; after kill -9 every message is still there, in order."""
+    from ferrum_harness import ferrum_bin
+
+    data = tmp_path / "data"
+    limit = 2 * 1024 * 1024
+    f = Ferrum(data, ["--destination-memory-limit", str(limit)])
+    name = unique("deep")
+    n = 100_000
+    out = subprocess.run(
+        [ferrum_bin(), "perf", "producer", "--url", f"stomp://{f.host}:{f.port}", "--name", name,
+         "--size", "1024", "--count", str(n), "--persistent", "--json", "--timeout", "60"],
+        capture_output=True, timeout=120)
+    assert out.returncode == 0, out.stderr.decode()
+    c = Client(f)
+    # A receipt confirms everything before it on this broker is durable.
+    c.send("/queue/" + name, "last", headers={"persistent": "true"})
+    rss_mb = f.rss_kb() / 1024
+    assert rss_mb < 60, f"{rss_mb:.0f} MB resident for ~100 MB queued"
+    f.process.send_signal(signal.SIGKILL)
+    f.process.wait(10)
+    f = Ferrum(data, ["--destination-memory-limit", str(limit)])
+    try:
+        assert f.rss_kb() / 1024 < 60
+        c = Client(f)
+        c.subscribe("/queue/" + name, ack="client", headers={"activemq.prefetchSize": "1000"})
+        seen = 0
+        last = None
+        while True:
+            m = c.get(timeout=10)
+            seen += 1
+            if seen % 500 == 0:
+                c.ack(m, receipt=False)
+            if m.body == "last":
+                last = m
+                break
+        c.ack(last)
+        assert seen == n + 1
+    finally:
+        f.terminate()
+
+
+@pytest.mark.parametrize("persistent", ["false", "true"])
+def test_send_fail_if_no_space_gives_resource_allocation_exception(tmp_path, java_classes, persistent):
+    # Memory limit for non-persistent messages, store limit for persistent ones.
+    f = Ferrum(tmp_path / "data", ["--memory-limit", str(1 << 20), "--store-limit", str(2 << 20),
+                                   "--journal-max-file-length", str(256 << 10),
+                                   "--send-fail-if-no-space"])
+    try:
+        url = f"tcp://127.0.0.1:{f.openwire_port}?jms.alwaysSyncSend=true"
+        out = run_java(java_classes, "Limits", "fill", url, unique("limits"), persistent, "2000")
+    finally:
+        f.terminate()
+    assert "javax.jms.ResourceAllocationException" in out, out
+    refused_after = int(out.split("refused after ")[1].split(":")[0])
+    drained = int(out.split("drained ")[1].split()[0])
+    assert drained == refused_after, out
+    assert "sent again" in out, out
+
+
+def test_a_full_disk_fails_the_send_and_loses_nothing_stored(tmp_path):
+    """The data directory on a 3 MiB tmpfs: persistent sends fill it until the
+    journal cannot write; that producer gets an ERROR, nothing confirmed is
+    lost, other clients carry on, and once consumers free space sends work."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, f"this test needs a small filesystem (root, mount): {r.stderr}"
+    try:
+        data = mnt / "data"
+        args = ["--journal-max-file-length", str(256 << 10)]
+        f = Ferrum(data, args)
+        q = "/queue/" + unique("disk")
+        c = Client(f)
+        confirmed = []
+        body = "x" * 60_000
+        error = None
+        for i in range(200):
+            r = f"full-{i}"
+            c.conn.send(q, body, headers={"persistent": "true", "n": str(i), "receipt": r})
+            deadline = time.monotonic() + 10
+            got = None
+            while time.monotonic() < deadline and got is None:
+                try:
+                    fr = c.listener.receipts.get(timeout=0.05)
+                    if fr.headers.get("receipt-id") == r:
+                        got = "receipt"
+                except queue.Empty:
+                    if not c.listener.errors.empty():
+                        error = c.listener.errors.get()
+                        got = "error"
+            assert got, f"no answer to send {i}"
+            if got == "error":
+                break
+            confirmed.append(i)
+        assert error is not None, "the disk never filled"
+        assert "store" in error.headers.get("message", ""), error.headers
+        assert f.alive()
+        # Other clients are unaffected: non-persistent traffic still flows.
+        other = Client(f)
+        other.subscribe("/queue/side")
+        other.send("/queue/side", "still here")
+        assert other.get().body == "still here"
+        f.terminate()
+        # Restart on the full disk: everything confirmed is there.
+        f = Ferrum(data, args)
+        c = Client(f)
+        c.subscribe(q, ack="client-individual")
+        got = []
+        while True:
+            try:
+                m = c.get(timeout=2)
+            except AssertionError:
+                break
+            got.append(int(m.headers["n"]))
+            c.ack(m)
+        assert sorted(set(got)) == confirmed
+        # The journal gave the space back: persistent sends work again.
+        time.sleep(2.5)
+        c.send(q, body, headers={"persistent": "true"})
+        f.terminate()
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)

@@ -166,12 +166,15 @@ class AmqBroker:
 
 
 # ---------------------------------------------------------------- generator
-def gen(url, dest, size, count, producers=1, consumers=1, rate=0, name="bench.q", timeout=GEN_TIMEOUT):
+def gen(url, dest, size, count, producers=1, consumers=1, rate=0, name="bench.q", timeout=GEN_TIMEOUT,
+        persistent=False):
     cmd = [FERRUM, "perf", "run", "--url", url, "--dest", dest, "--name", name,
            "--size", str(size), "--count", str(count), "--producers", str(producers),
            "--consumers", str(consumers), "--json", "--timeout", str(timeout)]
     if rate:
         cmd += ["--rate", str(int(rate))]
+    if persistent:
+        cmd += ["--persistent"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 60)
     lines = [l for l in out.stdout.splitlines() if l.startswith("{")]
     if out.returncode != 0 or not lines:
@@ -200,6 +203,50 @@ def jms_gen(url, count, producers=1, consumers=1, timeout=GEN_TIMEOUT):
             "p50_us": lat.get("p50"), "p99_us": lat.get("p99"), "p999_us": lat.get("p999"),
             "gen_cpu_pct": r.get("client_cpu_pct"), "sent": r.get("sent"),
             "received": r.get("received")}
+
+
+def disk_flushes(path="/tmp"):
+    """Flush requests completed by the disk holding `path` (/proc/diskstats: the 15th counter, "flushes completed")."""
+    dev = os.stat(path).st_dev
+    major, minor = os.major(dev), os.minor(dev)
+    with open("/proc/diskstats") as f:
+        rows = [l.split() for l in f]
+    for r in rows:
+        if int(r[0]) == major and int(r[1]) == minor and len(r) > 18:
+            return int(r[18])
+    # A partition of a disk that counts flushes only on the whole device.
+    for r in rows:
+        if int(r[0]) == major and len(r) > 18 and int(r[18]) > 0:
+            return int(r[18])
+    return None
+
+
+def persistent_run(b, count, producers):
+    f0 = disk_flushes()
+    r = flat(gen(ow(b), "queue", 1024, count, producers, 1, persistent=True))
+    f1 = disk_flushes()
+    if f0 is not None and f1 is not None and r.get("sent"):
+        r["disk_flushes"] = f1 - f0
+        r["flushes_per_msg"] = (f1 - f0) / r["sent"]
+    return r
+
+
+def fsync_probe():
+    """Raw 1 KiB write+fdatasync rate into a preallocated file on /tmp: the physical limit."""
+    probe = os.path.join(os.path.dirname(AMQ), "fsync_probe.sh")
+    out = subprocess.run([probe, "/tmp/ferrum-suite-fsync", "3", "2"], capture_output=True,
+                         text=True, timeout=300)
+    vals = []
+    for l in out.stdout.splitlines():
+        try:
+            j = json.loads(l)
+        except ValueError:
+            continue
+        if (j.get("tool") == "fsyncbench" and j.get("mode") == "fdatasync"
+                and j.get("prealloc") == "zero" and j.get("block") == 1024):
+            vals.append(j["ops_per_sec"])
+    shutil.rmtree("/tmp/ferrum-suite-fsync", ignore_errors=True)
+    return statistics.median(vals) if vals else None
 
 
 def stomp_idle_conns(port, n=1000, hold=2.0):
@@ -286,10 +333,17 @@ def scenarios(q):
     c4 = 400_000 // k
     ct = 100_000 // k
     cl = 300 // (3 if q else 1)
+    cp = 20_000 // k
     return [
         ("ow_queue_1p1c", "OpenWire queue, non-persistent, 1 KiB, 1 producer / 1 consumer",
          lambda b: flat(gen(ow(b), "queue", 1024, c1)),
          f"ferrum perf run --url tcp://127.0.0.1:PORT --dest queue --size 1024 --count {c1} --producers 1 --consumers 1 --json --timeout {GEN_TIMEOUT}"),
+        ("ow_persistent_1p", "OpenWire queue, persistent, 1 KiB, 1 producer / 1 consumer (sync sends)",
+         lambda b: persistent_run(b, cp, 1),
+         f"ferrum perf run --url tcp://127.0.0.1:PORT --dest queue --size 1024 --count {cp} --producers 1 --consumers 1 --persistent --json --timeout {GEN_TIMEOUT}"),
+        ("ow_persistent_8p", "OpenWire queue, persistent, 1 KiB, 8 producers / 1 consumer (sync sends)",
+         lambda b: persistent_run(b, cp * 2, 8),
+         f"ferrum perf run --url tcp://127.0.0.1:PORT --dest queue --size 1024 --count {cp * 2} --producers 8 --consumers 1 --persistent --json --timeout {GEN_TIMEOUT}"),
         ("ow_queue_4p4c", "OpenWire queue, non-persistent, 1 KiB, 4 producers / 4 consumers",
          lambda b: flat(gen(ow(b), "queue", 1024, c4, 4, 4)),
          f"ferrum perf run --url tcp://127.0.0.1:PORT --dest queue --size 1024 --count {c4} --producers 4 --consumers 4 --json --timeout {GEN_TIMEOUT}"),
@@ -314,7 +368,8 @@ def scenarios(q):
 # Short names for the charts, by scenario id.
 CHART_LABELS = {"ow_queue_1p1c": "OW queue 1/1", "ow_queue_4p4c": "OW queue 4/4",
                 "ow_topic_1p4c": "OW topic 1->4", "stomp_queue_1p1c": "STOMP queue 1/1",
-                "large_1mib": "OW 1 MiB 1/1", "jms_queue_1p1c": "JMS client 1/1",
+                "large_1mib": "OW 1 MiB 1/1", "ow_persistent_1p": "OW persistent 1/1",
+                "ow_persistent_8p": "OW persistent 8/1", "jms_queue_1p1c": "JMS client 1/1",
                 "jms_queue_4p4c": "JMS client 4/4"}
 
 
@@ -469,9 +524,12 @@ def write_report(path, args, results, elapsed, outdir, charts):
         L += [f"## {title}", "", "```", cmd, "```", ""]
         L += table(fr, ar, THR_ROWS)
         L.append("")
-        if sid == "ow_queue_1p1c":
-            L.append("")
-            L += ["## OpenWire persistent", "", "**pending (no persistent store yet)** — not run.", ""]
+        if sid.startswith("ow_persistent"):
+            fr_f, ar_f = med(fr, "flushes_per_msg"), med(ar, "flushes_per_msg")
+            L += [f"Disk flushes per message (from `/proc/diskstats`, whole disk, both sides of the run): "
+                  f"Ferrum {fmt(fr_f, 2)}, ActiveMQ {fmt(ar_f, 2)}. Raw 1 KiB write+fdatasync rate of the same disk "
+                  f"(`../shared/bench/fsync_probe.sh`, preallocated file, median of 3 x 2 s): "
+                  f"{fmt(results.get('fsync'))} ops/s — the ceiling for one producer waiting on every sync.", ""]
     # latency
     lat = results["lat"]
     L += ["## Latency at a fixed rate (OpenWire queue, 1 KiB, 1p/1c)", "",
@@ -528,6 +586,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="1 round, smaller counts")
     ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
+    ap.add_argument("--only", help="regex: run only the throughput scenarios whose id matches "
+                                   "(latency and resources are skipped); for trying one scenario")
     args = ap.parse_args()
     if args.quick:
         args.rounds = 1
@@ -554,13 +614,22 @@ def main():
 
     results = {"thr": [], "lat": {}, "res": {}}
     try:
+        results["fsync"] = fsync_probe()
+        log("raw fdatasync ops/s:", results["fsync"])
         scs, c1 = scenarios(args.quick)
+        if args.only:
+            import re
+            scs = [sc for sc in scs if re.search(args.only, sc[0])]
         for sid, title, fn, cmd in scs:
             fr, ar = [], []
             for rnd in range(args.rounds):
                 fr.append(record(sid, rnd, run_once(F, fn)))
                 ar.append(record(sid, rnd, run_once(A, fn)))
             results["thr"].append((sid, title, cmd, fr, ar))
+        if args.only:
+            results["lat"] = {"f": [], "a": [], "rates": [], "cmd": "(skipped: --only)"}
+            results["res"] = {"f": [], "a": []}
+            raise StopIteration
         # latency at fixed rate
         lf, la, rates = [], [], []
         for rnd in range(args.rounds):
@@ -580,6 +649,8 @@ def main():
             rf.append(record("resources", rnd, run_once(F, resources_fn)))
             ra.append(record("resources", rnd, run_once(A, resources_fn)))
         results["res"] = {"f": rf, "a": ra}
+    except StopIteration:
+        pass
     finally:
         F.stop()
         A.stop()

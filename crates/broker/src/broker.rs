@@ -26,6 +26,21 @@ pub struct BrokerConfig {
     /// for this long is judged stalled and loses its oldest messages;
     /// before that, producers wait for it.
     pub slow_subscriber_after: std::time::Duration,
+    /// Bytes of persistent messages a queue or durable subscription keeps in
+    /// memory; beyond that they wait in the store only and are paged in as
+    /// consumers need them (ActiveMQ's store cursor). Non-persistent
+    /// messages always stay in memory.
+    pub destination_memory_limit: usize,
+    /// Broker-wide bytes of messages waiting in memory (ActiveMQ's
+    /// systemUsage memoryUsage); at the limit producers of non-persistent
+    /// messages are held back, or refused with `send_fail_if_no_space`.
+    pub memory_limit: usize,
+    /// Bytes the store may use on disk (storeUsage); at the limit producers
+    /// of persistent messages are held back or refused the same way.
+    pub store_limit: u64,
+    /// Refuse sends at a limit (`javax.jms.ResourceAllocationException`)
+    /// instead of holding producers back (ActiveMQ's `sendFailIfNoSpace`).
+    pub send_fail_if_no_space: bool,
 }
 
 impl Default for BrokerConfig {
@@ -34,6 +49,10 @@ impl Default for BrokerConfig {
             name: "ferrum".to_string(),
             topic_subscriber_pending_limit: 32 * 1024 * 1024,
             slow_subscriber_after: std::time::Duration::from_secs(2),
+            destination_memory_limit: 16 * 1024 * 1024,
+            memory_limit: 1024 * 1024 * 1024,
+            store_limit: 100 * 1024 * 1024 * 1024,
+            send_fail_if_no_space: false,
         }
     }
 }
@@ -96,8 +115,18 @@ impl DerefMut for Locked<'_> {
 
 impl Drop for Locked<'_> {
     fn drop(&mut self) {
-        self.0.store.seal();
+        if let Some(group) = self.0.store.seal() {
+            SEALED.with(|s| s.set(s.get().max(group)));
+        }
     }
+}
+
+thread_local! {
+    /// The newest store group sealed by operations on this thread since the
+    /// last [`Broker::sync_point`]: a protocol handler calls the broker and
+    /// then asks for its sync point without yielding in between, so the
+    /// thread identifies whose writes they were.
+    static SEALED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 impl Broker {
@@ -117,11 +146,18 @@ impl Broker {
         self.lock().restore(recovered);
     }
 
-    /// Where to wait before confirming to a client anything done so far
-    /// (a persistent send, an ack, a commit): `None` when it is all durable
-    /// already. See [`crate::store`].
+    /// Where to wait before confirming to a client what the calls made on
+    /// this thread since the last `sync_point` wrote (a persistent send, an
+    /// ack, a commit): `None` when they wrote nothing or it is durable
+    /// already. Call it right after those calls, before any `.await`, and
+    /// after every client command (so nothing carries over to the next).
+    /// See [`crate::store`].
     pub fn sync_point(&self) -> Option<SyncPoint> {
-        self.lock().store.sync_point()
+        let group = SEALED.with(|s| s.replace(0));
+        if group == 0 {
+            return None;
+        }
+        self.core.lock().store.sync_point(group)
     }
 
     /// Store upkeep: removes journal segments nothing refers to any more and
@@ -267,6 +303,20 @@ impl Broker {
     /// Unknown transaction; a send that could not be routed.
     pub fn commit(&self, conn: ConnectionId, tx: &TxId) -> Result<(), BrokerError> {
         self.lock().commit(conn, tx)
+    }
+
+    /// XA phase one: the transaction is stored and survives its connection
+    /// and a restart, until committed or rolled back from any connection.
+    ///
+    /// # Errors
+    /// Unknown transaction, store failure.
+    pub fn prepare(&self, tx: &TxId) -> Result<(), BrokerError> {
+        self.lock().prepare(tx)
+    }
+
+    /// Prepared transactions waiting for their outcome.
+    pub fn prepared(&self) -> Vec<TxId> {
+        self.lock().prepared()
     }
 
     /// # Errors

@@ -5,7 +5,8 @@
 //! subscription's buffer outlives its consumer and keeps filling while the
 //! subscriber is offline. Dispatch is the same code for all three.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -52,6 +53,11 @@ pub(crate) struct Buffer {
     pub pending: BTreeMap<u64, Entry>,
     /// Sum of `memory_size` of pending messages, for the slow-subscriber bound.
     pub pending_bytes: usize,
+    /// Persistent messages waiting in the store only, not in memory: paged
+    /// out when the buffer held more than its memory limit, paged back in
+    /// (oldest first) as consumers need them. All of them are newer than
+    /// what `pending` held when they were paged out, so order holds.
+    pub paged: BTreeSet<u64>,
     /// Consumers attached, in attach order.
     pub consumers: Vec<ConsumerId>,
     /// Round-robin position into `consumers`.
@@ -62,18 +68,22 @@ pub(crate) struct Buffer {
     /// A non-durable subscriber judged stalled: its oldest messages are
     /// discarded past the pending limit instead of holding producers back.
     pub slow: bool,
+    /// The broker-wide sum of `pending_bytes`, for the memory limit.
+    usage: Arc<AtomicUsize>,
 }
 
 impl Buffer {
-    pub fn new(owner: Owner) -> Buffer {
+    pub fn new(owner: Owner, usage: &Arc<AtomicUsize>) -> Buffer {
         Buffer {
             owner,
             pending: BTreeMap::new(),
             pending_bytes: 0,
+            paged: BTreeSet::new(),
             consumers: Vec::new(),
             cursor: 0,
             last_drain: Instant::now(),
             slow: false,
+            usage: Arc::clone(usage),
         }
     }
 
@@ -99,14 +109,38 @@ impl Buffer {
         matches!(self.owner, Owner::Subscription { durable: None, .. })
     }
 
+    /// Waiting messages, in memory or paged out.
+    pub fn depth(&self) -> usize {
+        self.pending.len() + self.paged.len()
+    }
+
+    fn release(&mut self, size: usize) {
+        self.pending_bytes = self.pending_bytes.saturating_sub(size);
+        self.usage.fetch_sub(size, Ordering::Relaxed);
+    }
+
     pub fn push(&mut self, entry: Entry) {
         self.pending_bytes += entry.size;
+        self.usage.fetch_add(entry.size, Ordering::Relaxed);
         self.pending.insert(entry.seq, entry);
+    }
+
+    /// Takes one waiting message out by its seq.
+    pub fn take(&mut self, seq: u64) -> Option<Entry> {
+        let entry = self.pending.remove(&seq)?;
+        self.release(entry.size);
+        Some(entry)
     }
 
     pub fn pop_first(&mut self) -> Option<Entry> {
         let (_, entry) = self.pending.pop_first()?;
-        self.pending_bytes = self.pending_bytes.saturating_sub(entry.size);
+        self.release(entry.size);
         Some(entry)
+    }
+}
+
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        self.usage.fetch_sub(self.pending_bytes, Ordering::Relaxed);
     }
 }

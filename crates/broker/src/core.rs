@@ -12,7 +12,7 @@ use crate::event::{Delivery, Event, EventSender};
 use crate::message::{now_millis, Message, Value};
 use crate::store::{DurableDef, MessageStore, Recovered, StoreKey};
 use crate::subscription::SubscribeRequest;
-use crate::transaction::Transaction;
+use crate::transaction::{Transaction, TxAcked};
 use crate::{ConnectionId, ConsumerId, TxId};
 
 /// A connected client.
@@ -112,6 +112,8 @@ pub(crate) struct Core {
     /// Set while routing when a subscriber is behind past its limit; the
     /// sender is then asked to slow down.
     pub congested: bool,
+    /// Bytes of messages waiting in memory, across all buffers.
+    memory: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Core {
@@ -133,24 +135,28 @@ impl Core {
             transactions: HashMap::new(),
             stats: BrokerStats::default(),
             congested: false,
+            memory: Arc::default(),
         }
     }
 
     /// Rebuilds durable subscriptions and persistent queues from the store.
-    /// Recovered messages count as redelivered: whether they were dispatched
-    /// before the restart is unknown, and a second delivery must be flagged.
+    /// (The store counts recovered messages as redelivered: whether they were
+    /// dispatched before the restart is unknown.)
     pub fn restore(&mut self, recovered: Recovered) {
         for def in recovered.durables {
             let key = (Arc::clone(&def.client_id), Arc::clone(&def.name));
             let bid = BufferId(self.next_id());
             self.buffers.insert(
                 bid,
-                Buffer::new(Owner::Subscription {
-                    topic: def.topic.clone(),
-                    durable: Some(key.clone()),
-                    selector: def.selector,
-                    no_local: def.no_local,
-                }),
+                Buffer::new(
+                    Owner::Subscription {
+                        topic: def.topic.clone(),
+                        durable: Some(key.clone()),
+                        selector: def.selector,
+                        no_local: def.no_local,
+                    },
+                    &self.memory,
+                ),
             );
             self.add_topic_subscription(&def.topic, bid);
             self.durables.insert(key, bid);
@@ -174,9 +180,61 @@ impl Core {
                     seq: m.seq,
                     size: m.message.memory_size(),
                     message: m.message,
-                    redelivery_count: m.redelivery_count + 1,
+                    redelivery_count: m.redelivery_count,
                 });
             }
+        }
+        for (key, seq) in recovered.paged {
+            let bid = match &key {
+                StoreKey::Queue(name) => self.queue_buffer(&Destination::queue(Arc::clone(name))),
+                StoreKey::Durable { .. } => match self.buffer_of(&key) {
+                    Some(bid) => bid,
+                    None => continue,
+                },
+            };
+            self.next_seq = self.next_seq.max(seq + 1);
+            if let Some(buf) = self.buffers.get_mut(&bid) {
+                buf.paged.insert(seq);
+            }
+        }
+        for p in recovered.prepared {
+            let mut t = Transaction {
+                owner: None,
+                sends: p.sends,
+                acked: Vec::new(),
+                prepared: true,
+            };
+            // Its acked messages stay out of their queues until the outcome;
+            // no consumer holds them (id 0 is never a consumer), so a
+            // rollback returns them to the queue.
+            for (key, seq) in p.acks {
+                let Some(bid) = self.buffer_of(&key) else {
+                    continue;
+                };
+                let Some(entry) = self.buffers.get_mut(&bid).and_then(|b| b.take(seq)) else {
+                    continue;
+                };
+                t.acked.push(TxAcked {
+                    consumer: ConsumerId(0),
+                    buffer: bid,
+                    entry,
+                });
+            }
+            self.transactions.insert(TxId(p.id), t);
+        }
+    }
+
+    /// The buffer a store key names, if it exists.
+    fn buffer_of(&self, key: &StoreKey) -> Option<BufferId> {
+        match key {
+            StoreKey::Queue(name) => self
+                .queues
+                .get(&Destination::queue(Arc::clone(name)))
+                .copied(),
+            StoreKey::Durable { client_id, name } => self
+                .durables
+                .get(&(Arc::clone(client_id), Arc::clone(name)))
+                .copied(),
         }
     }
 
@@ -334,7 +392,7 @@ impl Core {
         }
         let bid = BufferId(self.next_id());
         self.buffers
-            .insert(bid, Buffer::new(Owner::Queue(dest.clone())));
+            .insert(bid, Buffer::new(Owner::Queue(dest.clone()), &self.memory));
         self.queues.insert(dest.clone(), bid);
         bid
     }
@@ -363,12 +421,15 @@ impl Core {
             let bid = BufferId(self.next_id());
             self.buffers.insert(
                 bid,
-                Buffer::new(Owner::Subscription {
-                    topic: dest.clone(),
-                    durable: None,
-                    selector: req.selector.clone(),
-                    no_local: req.no_local,
-                }),
+                Buffer::new(
+                    Owner::Subscription {
+                        topic: dest.clone(),
+                        durable: None,
+                        selector: req.selector.clone(),
+                        no_local: req.no_local,
+                    },
+                    &self.memory,
+                ),
             );
             self.add_topic_subscription(&dest, bid);
             bid
@@ -435,12 +496,15 @@ impl Core {
         let bid = BufferId(self.next_id());
         self.buffers.insert(
             bid,
-            Buffer::new(Owner::Subscription {
-                topic: req.destination.clone(),
-                durable: Some(key.clone()),
-                selector: req.selector.clone(),
-                no_local: req.no_local,
-            }),
+            Buffer::new(
+                Owner::Subscription {
+                    topic: req.destination.clone(),
+                    durable: Some(key.clone()),
+                    selector: req.selector.clone(),
+                    no_local: req.no_local,
+                },
+                &self.memory,
+            ),
         );
         self.add_topic_subscription(&req.destination, bid);
         self.durables.insert(key, bid);
@@ -593,14 +657,22 @@ impl Core {
         let Some(buf) = self.buffers.get_mut(&bid) else {
             return Ok(());
         };
+        let size = message.memory_size();
         if message.persistent {
             if let Some(key) = buf.store_key() {
                 self.store.add(&key, seq, &message)?;
+                let full = buf.pending_bytes + size > self.config.destination_memory_limit;
+                if !buf.paged.is_empty() || full {
+                    // Behind others already paged out, or past the limit:
+                    // the store holds it until a consumer needs it.
+                    buf.paged.insert(seq);
+                    return Ok(());
+                }
             }
         }
         buf.push(Entry {
             seq,
-            size: message.memory_size(),
+            size,
             message,
             redelivery_count,
         });
@@ -644,9 +716,43 @@ impl Core {
         false
     }
 
-    /// Whether a producer to `dest` should wait: some subscriber is behind
-    /// past its pending limit but still reading.
+    /// Bytes of messages waiting in memory, broker-wide.
+    pub fn memory_used(&self) -> usize {
+        self.memory.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The broker-wide limit a message would cross, if any: memory for
+    /// messages kept in memory (non-persistent), the store for persistent
+    /// ones (ActiveMQ's systemUsage memoryUsage and storeUsage).
+    pub fn limit_reached(&self, persistent: bool) -> Option<String> {
+        if persistent {
+            let used = self.store.usage();
+            (used >= self.config.store_limit).then(|| {
+                format!(
+                    "Usage Manager Store is Full ({used} of {} bytes). Stopping producer to prevent \
+                     flooding the store. See http://activemq.apache.org/producer-flow-control.html",
+                    self.config.store_limit
+                )
+            })
+        } else {
+            let used = self.memory_used();
+            (used >= self.config.memory_limit).then(|| {
+                format!(
+                    "Usage Manager Memory Limit reached ({used} of {} bytes). Stopping producer to \
+                     prevent flooding. See http://activemq.apache.org/producer-flow-control.html",
+                    self.config.memory_limit
+                )
+            })
+        }
+    }
+
+    /// Whether a producer to `dest` should wait: a memory or store limit is
+    /// reached, or some subscriber is behind past its pending limit but
+    /// still reading.
     pub fn congested(&mut self, dest: &Destination) -> bool {
+        if self.limit_reached(false).is_some() || self.limit_reached(true).is_some() {
+            return true;
+        }
         if dest.is_queue() {
             return false;
         }
@@ -663,12 +769,55 @@ impl Core {
 
     /// Hands pending messages of one buffer to consumers with credit,
     /// round-robin; an exclusive consumer, while it exists, takes them all.
+    /// Paged-out messages are read back from the store as the in-memory
+    /// ones run low.
     pub fn dispatch(&mut self, bid: BufferId) {
+        loop {
+            self.page_in(bid);
+            if !self.dispatch_pending(bid) {
+                return;
+            }
+        }
+    }
+
+    /// Reads paged-out messages back while the buffer has consumers and
+    /// less than half its memory limit in memory.
+    fn page_in(&mut self, bid: BufferId) {
         let Some(buf) = self.buffers.get_mut(&bid) else {
             return;
         };
-        if buf.consumers.is_empty() || buf.pending.is_empty() {
+        if buf.paged.is_empty() || buf.consumers.is_empty() {
             return;
+        }
+        let Some(key) = buf.store_key() else {
+            return;
+        };
+        let low_water = self.config.destination_memory_limit / 2;
+        while buf.pending.is_empty() || buf.pending_bytes < low_water {
+            let Some(seq) = buf.paged.pop_first() else {
+                break;
+            };
+            match self.store.load(&key, seq) {
+                Ok(Some((message, redelivery_count))) => buf.push(Entry {
+                    seq,
+                    size: message.memory_size(),
+                    message,
+                    redelivery_count,
+                }),
+                Ok(None) => tracing::error!("store: message {seq} of {key:?} is missing"),
+                Err(e) => tracing::error!("store: reading message {seq} of {key:?}: {e}"),
+            }
+        }
+    }
+
+    /// One dispatch pass over what is in memory. Returns whether it should
+    /// run again after paging in (memory ran dry with credit left).
+    fn dispatch_pending(&mut self, bid: BufferId) -> bool {
+        let Some(buf) = self.buffers.get_mut(&bid) else {
+            return false;
+        };
+        if buf.consumers.is_empty() || buf.pending.is_empty() {
+            return false;
         }
         let store_key = buf.store_key();
         let now = now_millis();
@@ -720,6 +869,12 @@ impl Core {
                 buf.slow = false;
             }
         }
+        buf.pending.is_empty()
+            && !buf.paged.is_empty()
+            && buf
+                .consumers
+                .iter()
+                .any(|c| self.consumers.get(c).is_some_and(Consumer::has_credit))
     }
 
     /// Moves a message the client gave up on to the dead-letter queue
@@ -774,19 +929,29 @@ impl Core {
 
     /// A snapshot of the messages waiting on a queue, oldest first, without
     /// consuming them (a JMS QueueBrowser). Expired ones are left out.
-    pub fn browse(&self, dest: &Destination) -> Vec<Arc<Message>> {
+    pub fn browse(&mut self, dest: &Destination) -> Vec<Arc<Message>> {
         let now = now_millis();
-        self.queues
-            .get(dest)
-            .and_then(|b| self.buffers.get(b))
-            .map(|b| {
-                b.pending
-                    .values()
-                    .filter(|e| !e.message.is_expired(now))
-                    .map(|e| Arc::clone(&e.message))
-                    .collect()
-            })
-            .unwrap_or_default()
+        let Some(buf) = self.queues.get(dest).and_then(|b| self.buffers.get(b)) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Arc<Message>> = buf
+            .pending
+            .values()
+            .filter(|e| !e.message.is_expired(now))
+            .map(|e| Arc::clone(&e.message))
+            .collect();
+        // Paged-out messages are read for the browser, not kept in memory.
+        if let (false, Some(key)) = (buf.paged.is_empty(), buf.store_key()) {
+            let paged: Vec<u64> = buf.paged.iter().copied().collect();
+            for seq in paged {
+                if let Ok(Some((m, _))) = self.store.load(&key, seq) {
+                    if !m.is_expired(now) {
+                        out.push(m);
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Every live temporary destination (announced to advisory subscribers).
@@ -799,7 +964,7 @@ impl Core {
         self.queues
             .get(dest)
             .and_then(|b| self.buffers.get(b))
-            .map_or(0, |b| b.pending.len())
+            .map_or(0, Buffer::depth)
     }
 
     pub fn durable_depth(&self, client_id: &str, name: &str) -> Option<usize> {
@@ -807,7 +972,7 @@ impl Core {
         self.durables
             .get(&key)
             .and_then(|b| self.buffers.get(b))
-            .map(|b| b.pending.len())
+            .map(Buffer::depth)
     }
 
     pub fn snapshot_stats(&self) -> BrokerStats {
@@ -815,7 +980,7 @@ impl Core {
         s.connections = self.connections.len();
         s.consumers = self.consumers.len();
         s.queues = self.queues.len();
-        s.pending_messages = self.buffers.values().map(|b| b.pending.len()).sum();
+        s.pending_messages = self.buffers.values().map(Buffer::depth).sum();
         s.inflight_messages = self.consumers.values().map(|c| c.inflight.len()).sum();
         s
     }

@@ -37,8 +37,8 @@ pub use error::BrokerError;
 pub use event::{Delivery, Event, EventReceiver, EventSender};
 pub use message::{now_millis, Body, Message, MessageId, Native, Value};
 pub use store::{
-    DurableDef, MemoryStore, MessageStore, Recovered, RecoveredMessage, StoreError, StoreKey,
-    SyncPoint, SyncStatus,
+    DurableDef, MemoryStore, MessageStore, PreparedTx, Recovered, RecoveredMessage, StoreError,
+    StoreKey, SyncPoint, SyncStatus,
 };
 pub use subscription::{Ack, SubscribeRequest};
 

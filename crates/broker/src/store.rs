@@ -11,9 +11,9 @@
 //! subscriptions, a poison message moved to the DLQ) becomes one atomic
 //! group. Writing is asynchronous: a protocol handler that is about to
 //! confirm something to a client (a send's response, a receipt, a commit)
-//! first waits on [`crate::Broker::sync_point`], which returns once every
-//! sealed group is on disk. Concurrent clients waiting at once share one
-//! disk sync: that is the group commit.
+//! first waits on [`crate::Broker::sync_point`], which returns once what its
+//! own operations wrote is on disk. Concurrent clients waiting at once
+//! share one disk sync: that is the group commit.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -65,6 +65,18 @@ pub struct RecoveredMessage {
     pub message: Arc<Message>,
 }
 
+/// A prepared (XA) transaction as the store keeps it until its outcome.
+#[derive(Clone, Debug, Default)]
+pub struct PreparedTx {
+    /// The transaction id as the protocol handler named it.
+    pub id: Arc<str>,
+    /// Messages to route if it commits.
+    pub sends: Vec<Message>,
+    /// Stored messages it acknowledged: they stay out of their queues until
+    /// the outcome, and go back to them on rollback.
+    pub acks: Vec<(StoreKey, u64)>,
+}
+
 /// What a store held when it was opened: the core rebuilds its durable
 /// subscriptions and persistent queues from it.
 #[derive(Clone, Debug, Default)]
@@ -72,6 +84,11 @@ pub struct Recovered {
     pub durables: Vec<DurableDef>,
     /// In `seq` order (arrival order across the whole broker).
     pub messages: Vec<RecoveredMessage>,
+    /// Prepared transactions without an outcome yet.
+    pub prepared: Vec<PreparedTx>,
+    /// Stored messages not read back yet (beyond what `messages` holds per
+    /// key): the core pages them in with [`MessageStore::load`].
+    pub paged: Vec<(StoreKey, u64)>,
 }
 
 /// Progress of the store's writer, published after every disk sync.
@@ -88,15 +105,35 @@ pub struct SyncStatus {
 
 /// A point in the store's write order. [`SyncPoint::wait`] returns once every
 /// group sealed before it was taken is durable, or says why not.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SyncPoint {
     target: u64,
     status: watch::Receiver<SyncStatus>,
+    /// Tells the store someone now waits for `target`, so it syncs at once
+    /// instead of at its leisure. Only waiting asks: an operation whose
+    /// client is not told (an async send) does not force a sync.
+    hurry: Arc<dyn Fn(u64) + Send + Sync>,
+}
+
+impl std::fmt::Debug for SyncPoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncPoint")
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SyncPoint {
-    pub fn new(target: u64, status: watch::Receiver<SyncStatus>) -> SyncPoint {
-        SyncPoint { target, status }
+    pub fn new(
+        target: u64,
+        status: watch::Receiver<SyncStatus>,
+        hurry: Arc<dyn Fn(u64) + Send + Sync>,
+    ) -> SyncPoint {
+        SyncPoint {
+            target,
+            status,
+            hurry,
+        }
     }
 
     /// # Errors
@@ -104,6 +141,7 @@ impl SyncPoint {
     /// written; [`StoreError::Closed`] if the writer stopped first.
     pub async fn wait(mut self) -> Result<(), StoreError> {
         let target = self.target;
+        (self.hurry)(target);
         let status = self
             .status
             .wait_for(|s| s.done >= target || s.closed)
@@ -118,6 +156,7 @@ impl SyncPoint {
     /// As [`SyncPoint::wait`].
     pub fn wait_blocking(mut self) -> Result<(), StoreError> {
         let target = self.target;
+        (self.hurry)(target);
         loop {
             {
                 let status = self.status.borrow_and_update();
@@ -177,14 +216,51 @@ pub trait MessageStore: Send {
         Ok(())
     }
 
-    /// Ends the current atomic group: what was written since the last seal
-    /// reaches the disk all together or not at all.
-    fn seal(&mut self) {}
+    /// Reads a stored message back (a paged-out one) with its redelivery
+    /// count; `None` if the store does not have it.
+    ///
+    /// # Errors
+    /// When it cannot be read.
+    fn load(&mut self, key: &StoreKey, seq: u64)
+        -> Result<Option<(Arc<Message>, u32)>, StoreError>;
 
-    /// Where to wait for everything sealed so far to be durable; `None` when
-    /// it already is (or the store keeps nothing on disk).
-    fn sync_point(&self) -> Option<SyncPoint> {
+    /// Records a prepared transaction: it survives restarts until
+    /// [`MessageStore::resolve`] records its outcome.
+    ///
+    /// # Errors
+    /// When the record cannot be written.
+    fn prepare(&mut self, tx: &PreparedTx) -> Result<(), StoreError> {
+        let _ = tx;
+        Ok(())
+    }
+
+    /// Records that a prepared transaction was committed or rolled back (its
+    /// effects are written in the same group).
+    ///
+    /// # Errors
+    /// When the record cannot be written.
+    fn resolve(&mut self, tx: &str) -> Result<(), StoreError> {
+        let _ = tx;
+        Ok(())
+    }
+
+    /// Ends the current atomic group: what was written since the last seal
+    /// reaches the disk all together or not at all. Returns the group's
+    /// number, or `None` if nothing was written since the last seal.
+    fn seal(&mut self) -> Option<u64> {
         None
+    }
+
+    /// Where to wait for `group` (and everything before it) to be durable;
+    /// `None` when it already is (or the store keeps nothing on disk).
+    fn sync_point(&self, group: u64) -> Option<SyncPoint> {
+        let _ = group;
+        None
+    }
+
+    /// Bytes the store takes on disk, for the store limit.
+    fn usage(&self) -> u64 {
+        0
     }
 
     /// Background upkeep (removing and compacting segments) between client
@@ -232,5 +308,17 @@ impl MessageStore for MemoryStore {
     fn drop_key(&mut self, key: &StoreKey) -> Result<(), StoreError> {
         self.records.remove(key);
         Ok(())
+    }
+
+    fn load(
+        &mut self,
+        key: &StoreKey,
+        seq: u64,
+    ) -> Result<Option<(Arc<Message>, u32)>, StoreError> {
+        Ok(self
+            .records
+            .get(key)
+            .and_then(|q| q.get(&seq))
+            .map(|m| (Arc::clone(m), 0)))
     }
 }

@@ -542,6 +542,14 @@ impl MessageStore for SharedStore {
     fn add(&mut self, key: &StoreKey, seq: u64, m: &Arc<Message>) -> Result<(), StoreError> {
         self.0.lock().add(key, seq, m)
     }
+
+    fn load(
+        &mut self,
+        key: &StoreKey,
+        seq: u64,
+    ) -> Result<Option<(Arc<Message>, u32)>, StoreError> {
+        self.0.lock().load(key, seq)
+    }
     fn remove(&mut self, key: &StoreKey, seq: u64, id: &MessageId) -> Result<(), StoreError> {
         self.0.lock().remove(key, seq, id)
     }
@@ -695,4 +703,78 @@ fn without_a_byte_window_the_whole_prefetch_is_delivered() {
         40,
         "batch-acking clients need their whole prefetch"
     );
+}
+
+#[test]
+fn persistent_messages_past_the_memory_limit_wait_in_the_store_and_come_back_in_order() {
+    let config = BrokerConfig {
+        destination_memory_limit: 8 * 1024,
+        ..BrokerConfig::default()
+    };
+    let b = Broker::new(config, Box::new(MemoryStore::new()));
+    let q = Destination::queue("deep");
+    let p = connect(&b, None);
+    for i in 0..200 {
+        let mut m = msg(&q, &format!("m{i}"));
+        m.persistent = true;
+        b.send(p.id, m, None).unwrap();
+    }
+    // ~300 bytes each in memory: most of them are paged out.
+    assert_eq!(b.queue_depth(&q), 200);
+    assert_eq!(b.browse(&q).len(), 200);
+    let mut c = connect(&b, None);
+    let consumer = sub(&b, &c, &q, 1000);
+    let mut got = Vec::new();
+    loop {
+        let batch = c.deliveries();
+        if batch.is_empty() {
+            break;
+        }
+        for d in &batch {
+            b.ack(consumer, Ack::Individual(d.message.id.clone()), None)
+                .unwrap();
+        }
+        got.extend(batch.iter().map(|d| text(&d.message)));
+    }
+    assert_eq!(got, (0..200).map(|i| format!("m{i}")).collect::<Vec<_>>());
+    assert_eq!(b.queue_depth(&q), 0);
+}
+
+#[test]
+fn at_the_memory_limit_producers_are_held_back_or_refused() {
+    let q = Destination::queue("full");
+    for fail in [false, true] {
+        let config = BrokerConfig {
+            memory_limit: 4 * 1024,
+            send_fail_if_no_space: fail,
+            ..BrokerConfig::default()
+        };
+        let b = Broker::new(config, Box::new(MemoryStore::new()));
+        let p = connect(&b, None);
+        let mut outcomes = Vec::new();
+        for i in 0..40 {
+            outcomes.push(b.send(p.id, msg(&q, &format!("m{i}")), None));
+        }
+        if fail {
+            let refused = outcomes.iter().filter(|o| o.is_err()).count();
+            assert!(refused > 20, "{refused} refused");
+            assert!(matches!(
+                outcomes.last(),
+                Some(Err(BrokerError::ResourceLimit(_)))
+            ));
+        } else {
+            assert!(outcomes.iter().all(Result::is_ok), "held back, not refused");
+            assert!(outcomes.last().unwrap().as_ref().unwrap().congested);
+            assert!(b.congested(&q));
+        }
+        // A consumer drains the queue: the producer may go on.
+        let mut c = connect(&b, None);
+        let consumer = sub(&b, &c, &q, 1000);
+        for d in c.deliveries() {
+            b.ack(consumer, Ack::Individual(d.message.id.clone()), None)
+                .unwrap();
+        }
+        assert!(!b.congested(&q));
+        assert!(b.send(p.id, msg(&q, "after"), None).is_ok());
+    }
 }

@@ -14,6 +14,7 @@ use crate::buffer::{BufferId, Entry};
 use crate::core::{Core, InFlight};
 use crate::error::BrokerError;
 use crate::message::Message;
+use crate::store::PreparedTx;
 use crate::subscription::Ack;
 use crate::{ConnectionId, ConsumerId, TxId};
 
@@ -25,6 +26,9 @@ pub(crate) struct Transaction {
     pub sends: Vec<Message>,
     /// Messages acknowledged in the transaction, forgotten at commit.
     pub acked: Vec<TxAcked>,
+    /// Prepared (XA phase one): it no longer belongs to a connection, is
+    /// stored, and waits for a commit or rollback from any connection.
+    pub prepared: bool,
 }
 
 pub(crate) struct TxAcked {
@@ -48,6 +52,12 @@ impl Core {
             return Err(BrokerError::DeletedDestination(dest.clone()));
         }
         message.origin = Some(conn);
+        // At a memory or store limit: refuse (sendFailIfNoSpace) or take
+        // this one and hold the producer back until usage falls.
+        let limit = self.limit_reached(message.persistent);
+        if let (Some(why), true) = (&limit, self.config.send_fail_if_no_space) {
+            return Err(BrokerError::ResourceLimit(why.clone()));
+        }
         match tx {
             Some(tx) => {
                 let t = self
@@ -61,7 +71,7 @@ impl Core {
                 self.congested = false;
                 self.route(Arc::new(message))?;
                 Ok(SendOutcome {
-                    congested: std::mem::take(&mut self.congested),
+                    congested: std::mem::take(&mut self.congested) || limit.is_some(),
                 })
             }
         }
@@ -179,11 +189,60 @@ impl Core {
         Ok(t)
     }
 
+    /// XA phase one: stores the transaction and detaches it from its
+    /// connection, so that it outlives the connection and the broker.
+    pub fn prepare(&mut self, tx: &TxId) -> Result<(), BrokerError> {
+        let t = self
+            .transactions
+            .get(tx)
+            .ok_or_else(|| BrokerError::UnknownTransaction(tx.to_string()))?;
+        if t.prepared {
+            return Ok(());
+        }
+        let acks = t
+            .acked
+            .iter()
+            .filter(|a| a.entry.message.persistent)
+            .filter_map(|a| {
+                let key = self.buffers.get(&a.buffer)?.store_key()?;
+                Some((key, a.entry.seq))
+            })
+            .collect();
+        self.store.prepare(&PreparedTx {
+            id: Arc::clone(&tx.0),
+            sends: t.sends.clone(),
+            acks,
+        })?;
+        let owner = self.transactions.get_mut(tx).and_then(|t| {
+            t.prepared = true;
+            t.owner.take()
+        });
+        if let Some(c) = owner.and_then(|o| self.connections.get_mut(&o)) {
+            c.transactions.retain(|x| x != tx);
+        }
+        Ok(())
+    }
+
+    /// Prepared transactions waiting for their outcome (XA `recover`).
+    pub fn prepared(&self) -> Vec<TxId> {
+        let mut ids: Vec<TxId> = self
+            .transactions
+            .iter()
+            .filter(|(_, t)| t.prepared)
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.sort_by(|a, b| a.0.cmp(&b.0));
+        ids
+    }
+
     /// Routes the transaction's sends and forgets its acked messages. A send
     /// that can no longer be routed (its temporary destination is gone) is
     /// reported after the rest of the transaction has been applied.
     pub fn commit(&mut self, _conn: ConnectionId, tx: &TxId) -> Result<(), BrokerError> {
         let t = self.take_transaction(tx)?;
+        if t.prepared {
+            self.store.resolve(&tx.0)?;
+        }
         for a in &t.acked {
             self.forget(a.buffer, &a.entry);
         }
@@ -198,6 +257,9 @@ impl Core {
 
     pub fn rollback(&mut self, _conn: ConnectionId, tx: &TxId) -> Result<(), BrokerError> {
         let t = self.take_transaction(tx)?;
+        if t.prepared {
+            self.store.resolve(&tx.0)?;
+        }
         let mut touched = Vec::new();
         // Each goes back at its seq position so delivery order holds.
         for a in t.acked.into_iter().rev() {

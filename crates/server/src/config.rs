@@ -44,6 +44,28 @@ pub struct Config {
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub journal_sync: bool,
 
+    /// Bytes of persistent messages one queue or durable subscription keeps
+    /// in memory; the rest wait on disk and are paged in as consumers need
+    /// them.
+    #[arg(long, default_value_t = 16 * 1024 * 1024)]
+    pub destination_memory_limit: usize,
+
+    /// Broker-wide bytes of messages held in memory (ActiveMQ's
+    /// systemUsage memoryUsage). At the limit, producers of non-persistent
+    /// messages wait (or fail, with --send-fail-if-no-space).
+    #[arg(long, default_value_t = 1024 * 1024 * 1024)]
+    pub memory_limit: usize,
+
+    /// Bytes the journal may take on disk (storeUsage). At the limit,
+    /// producers of persistent messages wait (or fail).
+    #[arg(long, default_value_t = 100 * 1024 * 1024 * 1024)]
+    pub store_limit: u64,
+
+    /// At a memory or store limit, refuse sends with
+    /// javax.jms.ResourceAllocationException instead of holding producers back.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub send_fail_if_no_space: bool,
+
     /// Broker name: shown to clients and used in generated ids.
     #[arg(long, default_value = "ferrum")]
     pub broker_name: String,

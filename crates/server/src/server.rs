@@ -33,6 +33,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let broker = Arc::new(Broker::new(
         BrokerConfig {
             name: config.broker_name.clone(),
+            destination_memory_limit: config.destination_memory_limit,
+            memory_limit: config.memory_limit,
+            store_limit: config.store_limit,
+            send_fail_if_no_space: config.send_fail_if_no_space,
             ..BrokerConfig::default()
         },
         store,

@@ -49,6 +49,8 @@ pub struct SegmentInfo {
 pub struct Index {
     pub messages: HashMap<StoreKey, BTreeMap<u64, (Loc, u32)>>,
     pub durables: HashMap<(Arc<str>, Arc<str>), (DurableDef, Loc)>,
+    /// Prepared transactions awaiting their outcome, by id.
+    pub prepared: HashMap<Arc<str>, Loc>,
     pub segments: BTreeMap<u32, SegmentInfo>,
 }
 
@@ -81,15 +83,21 @@ impl Index {
 
     /// An `Add`; a second `Add` of the same (key, seq) is a compaction move.
     pub fn add(&mut self, key: &StoreKey, seq: u64, redelivery: u32, loc: Loc, group: u64) {
-        let old = self
-            .messages
-            .entry(key.clone())
-            .or_default()
-            .insert(seq, (loc, redelivery));
+        let q = self.messages.entry(key.clone()).or_default();
+        // A move keeps the count the index had (recovery raises it).
+        let redelivery = q
+            .get(&seq)
+            .map_or(redelivery, |(_, r)| (*r).max(redelivery));
+        let old = q.insert(seq, (loc, redelivery));
         self.take(loc);
         if let Some((old, _)) = old {
             self.release(old, loc.segment, group);
         }
+    }
+
+    /// Where a message's record is, and its redelivery count.
+    pub fn get(&self, key: &StoreKey, seq: u64) -> Option<(Loc, u32)> {
+        self.messages.get(key)?.get(&seq).copied()
     }
 
     pub fn remove(&mut self, key: &StoreKey, seq: u64, at: u32, group: u64) {
@@ -129,6 +137,19 @@ impl Index {
         }
     }
 
+    pub fn prepare(&mut self, tx: Arc<str>, loc: Loc, group: u64) {
+        self.take(loc);
+        if let Some(old) = self.prepared.insert(tx, loc) {
+            self.release(old, loc.segment, group);
+        }
+    }
+
+    pub fn outcome(&mut self, tx: &str, at: u32, group: u64) {
+        if let Some(loc) = self.prepared.remove(tx) {
+            self.release(loc, at, group);
+        }
+    }
+
     /// Segments below `head` that can be deleted now that groups up to
     /// `durable` are on disk, oldest first.
     pub fn deletable(&self, head: u32, durable: u64) -> Vec<u32> {
@@ -165,6 +186,7 @@ impl Index {
             .values()
             .flat_map(|q| q.values().map(|(l, _)| *l))
             .chain(self.durables.values().map(|(_, l)| *l))
+            .chain(self.prepared.values().copied())
             .filter(|l| l.segment == segment)
             .collect();
         locs.sort_by_key(|l| l.offset);

@@ -20,6 +20,8 @@ const ADD: u8 = 1;
 const REMOVE: u8 = 2;
 const DROP_KEY: u8 = 3;
 const DURABLE: u8 = 4;
+const PREPARE: u8 = 5;
+const OUTCOME: u8 = 6;
 
 /// One operation, decoded. `Add` keeps the message encoded: most of them are
 /// removed again before anyone needs the message back.
@@ -38,6 +40,15 @@ pub enum Op<'a> {
     DropKey { key: StoreKey },
     /// A durable subscription was created (or re-created).
     Durable(DurableDef),
+    /// An XA transaction was prepared: its sends (encoded messages) and the
+    /// stored messages it acknowledged.
+    Prepare {
+        tx: Arc<str>,
+        sends: Vec<&'a [u8]>,
+        acks: Vec<(StoreKey, u64)>,
+    },
+    /// A prepared transaction was committed or rolled back.
+    Outcome { tx: Arc<str> },
 }
 
 /// Appends the header of an `Add` whose encoded message the caller appends
@@ -67,6 +78,28 @@ pub fn put_durable(out: &mut Vec<u8>, def: &DurableDef) {
     put_destination(out, &def.topic);
     put_opt_str(out, def.selector.as_deref());
     put_u8(out, u8::from(def.no_local));
+}
+
+pub fn put_prepare(out: &mut Vec<u8>, tx: &broker::store::PreparedTx) {
+    put_u8(out, PREPARE);
+    put_str(out, &tx.id);
+    put_u32(out, tx.sends.len() as u32);
+    let mut m = Vec::new();
+    for send in &tx.sends {
+        m.clear();
+        crate::codec::encode_message(send, &mut m);
+        crate::bin_io::put_bytes(out, &m);
+    }
+    put_u32(out, tx.acks.len() as u32);
+    for (key, seq) in &tx.acks {
+        put_key(out, key);
+        put_u64(out, *seq);
+    }
+}
+
+pub fn put_outcome(out: &mut Vec<u8>, tx: &str) {
+    put_u8(out, OUTCOME);
+    put_str(out, tx);
 }
 
 fn put_key(out: &mut Vec<u8>, key: &StoreKey) {
@@ -127,6 +160,21 @@ pub fn decode(bytes: &[u8]) -> Result<Op<'_>, DecodeError> {
             selector: c.opt_arc_str()?.map(|s: Arc<str>| s.to_string()),
             no_local: c.u8()? != 0,
         }),
+        PREPARE => {
+            let tx = c.arc_str()?;
+            let n = c.u32()? as usize;
+            let mut sends = Vec::with_capacity(n.min(1024));
+            for _ in 0..n {
+                sends.push(c.bytes()?);
+            }
+            let n = c.u32()? as usize;
+            let mut acks = Vec::with_capacity(n.min(1024));
+            for _ in 0..n {
+                acks.push((key(&mut c)?, c.u64()?));
+            }
+            Op::Prepare { tx, sends, acks }
+        }
+        OUTCOME => Op::Outcome { tx: c.arc_str()? },
         _ => return Err(DecodeError("unknown operation")),
     };
     if !c.is_empty() {
@@ -193,6 +241,33 @@ mod tests {
         let mut du = Vec::new();
         put_durable(&mut du, &def);
         assert_eq!(decode(&du).unwrap(), Op::Durable(def));
+        let mut m = broker::Message::new(
+            broker::MessageId::from("ID:1"),
+            Destination::queue("q"),
+            broker::Body::Empty,
+        );
+        m.persistent = true;
+        let tx = broker::store::PreparedTx {
+            id: Arc::from("XID:[1,globalId=ab,branchId=cd]"),
+            sends: vec![m.clone()],
+            acks: vec![(q(), 7)],
+        };
+        let mut pr = Vec::new();
+        put_prepare(&mut pr, &tx);
+        let Op::Prepare {
+            tx: id,
+            sends,
+            acks,
+        } = decode(&pr).unwrap()
+        else {
+            panic!("not a prepare");
+        };
+        assert_eq!(id, tx.id);
+        assert_eq!(*crate::codec::message_from(sends[0]).unwrap(), m);
+        assert_eq!(acks, vec![(q(), 7)]);
+        let mut oc = Vec::new();
+        put_outcome(&mut oc, "t");
+        assert_eq!(decode(&oc).unwrap(), Op::Outcome { tx: Arc::from("t") });
     }
 
     #[test]

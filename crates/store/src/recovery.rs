@@ -52,7 +52,13 @@ pub fn replay(dir: &Path, index: &mut Index) -> Result<Report, StoreError> {
         index.segment(id).size = buf.len() as u64;
         let mut at = 0usize;
         while at < buf.len() {
-            match frame::scan(&buf, at) {
+            let scanned = frame::scan(&buf, at);
+            if !matches!(scanned, Scan::Frame { .. }) && buf[at..].iter().all(|b| *b == 0) {
+                // The unwritten, preallocated rest of the segment.
+                index.segment(id).size = at as u64;
+                break;
+            }
+            match scanned {
                 Scan::Frame { payload, len, next } => {
                     report.frames += 1;
                     apply_frame(index, id, payload, &buf[payload..payload + len]);
@@ -136,33 +142,50 @@ fn apply_frame(index: &mut Index, segment: u32, payload_at: usize, payload: &[u8
                 seq,
                 redelivery_count,
                 ..
-            }) => index.add(&key, seq, redelivery_count, loc, 0),
+            // Recovered messages count as redelivered: whether they were
+            // dispatched before the restart cannot be known.
+            }) => index.add(&key, seq, redelivery_count + 1, loc, 0),
             Ok(Op::Remove { key, seq }) => index.remove(&key, seq, segment, 0),
             Ok(Op::DropKey { key }) => index.drop_key(&key, segment, 0),
             Ok(Op::Durable(def)) => index.durable(def, loc, 0),
+            Ok(Op::Prepare { tx, .. }) => index.prepare(tx, loc, 0),
+            Ok(Op::Outcome { tx }) => index.outcome(&tx, segment, 0),
             Err(e) => tracing::error!("journal: segment {segment}: record at {}: {e}", loc.offset),
         }
     }
 }
 
-/// Reads the live messages back, segment by segment, for the core.
+/// Reads back, segment by segment, the oldest messages of each queue and
+/// durable subscription up to `preload` record bytes each; the rest are
+/// listed as paged, for the core to read when consumers need them. That
+/// keeps both start-up time and memory independent of the backlog.
 ///
 /// # Errors
 /// If a segment cannot be read.
-pub fn load(dir: &Path, index: &Index) -> Result<Recovered, StoreError> {
+pub fn load(dir: &Path, index: &Index, preload: u64) -> Result<Recovered, StoreError> {
     let mut by_segment: std::collections::BTreeMap<u32, Vec<(broker::StoreKey, u64, u32, Loc)>> =
         std::collections::BTreeMap::new();
+    let mut paged = Vec::new();
     for (key, q) in &index.messages {
+        let mut budget = preload;
         for (&seq, &(loc, redelivery)) in q {
+            if budget == 0 {
+                paged.push((key.clone(), seq));
+                continue;
+            }
+            budget = budget.saturating_sub(u64::from(loc.len));
             by_segment
                 .entry(loc.segment)
                 .or_default()
                 .push((key.clone(), seq, redelivery, loc));
         }
     }
+    paged.sort_by_key(|(_, seq)| *seq);
     let mut out = Recovered {
         durables: index.durables.values().map(|(d, _)| d.clone()).collect(),
-        messages: Vec::with_capacity(index.message_count()),
+        messages: Vec::new(),
+        prepared: Vec::new(),
+        paged,
     };
     for (segment, records) in by_segment {
         let buf = std::fs::read(segment_path(dir, segment))?;
@@ -191,5 +214,39 @@ pub fn load(dir: &Path, index: &Index) -> Result<Recovered, StoreError> {
         }
     }
     out.messages.sort_by_key(|m| m.seq);
+    for (id, loc) in &index.prepared {
+        match read_op(dir, *loc).and_then(|bytes| prepared_from(&bytes)) {
+            Ok(tx) => out.prepared.push(tx),
+            Err(e) => tracing::error!("journal: prepared transaction {id}: {e}; lost"),
+        }
+    }
     Ok(out)
+}
+
+pub fn read_op(dir: &Path, loc: Loc) -> Result<Vec<u8>, StoreError> {
+    use std::os::unix::fs::FileExt;
+    let f = std::fs::File::open(segment_path(dir, loc.segment))?;
+    let mut bytes = vec![0u8; loc.len as usize];
+    f.read_exact_at(&mut bytes, loc.offset)?;
+    Ok(bytes)
+}
+
+fn prepared_from(bytes: &[u8]) -> Result<broker::store::PreparedTx, StoreError> {
+    let bad = |e: crate::bin_io::DecodeError| {
+        StoreError::WriteFailed(std::sync::Arc::from(e.to_string()))
+    };
+    let Op::Prepare { tx, sends, acks } = op::decode(bytes).map_err(bad)? else {
+        return Err(bad(crate::bin_io::DecodeError(
+            "index points at a non-transaction",
+        )));
+    };
+    let mut messages = Vec::with_capacity(sends.len());
+    for s in sends {
+        messages.push((*message_from(s).map_err(bad)?).clone());
+    }
+    Ok(broker::store::PreparedTx {
+        id: tx,
+        sends: messages,
+        acks,
+    })
 }

@@ -1,22 +1,26 @@
 //! The writer thread: group commit.
 //!
 //! The broker thread seals groups (frames) and queues them here without
-//! touching the disk. This thread takes everything queued, writes it with
-//! one `write` per segment, syncs once (`fdatasync`), and publishes the
-//! number of the last group now durable. While it syncs, more groups queue
-//! up and share the next sync: the more producers wait, the more each sync
-//! carries, which is why persistent throughput grows with producers.
+//! touching the disk. This thread writes everything queued and syncs
+//! (`fdatasync`) when someone waits for it: a handler about to confirm a
+//! persistent send, ack or commit asks for its group with [`Writer::want`].
+//! While one sync runs, more groups queue up and share the next one, so the
+//! more producers wait, the more each sync carries. Groups nobody waits for
+//! (an auto-ack's removal, an async send) ride along with the next wanted
+//! sync, or are synced after [`LAG`] at the latest.
 //!
 //! A failed write or sync (a full disk, an I/O error) fails exactly the
-//! groups of that batch: the segment is cut back to where it was, their
-//! waiters get the error, and the writer goes on with the next batch.
+//! groups it covered: their bytes are zeroed, their waiters get the error,
+//! and the writer goes on with the next batch.
 
 use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::path::PathBuf;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use broker::store::SyncStatus;
 use parking_lot::{Condvar, Mutex};
@@ -26,6 +30,9 @@ use crate::segment::segment_path;
 
 /// Failures remembered for waiters that have not looked yet.
 const KEEP_FAILURES: usize = 64;
+
+/// The longest a written group waits for a sync nobody asked for.
+pub const LAG: Duration = Duration::from_millis(10);
 
 /// One sealed group on its way to disk.
 pub struct Chunk {
@@ -43,33 +50,46 @@ struct Queue {
 struct Shared {
     queue: Mutex<Queue>,
     wake: Condvar,
+    /// The highest group somebody waits to see durable.
+    wanted: AtomicU64,
     status: watch::Sender<SyncStatus>,
 }
 
-/// Handle to the writer thread; dropping it drains the queue and stops it.
+/// Handle to the writer thread; dropping it writes and syncs what is queued
+/// and stops it.
 pub struct Writer {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
 }
 
+/// How a segment file is prepared and synced.
+#[derive(Clone, Copy, Debug)]
+pub struct Disk {
+    /// `fdatasync` at all (see [`crate::Options::sync`]).
+    pub sync: bool,
+    /// Size new segment files are extended to up front (sparse), so that
+    /// appending does not change the file size on every sync (KahaDB's
+    /// `preallocationStrategy=sparse_file`). 0: grow as written.
+    pub preallocate: u64,
+}
+
 impl Writer {
-    /// Starts the thread. `sync` false skips `fdatasync` (for tests and for
-    /// users who trade durability for speed, like KahaDB's
-    /// `enableJournalDiskSyncs="false"`).
+    /// Starts the thread.
     ///
     /// # Errors
     /// If the thread cannot be spawned.
-    pub fn start(dir: PathBuf, sync: bool) -> std::io::Result<Writer> {
+    pub fn start(dir: PathBuf, disk: Disk) -> std::io::Result<Writer> {
         let (status, _) = watch::channel(SyncStatus::default());
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue::default()),
             wake: Condvar::new(),
+            wanted: AtomicU64::new(0),
             status,
         });
         let s = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("ferrum-journal".into())
-            .spawn(move || run(&s, &dir, sync))?;
+            .spawn(move || Run::new(&s, dir, disk).run())?;
         Ok(Writer {
             shared,
             thread: Some(thread),
@@ -79,6 +99,20 @@ impl Writer {
     pub fn push(&self, chunk: Chunk) {
         self.shared.queue.lock().chunks.push_back(chunk);
         self.shared.wake.notify_one();
+    }
+
+    /// A function that asks for every group up to its argument to be
+    /// synced now (handed to sync points, called when someone waits).
+    pub fn hurry(&self) -> Arc<dyn Fn(u64) + Send + Sync> {
+        let shared = Arc::clone(&self.shared);
+        Arc::new(move |group| {
+            if shared.wanted.fetch_max(group, Ordering::AcqRel) < group {
+                // Under the lock, so the writer cannot miss the wake-up
+                // between checking `wanted` and going to sleep.
+                let _q = shared.queue.lock();
+                shared.wake.notify_one();
+            }
+        })
     }
 
     pub fn status(&self) -> watch::Receiver<SyncStatus> {
@@ -101,54 +135,110 @@ impl Drop for Writer {
     }
 }
 
-/// The open segment file and how long it is, so a failed write can be cut back.
+/// The open segment file and where its data ends.
 struct Open {
     segment: u32,
     file: File,
     len: u64,
 }
 
-fn run(shared: &Shared, dir: &std::path::Path, sync: bool) {
-    let mut open: Option<Open> = None;
-    loop {
-        let batch: Vec<Chunk> = {
-            let mut q = shared.queue.lock();
-            while q.chunks.is_empty() && !q.closing {
-                shared.wake.wait(&mut q);
-            }
-            if q.chunks.is_empty() {
-                break;
-            }
-            q.chunks.drain(..).collect()
-        };
-        let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
-            continue;
-        };
-        let (first, last) = (first.group, last.group);
-        let result = write_batch(dir, &mut open, &batch, sync);
-        shared.status.send_modify(|s| {
-            s.done = last;
-            if let Err(e) = &result {
-                tracing::error!("journal: groups {first}..={last} not stored: {e}");
-                s.failures.push((first, last, Arc::from(e.to_string())));
-                if s.failures.len() > KEEP_FAILURES {
-                    s.failures.remove(0);
-                }
-            }
-        });
-    }
-    shared.status.send_modify(|s| s.closed = true);
+/// The writer thread's state.
+struct Run<'a> {
+    shared: &'a Shared,
+    dir: PathBuf,
+    disk: Disk,
+    open: Option<Open>,
+    /// Last group written to a file, and last group synced (published).
+    written: u64,
+    synced: u64,
+    /// When the oldest written-but-unsynced group was written.
+    unsynced_since: Option<Instant>,
 }
 
-fn write_batch(
-    dir: &std::path::Path,
-    open: &mut Option<Open>,
-    batch: &[Chunk],
-    sync: bool,
-) -> std::io::Result<()> {
-    // Where each touched segment started, to cut it back on failure.
-    let mut touched: Vec<(u32, u64)> = Vec::new();
-    let result = (|| {
+impl<'a> Run<'a> {
+    fn new(shared: &'a Shared, dir: PathBuf, disk: Disk) -> Run<'a> {
+        Run {
+            shared,
+            dir,
+            disk,
+            open: None,
+            written: 0,
+            synced: 0,
+            unsynced_since: None,
+        }
+    }
+
+    fn run(mut self) {
+        loop {
+            let (batch, closing) = self.next_batch();
+            if !batch.is_empty() {
+                self.write(&batch);
+            }
+            let wanted = self.shared.wanted.load(Ordering::Acquire);
+            let overdue = self.unsynced_since.is_some_and(|t| t.elapsed() >= LAG);
+            if self.written > self.synced && (wanted > self.synced || overdue || closing) {
+                self.sync();
+            }
+            if closing && batch.is_empty() && self.written == self.synced {
+                break;
+            }
+        }
+        self.shared.status.send_modify(|s| s.closed = true);
+    }
+
+    /// Waits for work: queued groups, a wanted sync, or an overdue one.
+    fn next_batch(&self) -> (Vec<Chunk>, bool) {
+        let mut q = self.shared.queue.lock();
+        loop {
+            if !q.chunks.is_empty() || q.closing {
+                break;
+            }
+            if self.written > self.synced {
+                if self.shared.wanted.load(Ordering::Acquire) > self.synced {
+                    break;
+                }
+                let deadline = self.unsynced_since.map_or_else(Instant::now, |t| t + LAG);
+                if Instant::now() >= deadline {
+                    break;
+                }
+                self.shared.wake.wait_until(&mut q, deadline);
+            } else {
+                self.shared.wake.wait(&mut q);
+            }
+        }
+        (q.chunks.drain(..).collect(), q.closing)
+    }
+
+    fn write(&mut self, batch: &[Chunk]) {
+        let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
+            return;
+        };
+        let (first, last) = (first.group, last.group);
+        let mut touched: Vec<(u32, u64, u64)> = Vec::new();
+        match self.write_batch(batch, &mut touched) {
+            Ok(()) => {
+                self.written = last;
+                self.unsynced_since.get_or_insert_with(Instant::now);
+            }
+            Err(e) => {
+                self.undo(&touched);
+                // What was written before this batch is fine: make it
+                // durable, then report the batch as failed.
+                if self.written > self.synced {
+                    self.sync();
+                }
+                self.fail(first, last, &e);
+                self.written = last;
+                self.synced = last;
+            }
+        }
+    }
+
+    fn write_batch(
+        &mut self,
+        batch: &[Chunk],
+        touched: &mut Vec<(u32, u64, u64)>,
+    ) -> std::io::Result<()> {
         let mut i = 0;
         while i < batch.len() {
             let segment = batch[i].segment;
@@ -157,54 +247,89 @@ fn write_batch(
                 bytes.extend_from_slice(&batch[i].bytes);
                 i += 1;
             }
-            if open.as_ref().map(|o| o.segment) != Some(segment) {
-                if let Some(old) = open.take() {
-                    // The old segment's tail must be durable before the
-                    // new one's groups are reported done.
-                    if sync {
+            if self.open.as_ref().map(|o| o.segment) != Some(segment) {
+                if let Some(old) = self.open.take() {
+                    // The old segment's tail must be durable before any
+                    // later group is reported done.
+                    if self.disk.sync {
                         old.file.sync_data()?;
                     }
                 }
-                *open = Some(open_segment(dir, segment)?);
+                self.open = Some(open_segment(&self.dir, segment, self.disk.preallocate)?);
             }
-            let Some(o) = open.as_mut() else {
+            let Some(o) = self.open.as_mut() else {
                 continue;
             };
-            touched.push((segment, o.len));
-            o.file.write_all(&bytes)?;
+            touched.push((segment, o.len, bytes.len() as u64));
+            o.file.write_all_at(&bytes, o.len)?;
             o.len += bytes.len() as u64;
         }
-        if let (true, Some(o)) = (sync, open.as_ref()) {
-            o.file.sync_data()?;
-        }
         Ok(())
-    })();
-    if result.is_err() {
-        // Leave no partial frame behind: cut every touched segment back.
-        for (segment, len) in touched {
+    }
+
+    /// Zeroes what a failed batch may have left, so recovery never sees
+    /// its frames, and rewinds the write position.
+    fn undo(&mut self, touched: &[(u32, u64, u64)]) {
+        for &(segment, at, len) in touched {
             if let Ok(f) = OpenOptions::new()
                 .write(true)
-                .open(segment_path(dir, segment))
+                .open(segment_path(&self.dir, segment))
             {
-                let _ = f.set_len(len);
+                let _ = f.write_all_at(&vec![0u8; len as usize], at);
                 let _ = f.sync_data();
             }
-            if let Some(o) = open.as_mut().filter(|o| o.segment == segment) {
-                o.len = len;
+            if let Some(o) = self.open.as_mut().filter(|o| o.segment == segment) {
+                o.len = o.len.min(at);
             }
         }
     }
-    result
+
+    fn sync(&mut self) {
+        let result = match (&self.open, self.disk.sync) {
+            (Some(o), true) => o.file.sync_data(),
+            _ => Ok(()),
+        };
+        let (first, last) = (self.synced + 1, self.written);
+        match result {
+            Ok(()) => self.shared.status.send_modify(|s| s.done = last),
+            // After a failed fsync the page cache state is unknown: report
+            // every unsynced group as failed rather than guess.
+            Err(e) => self.fail(first, last, &e),
+        }
+        self.synced = last;
+        self.unsynced_since = None;
+    }
+
+    fn fail(&self, first: u64, last: u64, e: &std::io::Error) {
+        tracing::error!("journal: groups {first}..={last} not stored: {e}");
+        self.shared.status.send_modify(|s| {
+            s.done = s.done.max(last);
+            s.failures.push((first, last, Arc::from(e.to_string())));
+            if s.failures.len() > KEEP_FAILURES {
+                s.failures.remove(0);
+            }
+        });
+    }
 }
 
-fn open_segment(dir: &std::path::Path, segment: u32) -> std::io::Result<Open> {
+/// Creates a new segment file. Segments are never reopened for writing:
+/// after a restart the journal starts a fresh one.
+fn open_segment(dir: &Path, segment: u32, preallocate: u64) -> std::io::Result<Open> {
     let path = segment_path(dir, segment);
-    let created = !path.exists();
-    let file = OpenOptions::new().create(true).append(true).open(&path)?;
-    let len = file.metadata()?.len();
-    if created {
-        // The new file's directory entry must survive a crash too.
-        File::open(dir)?.sync_all()?;
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(&path)?;
+    if preallocate > 0 {
+        file.set_len(preallocate)?;
     }
-    Ok(Open { segment, file, len })
+    // The new file's directory entry (and size) must survive a crash too.
+    file.sync_all()?;
+    File::open(dir)?.sync_all()?;
+    Ok(Open {
+        segment,
+        file,
+        len: 0,
+    })
 }

@@ -8,15 +8,20 @@ use broker::*;
 use tokio::sync::mpsc;
 
 fn open(dir: &Path) -> Broker {
+    open_with(dir, 8 << 20, BrokerConfig::default())
+}
+
+fn open_with(dir: &Path, preload: u64, config: BrokerConfig) -> Broker {
     let (store, recovered) = JournalStore::open(
         dir,
         Options {
             sync: false,
+            preload,
             ..Options::default()
         },
     )
     .unwrap();
-    let b = Broker::new(BrokerConfig::default(), Box::new(store));
+    let b = Broker::new(config, Box::new(store));
     b.restore(recovered);
     b
 }
@@ -184,4 +189,102 @@ fn a_poison_message_moved_to_the_dlq_stays_there_after_a_restart() {
     let b = open(dir.path());
     assert_eq!(b.queue_depth(&q), 0);
     assert_eq!(b.queue_depth(&Destination::queue("ActiveMQ.DLQ")), 1);
+}
+
+#[test]
+fn a_prepared_transaction_survives_until_its_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = Destination::queue("xa");
+    let xid = TxId(Arc::from("XID:[1,globalId=01,branchId=02]"));
+    {
+        let b = open(dir.path());
+        let (c, mut rx) = connect(&b, None);
+        b.send(c, msg(&q, "consumed-in-tx", true), None).unwrap();
+        let consumer = b.subscribe(c, SubscribeRequest::new(q.clone())).unwrap();
+        let got = deliveries(&mut rx);
+        b.begin(c, xid.clone()).unwrap();
+        b.send(c, msg(&q, "sent-in-tx", true), Some(&xid)).unwrap();
+        b.ack(
+            consumer,
+            Ack::Individual(got[0].message.id.clone()),
+            Some(&xid),
+        )
+        .unwrap();
+        b.prepare(&xid).unwrap();
+        synced(&b);
+        // The connection goes; a prepared transaction stays.
+        b.disconnect(c);
+        assert_eq!(b.prepared(), vec![xid.clone()]);
+    }
+    {
+        let b = open(dir.path());
+        assert_eq!(b.prepared(), vec![xid.clone()]);
+        assert_eq!(
+            b.queue_depth(&q),
+            0,
+            "the acked message is held by the transaction"
+        );
+        let (c, _) = connect(&b, None);
+        b.commit(c, &xid).unwrap();
+        assert_eq!(b.queue_depth(&q), 1);
+        synced(&b);
+    }
+    let b = open(dir.path());
+    assert!(b.prepared().is_empty());
+    let (c, mut rx) = connect(&b, None);
+    b.subscribe(c, SubscribeRequest::new(q.clone())).unwrap();
+    let bodies: Vec<String> = deliveries(&mut rx).iter().map(text).collect();
+    assert_eq!(bodies, vec!["sent-in-tx"]);
+}
+
+#[test]
+fn a_deep_queue_is_paged_from_disk_in_order_before_and_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = Destination::queue("deep");
+    let small = || BrokerConfig {
+        destination_memory_limit: 64 * 1024,
+        ..BrokerConfig::default()
+    };
+    let total = 2000;
+    {
+        let b = open_with(dir.path(), 32 * 1024, small());
+        let (c, mut rx) = connect(&b, None);
+        for i in 0..total {
+            b.send(c, msg(&q, &format!("m{i:05}"), true), None).unwrap();
+        }
+        assert_eq!(b.queue_depth(&q), total);
+        // Consume the first quarter (paging in as we go), then crash.
+        let consumer = b.subscribe(c, SubscribeRequest::new(q.clone())).unwrap();
+        let mut seen = 0;
+        while seen < total / 4 {
+            let batch = deliveries(&mut rx);
+            assert!(!batch.is_empty());
+            for d in batch.iter().take(total / 4 - seen) {
+                assert_eq!(text(d), format!("m{seen:05}"));
+                b.ack(consumer, Ack::Individual(d.message.id.clone()), None)
+                    .unwrap();
+                seen += 1;
+            }
+        }
+        synced(&b);
+    }
+    let b = open_with(dir.path(), 32 * 1024, small());
+    assert_eq!(b.queue_depth(&q), total - total / 4);
+    let (c, mut rx) = connect(&b, None);
+    let consumer = b.subscribe(c, SubscribeRequest::new(q.clone())).unwrap();
+    let mut got = Vec::new();
+    loop {
+        let batch = deliveries(&mut rx);
+        if batch.is_empty() {
+            break;
+        }
+        for d in &batch {
+            assert!(d.redelivered());
+            b.ack(consumer, Ack::Individual(d.message.id.clone()), None)
+                .unwrap();
+        }
+        got.extend(batch.iter().map(text));
+    }
+    let want: Vec<String> = (total / 4..total).map(|i| format!("m{i:05}")).collect();
+    assert_eq!(got, want);
 }

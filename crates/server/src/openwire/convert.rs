@@ -48,6 +48,32 @@ fn text(s: &Option<OwString>) -> String {
 }
 
 /// ActiveMQ's string form of an id structure (`ProducerId.toString()` etc.).
+/// The XATransactionId that [`id_string`] named `s`, for XA RECOVER.
+pub fn xid_from_string(s: &str) -> Option<DataStructure> {
+    let inner = s.strip_prefix("XID:[")?.strip_suffix(']')?;
+    let mut parts = inner.splitn(3, ',');
+    let format_id: i32 = parts.next()?.parse().ok()?;
+    let unhex = |h: &str| -> Option<Bytes> {
+        if !h.len().is_multiple_of(2) {
+            return None;
+        }
+        (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(h.get(i..i + 2)?, 16).ok())
+            .collect::<Option<Vec<u8>>>()
+            .map(Bytes::from)
+    };
+    let global = unhex(parts.next()?.strip_prefix("globalId=")?)?;
+    let branch = unhex(parts.next()?.strip_prefix("branchId=")?)?;
+    Some(DataStructure::XaTransactionId(Arc::new(
+        openwire::XaTransactionId {
+            format_id,
+            global_transaction_id: Some(global),
+            branch_qualifier: Some(branch),
+        },
+    )))
+}
+
 pub fn id_string(ds: &DataStructure) -> String {
     match ds {
         DataStructure::ProducerId(p) => {

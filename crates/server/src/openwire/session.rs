@@ -12,7 +12,7 @@ use openwire::{DataStructure, OwString, Throwable};
 
 use super::convert::{
     advisory, advisory_topic, destination, destination_info, id_string, remove_info, to_core,
-    to_wire,
+    to_wire, xid_from_string,
 };
 
 /// ActiveMQ's MessageAck types.
@@ -68,6 +68,7 @@ impl From<BrokerError> for Failure {
             BrokerError::UnknownTransaction(_) | BrokerError::TransactionExists(_) => {
                 "javax.jms.IllegalStateException"
             }
+            BrokerError::ResourceLimit(_) => "javax.jms.ResourceAllocationException",
             _ => "javax.jms.JMSException",
         };
         Failure::new(class, e.to_string())
@@ -133,16 +134,6 @@ enum Reply {
     Array(Vec<DataStructure>),
 }
 
-/// Prepared XA transactions, by id string, for RECOVER from any connection.
-/// In memory: they do not outlive the process until the store lands.
-static PREPARED: std::sync::Mutex<Vec<(String, DataStructure)>> = std::sync::Mutex::new(Vec::new());
-
-fn prepared() -> std::sync::MutexGuard<'static, Vec<(String, DataStructure)>> {
-    PREPARED
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 fn key(ds: &DataStructure) -> Option<(i64, i64)> {
     match ds {
         DataStructure::ConsumerId(c) => Some((c.session_id, c.value)),
@@ -198,6 +189,9 @@ impl Session {
         );
         self.reply = None;
         let result = self.handle(cmd);
+        // Taken after every command, so what one command wrote never counts
+        // as the next one's.
+        let synced = self.broker.sync_point();
         match result {
             Ok(()) if response_required => {
                 let reply = match self.reply.take() {
@@ -222,7 +216,7 @@ impl Session {
                 };
                 // What the command wrote to the store must be durable before
                 // the client hears it succeeded (a persistent send, a commit).
-                match self.broker.sync_point() {
+                match synced {
                     Some(point) => {
                         self.awaiting = Some(Awaiting {
                             point,
@@ -710,7 +704,14 @@ impl Session {
     fn transaction(&mut self, t: &openwire::TransactionInfo) -> Result<(), Failure> {
         let conn = self.conn()?;
         if t.kind == tx_type::RECOVER {
-            let ids = prepared().iter().map(|(_, x)| x.clone()).collect();
+            // Prepared transactions are kept by the broker (and its store),
+            // so they are listed from any connection and after a restart.
+            let ids = self
+                .broker
+                .prepared()
+                .iter()
+                .filter_map(|tx| xid_from_string(&tx.0))
+                .collect();
             self.reply = Some(Reply::Array(ids));
             return Ok(());
         }
@@ -720,24 +721,18 @@ impl Session {
                 "TransactionInfo without transaction id",
             )
         })?;
-        let forget = |tx: &TxId| prepared().retain(|(id, _)| id.as_str() != &*tx.0);
         match t.kind {
             tx_type::BEGIN => self.broker.begin(conn, tx)?,
             tx_type::COMMIT_ONE_PHASE | tx_type::COMMIT_TWO_PHASE => {
-                forget(&tx);
                 self.broker.commit(conn, &tx)?
             }
-            tx_type::ROLLBACK => {
-                forget(&tx);
-                self.broker.rollback(conn, &tx)?
-            }
+            tx_type::ROLLBACK => self.broker.rollback(conn, &tx)?,
             tx_type::PREPARE => {
-                if let Some(xid) = &t.transaction_id {
-                    prepared().push((tx.0.to_string(), xid.clone()));
-                }
+                self.broker.prepare(&tx)?;
                 self.reply = Some(Reply::Integer(0));
             }
-            tx_type::FORGET => forget(&tx),
+            // Heuristic outcomes are never taken, so there is nothing to forget.
+            tx_type::FORGET => {}
             tx_type::END => {}
             other => {
                 return Err(Failure::new(

@@ -174,7 +174,11 @@ impl Session {
         };
         let receipt = frame.header("receipt").map(str::to_string);
         let command = frame.command;
-        match self.on_frame(frame) {
+        let result = self.on_frame(frame);
+        // Taken after every frame, so what one frame wrote never counts as
+        // the next one's.
+        let synced = self.broker.sync_point();
+        match result {
             Ok(()) => {
                 let disconnect = command == Command::Disconnect;
                 if let (Some(r), false) = (
@@ -183,7 +187,7 @@ impl Session {
                 ) {
                     // A receipt confirms the frame's work: whatever it wrote
                     // to the store must be durable first.
-                    if let Some(point) = self.broker.sync_point() {
+                    if let Some(point) = synced {
                         self.awaiting = Some(Awaiting {
                             point,
                             receipt: r,
