@@ -295,10 +295,12 @@ def test_a_deep_persistent_queue_stays_on_disk_and_survives_a_crash(tmp_path):
 
 @pytest.mark.parametrize("persistent", ["false", "true"])
 def test_send_fail_if_no_space_gives_resource_allocation_exception(tmp_path, java_classes, persistent):
-    # Memory limit for non-persistent messages, store limit for persistent ones.
+    # Memory limit for non-persistent messages (on a broker without a store:
+    # with one they spill to disk instead), store limit for persistent ones.
+    extra = ["--persistent", "false"] if persistent == "false" else []
     f = Ferrum(tmp_path / "data", ["--memory-limit", str(1 << 20), "--store-limit", str(2 << 20),
                                    "--journal-max-file-length", str(256 << 10),
-                                   "--send-fail-if-no-space"])
+                                   "--send-fail-if-no-space", *extra])
     try:
         url = f"tcp://127.0.0.1:{f.openwire_port}?jms.alwaysSyncSend=true"
         out = run_java(java_classes, "Limits", "fill", url, unique("limits"), persistent, "2000")
@@ -375,3 +377,76 @@ def test_a_full_disk_fails_the_send_and_loses_nothing_stored(tmp_path):
         f.terminate()
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "truncate"])
+def test_a_damaged_segment_is_reported_and_the_rest_recovered(tmp_path, damage):
+    """Bytes flipped in, or cut from, an older journal segment: the broker
+    starts, says clearly what it skipped, and delivers every other message."""
+    data = tmp_path / "data"
+    args = ["--journal-max-file-length", str(64 << 10)]
+    f = Ferrum(data, args)
+    q = "/queue/" + unique("damaged")
+    c = Client(f)
+    n = 60
+    for i in range(n):
+        c.send(q, f"{i:03d}" + "x" * 4000, headers={"persistent": "true", "n": str(i)})
+    f.terminate()
+    segs = sorted((data / "journal").glob("db-*.log"))
+    assert len(segs) >= 3, segs
+    victim = segs[1]
+    raw = bytearray(victim.read_bytes())
+    end = len(raw.rstrip(b"\0"))
+    if damage == "corrupt":
+        raw[end // 2] ^= 0xFF
+        victim.write_bytes(bytes(raw))
+    else:
+        victim.write_bytes(bytes(raw[: end // 2]))
+    f = Ferrum(data, args)
+    try:
+        c = Client(f)
+        c.subscribe(q)
+        got = []
+        while True:
+            try:
+                got.append(int(c.get(timeout=2).headers["n"]))
+            except AssertionError:
+                break
+        log = f.log
+    finally:
+        f.terminate()
+    assert "segment" in log and ("corrupt" in log or "skipped" in log), log
+    lost = sorted(set(range(n)) - set(got))
+    # Only records inside the damaged stretch of that one segment are gone.
+    assert 0 < len(lost) < n // 3, lost
+    assert lost == list(range(lost[0], lost[-1] + 1)), f"a contiguous stretch: {lost}"
+    assert sorted(got) == sorted(set(got)), "no duplicates"
+
+
+def test_non_persistent_messages_spill_to_disk_instead_of_filling_memory(tmp_path):
+    """100 MB of non-persistent messages to a queue nobody reads, with a
+    2 MB memory limit: they wait on disk, the producer is neither refused
+    nor held back, memory stays small, and every message arrives."""
+    from ferrum_harness import ferrum_bin
+
+    f = Ferrum(tmp_path / "data", ["--memory-limit", str(2 << 20), "--send-fail-if-no-space"])
+    try:
+        name = unique("spill")
+        url = f"stomp://{f.host}:{f.port}"
+        common = ["--url", url, "--name", name, "--size", "1024", "--count", "100000",
+                  "--json", "--timeout", "90"]
+        consumer = subprocess.Popen([ferrum_bin(), "perf", "consumer", *common],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(0.5)
+        # Stop the consumer from draining while the producer floods: SIGSTOP.
+        consumer.send_signal(signal.SIGSTOP)
+        out = subprocess.run([ferrum_bin(), "perf", "producer", *common],
+                             capture_output=True, timeout=120)
+        assert out.returncode == 0, out.stderr.decode()
+        rss_mb = f.rss_kb() / 1024
+        consumer.send_signal(signal.SIGCONT)
+        stdout, stderr = consumer.communicate(timeout=120)
+        assert consumer.returncode == 0, stderr.decode()
+        assert rss_mb < 60, f"{rss_mb:.0f} MB resident with ~100 MB queued"
+    finally:
+        f.terminate()

@@ -5,7 +5,7 @@
 //! subscription's buffer outlives its consumer and keeps filling while the
 //! subscriber is offline. Dispatch is the same code for all three.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -70,6 +70,13 @@ pub(crate) struct Buffer {
     pub slow: bool,
     /// The broker-wide sum of `pending_bytes`, for the memory limit.
     usage: Arc<AtomicUsize>,
+    /// A topic subscription's parsed selector: messages it does not select
+    /// never enter the buffer. (Queue consumers carry their own.)
+    pub selector: Option<Arc<selector::Selector>>,
+    /// Message groups (JMSXGroupID) of a queue and the consumer each is
+    /// pinned to, until that consumer leaves or the group is closed
+    /// (JMSXGroupSeq -1).
+    pub groups: HashMap<Arc<str>, ConsumerId>,
 }
 
 impl Buffer {
@@ -84,6 +91,8 @@ impl Buffer {
             last_drain: Instant::now(),
             slow: false,
             usage: Arc::clone(usage),
+            selector: None,
+            groups: HashMap::new(),
         }
     }
 

@@ -52,9 +52,19 @@ pub(crate) struct Consumer {
     pub window_bytes: usize,
     pub window_bytes_limit: usize,
     pub exclusive: bool,
+    /// A queue consumer's parsed selector: it is offered only messages it
+    /// selects; the rest wait for other consumers.
+    pub selector: Option<Arc<selector::Selector>>,
 }
 
 impl Consumer {
+    /// Whether this consumer's selector (if any) selects the entry.
+    fn wants(&self, entry: &Entry) -> bool {
+        self.selector
+            .as_ref()
+            .is_none_or(|s| entry.message.selected_by(s, entry.redelivery_count))
+    }
+
     fn has_credit(&self) -> bool {
         let counted = if self.prefetch == 0 {
             self.pulls > 0
@@ -152,12 +162,20 @@ impl Core {
                     Owner::Subscription {
                         topic: def.topic.clone(),
                         durable: Some(key.clone()),
-                        selector: def.selector,
+                        selector: def.selector.clone(),
                         no_local: def.no_local,
                     },
                     &self.memory,
                 ),
             );
+            match parse_selector(def.selector.as_deref()) {
+                Ok(sel) => {
+                    if let Some(b) = self.buffers.get_mut(&bid) {
+                        b.selector = sel;
+                    }
+                }
+                Err(e) => tracing::error!("durable subscription {}: {e}", def.name),
+            }
             self.add_topic_subscription(&def.topic, bid);
             self.durables.insert(key, bid);
         }
@@ -412,6 +430,8 @@ impl Core {
         if dest.is_temporary() && !self.temp_owner.contains_key(&dest) {
             return Err(BrokerError::DeletedDestination(dest));
         }
+        // Parsed once, here: a bad selector fails the subscription.
+        let selector = parse_selector(req.selector.as_deref())?;
         let bid = if dest.is_queue() {
             self.queue_buffer(&dest)
         } else if let Some(name) = &req.durable_name {
@@ -434,6 +454,12 @@ impl Core {
             self.add_topic_subscription(&dest, bid);
             bid
         };
+        if !dest.is_queue() {
+            // A topic subscription filters as messages arrive (see `route`).
+            if let Some(b) = self.buffers.get_mut(&bid) {
+                b.selector.clone_from(&selector);
+            }
+        }
         let cid = ConsumerId(self.next_id());
         self.consumers.insert(
             cid,
@@ -447,6 +473,7 @@ impl Core {
                 window_bytes: 0,
                 window_bytes_limit: req.window_bytes.unwrap_or(usize::MAX),
                 exclusive: req.exclusive && dest.is_queue(),
+                selector: if dest.is_queue() { selector } else { None },
             },
         );
         if let Some(b) = self.buffers.get_mut(&bid) {
@@ -561,12 +588,19 @@ impl Core {
             return true;
         };
         buf.consumers.retain(|x| *x != cid);
+        // Its message groups move to whichever consumer gets their next message.
+        buf.groups.retain(|_, c| *c != cid);
         if buf.cursor >= buf.consumers.len() {
             buf.cursor = 0;
         }
+        let key = buf.store_key();
         for f in consumer.inflight {
             let mut entry = f.entry;
             entry.redelivery_count += 1;
+            if let Some(key) = &key {
+                self.store
+                    .redelivered(key, entry.seq, entry.redelivery_count);
+            }
             buf.push(entry);
         }
         let transient_sub = matches!(buf.owner, Owner::Subscription { durable: None, .. });
@@ -590,6 +624,16 @@ impl Core {
     /// inside a transaction).
     pub fn route(&mut self, message: Arc<Message>) -> Result<(), BrokerError> {
         let dest = message.destination.clone();
+        if let Some(parts) = dest.composite_parts() {
+            // A composite destination (`A,B`, `queue://A,topic://B`): a copy
+            // to each.
+            for part in parts {
+                let mut copy = (*message).clone();
+                copy.destination = part;
+                self.route(Arc::new(copy))?;
+            }
+            return Ok(());
+        }
         if dest.is_temporary() && !self.temp_owner.contains_key(&dest) {
             return Err(BrokerError::DeletedDestination(dest));
         }
@@ -599,6 +643,27 @@ impl Core {
             self.enqueue(bid, message, 0)?;
             self.dispatch(bid);
             return Ok(());
+        }
+        // ActiveMQ's default virtual topics: a message to `VirtualTopic.X`
+        // also reaches every queue `Consumer.<name>.VirtualTopic.X`.
+        if dest.name.starts_with("VirtualTopic.") {
+            let suffix = format!(".{}", dest.name);
+            let targets: Vec<BufferId> = self
+                .queues
+                .iter()
+                .filter(|(q, _)| {
+                    q.kind == DestinationKind::Queue
+                        && q.name
+                            .strip_prefix("Consumer.")
+                            .and_then(|rest| rest.strip_suffix(suffix.as_str()))
+                            .is_some_and(|name| !name.is_empty() && !name.contains('.'))
+                })
+                .map(|(_, bid)| *bid)
+                .collect();
+            for bid in targets {
+                self.enqueue(bid, Arc::clone(&message), 0)?;
+                self.dispatch(bid);
+            }
         }
         let subs = self.topic_subscriptions(&dest);
         for bid in subs {
@@ -612,6 +677,10 @@ impl Core {
                         .get(c)
                         .is_some_and(|c| Some(c.conn) == message.origin)
                 }),
+                Some(Buffer {
+                    selector: Some(sel),
+                    ..
+                }) => !message.selected_by(sel, 0),
                 Some(_) => false,
                 None => true,
             };
@@ -658,16 +727,25 @@ impl Core {
             return Ok(());
         };
         let size = message.memory_size();
-        if message.persistent {
-            if let Some(key) = buf.store_key() {
+        if let Some(key) = buf.store_key() {
+            let full = buf.pending_bytes + size > self.config.destination_memory_limit
+                || self.memory.load(std::sync::atomic::Ordering::Relaxed) + size
+                    > self.config.memory_limit;
+            if message.persistent {
                 self.store.add(&key, seq, &message)?;
-                let full = buf.pending_bytes + size > self.config.destination_memory_limit;
                 if !buf.paged.is_empty() || full {
                     // Behind others already paged out, or past the limit:
                     // the store holds it until a consumer needs it.
                     buf.paged.insert(seq);
                     return Ok(());
                 }
+            } else if (!buf.paged.is_empty() || full)
+                && self.store.add_temporary(&key, seq, &message)?
+            {
+                // Non-persistent, under memory pressure: spilled to disk
+                // (unsynced, dropped at restart) rather than refused.
+                buf.paged.insert(seq);
+                return Ok(());
             }
         }
         buf.push(Entry {
@@ -822,21 +900,44 @@ impl Core {
         let store_key = buf.store_key();
         let now = now_millis();
         let before = buf.pending.len();
+        // Messages no consumer with room selects: they keep their place.
+        let mut passed_over: Vec<Entry> = Vec::new();
+        // Expired ones go to the DLQ (persistent) once `buf` is let go.
+        let mut expired: Vec<Entry> = Vec::new();
         while !buf.pending.is_empty() {
-            let Some(cid) = pick_consumer(buf, &self.consumers) else {
+            if !has_credit(buf, &self.consumers) {
                 break;
-            };
+            }
             let Some(entry) = buf.pop_first() else {
                 break;
             };
             if entry.message.is_expired(now) {
                 self.stats.messages_expired += 1;
-                if let (true, Some(key)) = (entry.message.persistent, &store_key) {
+                // Persistent or spilled: the store forgets it.
+                if let Some(key) = &store_key {
                     if let Err(e) = self.store.remove(key, entry.seq, &entry.message.id) {
                         tracing::error!("store: removing expired message: {e}");
                     }
                 }
+                expired.push(entry);
                 continue;
+            }
+            let Some((cid, first_of_group)) = pick_consumer(buf, &self.consumers, &entry) else {
+                passed_over.push(entry);
+                if passed_over.len() >= SELECTOR_SCAN_LIMIT {
+                    break;
+                }
+                continue;
+            };
+            let mut entry = entry;
+            if first_of_group {
+                // ActiveMQ flags the first message of a group a consumer gets.
+                let mut m = (*entry.message).clone();
+                m.properties
+                    .retain(|(k, _)| &**k != "JMSXGroupFirstForConsumer");
+                m.properties
+                    .push((Arc::from("JMSXGroupFirstForConsumer"), Value::Bool(true)));
+                entry.message = Arc::new(m);
             }
             let Some(consumer) = self.consumers.get_mut(&cid) else {
                 buf.push(entry);
@@ -863,18 +964,34 @@ impl Core {
                 let _ = conn.sink.send(Event::Deliver(delivery));
             }
         }
+        for entry in passed_over {
+            buf.push(entry);
+        }
         if buf.pending.len() < before {
             buf.last_drain = std::time::Instant::now();
             if buf.slow && buf.pending_bytes < self.config.topic_subscriber_pending_limit / 2 {
                 buf.slow = false;
             }
         }
-        buf.pending.is_empty()
+        let again = buf.pending.is_empty()
             && !buf.paged.is_empty()
             && buf
                 .consumers
                 .iter()
-                .any(|c| self.consumers.get(c).is_some_and(Consumer::has_credit))
+                .any(|c| self.consumers.get(c).is_some_and(Consumer::has_credit));
+        // As ActiveMQ's default dead-letter strategy (processExpired=true):
+        // an expired persistent message goes to the DLQ, a non-persistent
+        // one is dropped.
+        for entry in expired {
+            let cause = format!(
+                "java.lang.Throwable: Message Expired. Expiration:{}",
+                entry.message.expiration
+            );
+            if let Err(e) = self.dead_letter(entry, Some(&cause)) {
+                tracing::error!("moving an expired message to the DLQ: {e}");
+            }
+        }
+        again
     }
 
     /// Moves a message the client gave up on to the dead-letter queue
@@ -886,7 +1003,19 @@ impl Core {
             self.stats.messages_discarded += 1;
             return Ok(());
         }
+        let dlq = Destination::dead_letter_queue();
+        if entry.message.destination == dlq {
+            // Never from the DLQ back into itself (ActiveMQ drops it too).
+            self.stats.messages_discarded += 1;
+            return Ok(());
+        }
         let mut msg = (*entry.message).clone();
+        // It must not expire in the DLQ: the old expiry is kept aside.
+        if msg.property("originalExpiration").is_none() {
+            msg.properties
+                .push((Arc::from("originalExpiration"), Value::Long(msg.expiration)));
+        }
+        msg.expiration = 0;
         if let Some(cause) = cause {
             msg.properties
                 .retain(|(k, _)| &**k != "dlqDeliveryFailureCause");
@@ -895,7 +1024,6 @@ impl Core {
                 Value::String(Arc::from(cause)),
             ));
         }
-        let dlq = Destination::dead_letter_queue();
         msg.original_destination = Some(std::mem::replace(&mut msg.destination, dlq.clone()));
         let bid = self.queue_buffer(&dlq);
         self.enqueue(bid, Arc::new(msg), entry.redelivery_count)?;
@@ -986,28 +1114,94 @@ impl Core {
     }
 }
 
+/// Messages a dispatch pass may pass over (selected by no consumer with
+/// room) before it stops: the price of selectors is bounded per pass.
+const SELECTOR_SCAN_LIMIT: usize = 10_000;
+
+/// Whether any consumer that may take messages now has room: the exclusive
+/// one while there is one, else any.
+fn has_credit(buf: &Buffer, consumers: &HashMap<ConsumerId, Consumer>) -> bool {
+    match exclusive_of(buf, consumers) {
+        Some(ex) => consumers.get(&ex).is_some_and(Consumer::has_credit),
+        None => buf
+            .consumers
+            .iter()
+            .any(|c| consumers.get(c).is_some_and(Consumer::has_credit)),
+    }
+}
+
+fn exclusive_of(buf: &Buffer, consumers: &HashMap<ConsumerId, Consumer>) -> Option<ConsumerId> {
+    buf.consumers
+        .iter()
+        .find(|c| consumers.get(c).is_some_and(|c| c.exclusive))
+        .copied()
+}
+
+/// The consumer to hand `entry` to: the exclusive one while there is one;
+/// for a message group (JMSXGroupID) the consumer the group is pinned to;
+/// else the next in round-robin order with room that selects it. The flag
+/// says the message starts a group on that consumer.
 fn pick_consumer(
     buf: &mut Buffer,
     consumers: &HashMap<ConsumerId, Consumer>,
-) -> Option<ConsumerId> {
-    let exclusive = buf
-        .consumers
-        .iter()
-        .find(|c| consumers.get(c).is_some_and(|c| c.exclusive));
-    if let Some(&ex) = exclusive {
+    entry: &Entry,
+) -> Option<(ConsumerId, bool)> {
+    if let Some(ex) = exclusive_of(buf, consumers) {
         return consumers
             .get(&ex)
-            .is_some_and(Consumer::has_credit)
-            .then_some(ex);
+            .is_some_and(|c| c.has_credit() && c.wants(entry))
+            .then_some((ex, false));
+    }
+    let group = match (&buf.owner, entry.message.property("JMSXGroupID")) {
+        (Owner::Queue(_), Some(Value::String(g))) => Some(Arc::clone(g)),
+        _ => None,
+    };
+    let closes = match entry.message.property("JMSXGroupSeq") {
+        Some(Value::Int(-1) | Value::Long(-1)) => true,
+        // STOMP carries it as a header, i.e. text.
+        Some(Value::String(s)) => s.trim() == "-1",
+        _ => false,
+    };
+    if let Some(g) = &group {
+        if let Some(&owner) = buf.groups.get(g) {
+            if buf.consumers.contains(&owner) {
+                let ok = consumers
+                    .get(&owner)
+                    .is_some_and(|c| c.has_credit() && c.wants(entry));
+                if ok && closes {
+                    buf.groups.remove(g);
+                }
+                // Pinned: it waits for its consumer rather than go elsewhere.
+                return ok.then_some((owner, false));
+            }
+            buf.groups.remove(g);
+        }
     }
     let n = buf.consumers.len();
     for i in 0..n {
         let idx = (buf.cursor + i) % n;
         let cid = buf.consumers[idx];
-        if consumers.get(&cid).is_some_and(Consumer::has_credit) {
+        if consumers
+            .get(&cid)
+            .is_some_and(|c| c.has_credit() && c.wants(entry))
+        {
             buf.cursor = (idx + 1) % n;
-            return Some(cid);
+            if let (Some(g), false) = (group, closes) {
+                buf.groups.insert(g, cid);
+                return Some((cid, true));
+            }
+            return Some((cid, false));
         }
     }
     None
+}
+
+/// Parses a subscription's selector; empty means none.
+fn parse_selector(text: Option<&str>) -> Result<Option<Arc<selector::Selector>>, BrokerError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => selector::Selector::parse(t)
+            .map(|s| Some(Arc::new(s)))
+            .map_err(|e| BrokerError::InvalidSelector(e.to_string())),
+    }
 }

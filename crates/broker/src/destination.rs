@@ -88,6 +88,35 @@ impl Destination {
 
     /// Where poison messages go unless a destination policy says otherwise,
     /// as in ActiveMQ's default `sharedDeadLetterStrategy`.
+    /// The parts of a composite destination (`A,B`; a part may name its
+    /// kind, `queue://A,topic://B`, else it has this one's), or `None`.
+    pub fn composite_parts(&self) -> Option<Vec<Destination>> {
+        // Advisory topics name the destination they are about, composite or
+        // not: they are never split.
+        if !self.name.contains(',')
+            || self.is_temporary()
+            || self.name.starts_with("ActiveMQ.Advisory.")
+        {
+            return None;
+        }
+        let parts = self
+            .name
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                if let Some(q) = p.strip_prefix("queue://") {
+                    Destination::queue(q)
+                } else if let Some(t) = p.strip_prefix("topic://") {
+                    Destination::topic(t)
+                } else {
+                    Destination::new(self.kind, p)
+                }
+            })
+            .collect();
+        Some(parts)
+    }
+
     pub fn dead_letter_queue() -> Destination {
         Destination::queue("ActiveMQ.DLQ")
     }

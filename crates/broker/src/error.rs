@@ -43,6 +43,9 @@ pub enum BrokerError {
     UnknownTransaction(String),
     #[error("store failure: {0}")]
     Store(#[from] StoreError),
+    /// A selector that does not parse (`javax.jms.InvalidSelectorException`).
+    #[error("{0}")]
+    InvalidSelector(String),
     /// A memory or store limit is reached and the broker is configured to
     /// fail sends rather than hold producers back (ActiveMQ's
     /// `sendFailIfNoSpace`; `javax.jms.ResourceAllocationException`).

@@ -206,6 +206,36 @@ pub trait MessageStore: Send {
     /// When the record cannot be written.
     fn drop_key(&mut self, key: &StoreKey) -> Result<(), StoreError>;
 
+    /// Spills a non-persistent message to disk under memory pressure, to be
+    /// read back with [`MessageStore::load`] and forgotten at restart.
+    /// Returns whether it did (a store without disk keeps it in memory).
+    ///
+    /// # Errors
+    /// When the record cannot be written.
+    fn add_temporary(
+        &mut self,
+        key: &StoreKey,
+        seq: u64,
+        message: &Arc<Message>,
+    ) -> Result<bool, StoreError> {
+        let _ = (key, seq, message);
+        Ok(false)
+    }
+
+    /// Whether [`MessageStore::add_temporary`] spills (so the memory limit
+    /// need not hold producers back).
+    fn spills(&self) -> bool {
+        false
+    }
+
+    /// Notes that a stored message was handed back for redelivery, so its
+    /// count survives a restart. Best effort: nobody waits for it, and a
+    /// lost note only means a lower count (never a missing flag, since
+    /// recovered messages are flagged anyway).
+    fn redelivered(&mut self, key: &StoreKey, seq: u64, count: u32) {
+        let _ = (key, seq, count);
+    }
+
     /// Records a new durable subscription (its messages go under
     /// [`StoreKey::Durable`]; [`MessageStore::drop_key`] forgets both).
     ///

@@ -11,7 +11,8 @@ pub struct SubscribeRequest {
     /// How many un-acknowledged messages may be outstanding. 0 means the
     /// consumer pulls (OpenWire MessagePull), one message per [`crate::Broker::pull`].
     pub prefetch: u32,
-    /// A JMS selector; stored now, evaluated once the selector engine lands.
+    /// A JMS selector: queue consumers are offered only what it selects,
+    /// topic subscriptions receive only that. Invalid: the subscribe fails.
     pub selector: Option<String>,
     /// A durable topic subscription name (needs a client id on the connection).
     pub durable_name: Option<String>,

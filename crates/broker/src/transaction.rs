@@ -54,7 +54,16 @@ impl Core {
         message.origin = Some(conn);
         // At a memory or store limit: refuse (sendFailIfNoSpace) or take
         // this one and hold the producer back until usage falls.
-        let limit = self.limit_reached(message.persistent);
+        // Non-persistent messages to a queue spill to disk past the memory
+        // limit (when the store can), so only topics are held to it.
+        let spills = !message.persistent
+            && message.destination.kind == crate::DestinationKind::Queue
+            && self.store.spills();
+        let limit = if spills {
+            None
+        } else {
+            self.limit_reached(message.persistent)
+        };
         if let (Some(why), true) = (&limit, self.config.send_fail_if_no_space) {
             return Err(BrokerError::ResourceLimit(why.clone()));
         }
@@ -146,9 +155,10 @@ impl Core {
         Ok(())
     }
 
-    /// Removes a consumed persistent message from the store.
+    /// Removes a consumed message from the store: a persistent one, or a
+    /// non-persistent one that was spilled (the store knows which).
     fn forget(&mut self, bid: BufferId, entry: &Entry) {
-        if !entry.message.persistent {
+        if !entry.message.persistent && !self.store.spills() {
             return;
         }
         let Some(key) = self.buffers.get(&bid).and_then(|b| b.store_key()) else {
@@ -282,6 +292,10 @@ impl Core {
                     if let Some(buf) = self.buffers.get_mut(&a.buffer) {
                         let mut entry = a.entry;
                         entry.redelivery_count += 1;
+                        if let Some(key) = buf.store_key() {
+                            self.store
+                                .redelivered(&key, entry.seq, entry.redelivery_count);
+                        }
                         buf.push(entry);
                         touched.push(a.buffer);
                     }

@@ -95,6 +95,14 @@ impl Index {
         }
     }
 
+    /// Raises a stored message's redelivery count (the note itself is not
+    /// a live record: losing it only loses the count).
+    pub fn redelivered(&mut self, key: &StoreKey, seq: u64, count: u32) {
+        if let Some((_, r)) = self.messages.get_mut(key).and_then(|q| q.get_mut(&seq)) {
+            *r = (*r).max(count);
+        }
+    }
+
     /// Where a message's record is, and its redelivery count.
     pub fn get(&self, key: &StoreKey, seq: u64) -> Option<(Loc, u32)> {
         self.messages.get(key)?.get(&seq).copied()

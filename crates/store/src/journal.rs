@@ -74,6 +74,11 @@ enum Pending {
         len: usize,
     },
     Outcome(Arc<str>),
+    Redelivered {
+        key: StoreKey,
+        seq: u64,
+        count: u32,
+    },
 }
 
 pub struct JournalStore {
@@ -176,6 +181,20 @@ impl JournalStore {
         len
     }
 
+    fn add_record(&mut self, key: &StoreKey, seq: u64, message: &Arc<Message>, temporary: bool) {
+        let at = self.begin_op();
+        op::put_add_header(&mut self.payload, key, seq, 0, temporary);
+        encode_message(message, &mut self.payload);
+        let len = self.end_op(at);
+        self.pending.push(Pending::Add {
+            key: key.clone(),
+            seq,
+            redelivery: 0,
+            at,
+            len,
+        });
+    }
+
     /// Appends an already-encoded `Add` or `Durable` (a compaction move).
     fn copy_op(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
         let at = self.begin_op();
@@ -237,21 +256,48 @@ impl JournalStore {
 
 impl MessageStore for JournalStore {
     fn add(&mut self, key: &StoreKey, seq: u64, message: &Arc<Message>) -> Result<(), StoreError> {
-        let at = self.begin_op();
-        op::put_add_header(&mut self.payload, key, seq, 0);
-        encode_message(message, &mut self.payload);
-        let len = self.end_op(at);
-        self.pending.push(Pending::Add {
-            key: key.clone(),
-            seq,
-            redelivery: 0,
-            at,
-            len,
-        });
+        self.add_record(key, seq, message, false);
         Ok(())
     }
 
+    fn add_temporary(
+        &mut self,
+        key: &StoreKey,
+        seq: u64,
+        message: &Arc<Message>,
+    ) -> Result<bool, StoreError> {
+        self.add_record(key, seq, message, true);
+        Ok(true)
+    }
+
+    fn spills(&self) -> bool {
+        true
+    }
+
+    fn redelivered(&mut self, key: &StoreKey, seq: u64, count: u32) {
+        if self.index.get(key, seq).is_none() {
+            return;
+        }
+        let at = self.begin_op();
+        op::put_redelivered(&mut self.payload, key, seq, count);
+        self.end_op(at);
+        self.pending.push(Pending::Redelivered {
+            key: key.clone(),
+            seq,
+            count,
+        });
+    }
+
     fn remove(&mut self, key: &StoreKey, seq: u64, _id: &MessageId) -> Result<(), StoreError> {
+        // The core removes every consumed message of a stored destination;
+        // only those actually recorded need a record of their removal.
+        let pending = self
+            .pending
+            .iter()
+            .any(|p| matches!(p, Pending::Add { key: k, seq: s, .. } if k == key && *s == seq));
+        if !pending && self.index.get(key, seq).is_none() {
+            return Ok(());
+        }
         let at = self.begin_op();
         op::put_remove(&mut self.payload, key, seq);
         self.end_op(at);
@@ -372,6 +418,9 @@ impl MessageStore for JournalStore {
                 Pending::Durable { def, at, len } => self.index.durable(def, loc(at, len), group),
                 Pending::Prepare { tx, at, len } => self.index.prepare(tx, loc(at, len), group),
                 Pending::Outcome(tx) => self.index.outcome(&tx, segment, group),
+                Pending::Redelivered { key, seq, count } => {
+                    self.index.redelivered(&key, seq, count);
+                }
             }
         }
         let mut bytes = Vec::with_capacity(frame_len as usize);

@@ -22,6 +22,8 @@ const DROP_KEY: u8 = 3;
 const DURABLE: u8 = 4;
 const PREPARE: u8 = 5;
 const OUTCOME: u8 = 6;
+const ADD_TEMPORARY: u8 = 7;
+const REDELIVERED: u8 = 8;
 
 /// One operation, decoded. `Add` keeps the message encoded: most of them are
 /// removed again before anyone needs the message back.
@@ -33,6 +35,9 @@ pub enum Op<'a> {
         seq: u64,
         redelivery_count: u32,
         message: &'a [u8],
+        /// A non-persistent message spilled to disk under memory pressure:
+        /// read back like the others, but forgotten at restart.
+        temporary: bool,
     },
     /// The message at `seq` left `key` (consumed, expired, moved to the DLQ).
     Remove { key: StoreKey, seq: u64 },
@@ -49,12 +54,20 @@ pub enum Op<'a> {
     },
     /// A prepared transaction was committed or rolled back.
     Outcome { tx: Arc<str> },
+    /// A stored message went back for redelivery: its count now.
+    Redelivered { key: StoreKey, seq: u64, count: u32 },
 }
 
 /// Appends the header of an `Add` whose encoded message the caller appends
 /// right after (so a message is encoded straight into the frame buffer).
-pub fn put_add_header(out: &mut Vec<u8>, key: &StoreKey, seq: u64, redelivery_count: u32) {
-    put_u8(out, ADD);
+pub fn put_add_header(
+    out: &mut Vec<u8>,
+    key: &StoreKey,
+    seq: u64,
+    redelivery_count: u32,
+    temporary: bool,
+) {
+    put_u8(out, if temporary { ADD_TEMPORARY } else { ADD });
     put_key(out, key);
     put_u64(out, seq);
     put_u32(out, redelivery_count);
@@ -97,6 +110,13 @@ pub fn put_prepare(out: &mut Vec<u8>, tx: &broker::store::PreparedTx) {
     }
 }
 
+pub fn put_redelivered(out: &mut Vec<u8>, key: &StoreKey, seq: u64, count: u32) {
+    put_u8(out, REDELIVERED);
+    put_key(out, key);
+    put_u64(out, seq);
+    put_u32(out, count);
+}
+
 pub fn put_outcome(out: &mut Vec<u8>, tx: &str) {
     put_u8(out, OUTCOME);
     put_str(out, tx);
@@ -133,8 +153,9 @@ fn key(c: &mut Cursor<'_>) -> Result<StoreKey, DecodeError> {
 /// [`DecodeError`] on an unknown kind or a short record.
 pub fn decode(bytes: &[u8]) -> Result<Op<'_>, DecodeError> {
     let mut c = Cursor::new(bytes);
-    let op = match c.u8()? {
-        ADD => {
+    let kind = c.u8()?;
+    let op = match kind {
+        ADD | ADD_TEMPORARY => {
             let key = key(&mut c)?;
             let seq = c.u64()?;
             let redelivery_count = c.u32()?;
@@ -146,6 +167,7 @@ pub fn decode(bytes: &[u8]) -> Result<Op<'_>, DecodeError> {
                 seq,
                 redelivery_count,
                 message,
+                temporary: kind == ADD_TEMPORARY,
             });
         }
         REMOVE => Op::Remove {
@@ -175,6 +197,11 @@ pub fn decode(bytes: &[u8]) -> Result<Op<'_>, DecodeError> {
             Op::Prepare { tx, sends, acks }
         }
         OUTCOME => Op::Outcome { tx: c.arc_str()? },
+        REDELIVERED => Op::Redelivered {
+            key: key(&mut c)?,
+            seq: c.u64()?,
+            count: c.u32()?,
+        },
         _ => return Err(DecodeError("unknown operation")),
     };
     if !c.is_empty() {
@@ -214,7 +241,7 @@ mod tests {
             name: Arc::from("n"),
         };
         let mut add = Vec::new();
-        put_add_header(&mut add, &d, 42, 3);
+        put_add_header(&mut add, &d, 42, 3, false);
         add.extend_from_slice(b"MSG");
         assert_eq!(
             decode(&add).unwrap(),
@@ -222,7 +249,8 @@ mod tests {
                 key: d.clone(),
                 seq: 42,
                 redelivery_count: 3,
-                message: b"MSG"
+                message: b"MSG",
+                temporary: false,
             }
         );
         let mut rm = Vec::new();

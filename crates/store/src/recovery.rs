@@ -137,6 +137,10 @@ fn apply_frame(index: &mut Index, segment: u32, payload_at: usize, payload: &[u8
             len: bytes.len() as u32,
         };
         match op::decode(bytes) {
+            // Spilled non-persistent messages do not outlive the broker.
+            Ok(Op::Add {
+                temporary: true, ..
+            }) => {}
             Ok(Op::Add {
                 key,
                 seq,
@@ -150,6 +154,8 @@ fn apply_frame(index: &mut Index, segment: u32, payload_at: usize, payload: &[u8
             Ok(Op::Durable(def)) => index.durable(def, loc, 0),
             Ok(Op::Prepare { tx, .. }) => index.prepare(tx, loc, 0),
             Ok(Op::Outcome { tx }) => index.outcome(&tx, segment, 0),
+            // +1 as for every recovered message (see `Add` above).
+            Ok(Op::Redelivered { key, seq, count }) => index.redelivered(&key, seq, count + 1),
             Err(e) => tracing::error!("journal: segment {segment}: record at {}: {e}", loc.offset),
         }
     }

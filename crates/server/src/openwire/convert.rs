@@ -203,6 +203,18 @@ pub fn to_core(kind: u8, m: &Arc<openwire::Message>) -> Result<Message, String> 
             }
         }
     }
+    // Message groups travel as fields in OpenWire and as JMSX properties in
+    // the core (and STOMP), where dispatch and selectors look for them.
+    if let Some(g) = &m.group_id {
+        if out.property("JMSXGroupID").is_none() {
+            out.properties.push((
+                Arc::from("JMSXGroupID"),
+                Value::String(Arc::from(g.to_string_lossy())),
+            ));
+            out.properties
+                .push((Arc::from("JMSXGroupSeq"), Value::Int(m.group_sequence)));
+        }
+    }
     out.native = Some(Native(Arc::new(WireMessage {
         kind,
         message: Arc::clone(m),
@@ -221,6 +233,15 @@ pub struct WireMessage {
     pub properties: usize,
 }
 
+/// The core flags the first message of a group a consumer receives with a
+/// property; OpenWire (v10+) has a field for it.
+fn first_of_group(m: &Message) -> bool {
+    matches!(
+        m.property("JMSXGroupFirstForConsumer"),
+        Some(Value::Bool(true))
+    )
+}
+
 /// The OpenWire message a consumer receives for a core message.
 pub fn to_wire(m: &Message, redelivery_count: u32) -> DataStructure {
     let dest = wire_destination(&m.destination);
@@ -228,6 +249,9 @@ pub fn to_wire(m: &Message, redelivery_count: u32) -> DataStructure {
         let mut msg = (*w.message).clone();
         msg.destination = Some(dest);
         msg.redelivery_counter = redelivery_count as i32;
+        // The core may have changed these (a DLQ move clears the expiry).
+        msg.expiration = m.expiration;
+        msg.jmsx_group_first_for_consumer = first_of_group(m);
         msg.original_destination = m.original_destination.as_ref().map(wire_destination);
         msg.transaction_id = None;
         if m.properties.len() != w.properties {
@@ -252,7 +276,18 @@ pub fn to_wire(m: &Message, redelivery_count: u32) -> DataStructure {
         redelivery_counter: redelivery_count as i32,
         ..Default::default()
     };
-    msg.marshalled_properties = marshal_properties(&m.properties);
+    msg.jmsx_group_first_for_consumer = first_of_group(m);
+    let mut props = m.properties.clone();
+    props.retain(|(k, _)| &**k != "JMSXGroupFirstForConsumer");
+    if let Some(pos) = props.iter().position(|(k, _)| &**k == "JMSXGroupID") {
+        let (_, g) = props.remove(pos);
+        msg.group_id = Some(OwString::from(g.to_header_string().as_str()));
+    }
+    if let Some(pos) = props.iter().position(|(k, _)| &**k == "JMSXGroupSeq") {
+        let (_, seq) = props.remove(pos);
+        msg.group_sequence = seq.to_header_string().trim().parse().unwrap_or(0);
+    }
+    msg.marshalled_properties = marshal_properties(&props);
     let kind = match &m.body {
         Body::Empty => 23,
         Body::Text(t) => {

@@ -69,6 +69,7 @@ impl From<BrokerError> for Failure {
                 "javax.jms.IllegalStateException"
             }
             BrokerError::ResourceLimit(_) => "javax.jms.ResourceAllocationException",
+            BrokerError::InvalidSelector(_) => "javax.jms.InvalidSelectorException",
             _ => "javax.jms.JMSException",
         };
         Failure::new(class, e.to_string())

@@ -55,6 +55,9 @@ impl TempNames {
         broker: &Broker,
         conn: ConnectionId,
     ) -> Result<Destination, DestinationError> {
+        if header.contains(',') {
+            return composite(header);
+        }
         let (kind, name, local_temp) = split(header)?;
         if !local_temp {
             return Ok(Destination::new(kind, name));
@@ -82,6 +85,29 @@ impl TempNames {
         };
         format!("{prefix}{}", dest.name)
     }
+}
+
+/// `/queue/a,/topic/b` (ActiveMQ's composite destination): the core's
+/// composite form, `a,topic://b`, of the first part's kind.
+fn composite(header: &str) -> Result<Destination, DestinationError> {
+    let mut kind = None;
+    let mut parts = Vec::new();
+    for part in header.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (k, name, _) = split(part)?;
+        let k = match k {
+            DestinationKind::TempQueue => DestinationKind::Queue,
+            DestinationKind::TempTopic => DestinationKind::Topic,
+            k => k,
+        };
+        let first = *kind.get_or_insert(k);
+        parts.push(match (k == first, k) {
+            (true, _) => name.to_string(),
+            (false, DestinationKind::Topic) => format!("topic://{name}"),
+            (false, _) => format!("queue://{name}"),
+        });
+    }
+    let kind = kind.ok_or_else(|| DestinationError::Empty(header.to_string()))?;
+    Ok(Destination::new(kind, parts.join(",")))
 }
 
 /// Splits a destination header into kind, name, and whether it names one of

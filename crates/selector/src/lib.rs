@@ -1,0 +1,75 @@
+//! JMS message selectors (JMS 1.1 §3.8.1), as ActiveMQ 5.x evaluates them.
+//!
+//! A selector is parsed once, when a consumer subscribes ([`Selector::parse`]),
+//! and then evaluated for every candidate message ([`Selector::matches`])
+//! against anything that can look up header fields and properties by name
+//! ([`Fields`]). Evaluation borrows from the message and never allocates.
+//!
+//! SQL three-valued logic: a comparison involving a missing property is
+//! *unknown*, `NOT unknown` is unknown, and a message is selected only when
+//! the whole expression is *true*.
+//!
+//! One ActiveMQ behaviour beyond the spec: a string compared with a number
+//! is converted when it looks like one (STOMP carries every header as text,
+//! and `price > 10` must still work on `price:12`).
+
+mod ast;
+mod eval;
+mod like;
+mod parser;
+mod value;
+
+pub use ast::Expr;
+pub use value::{Fields, Value};
+
+/// A parsed selector.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Selector {
+    expr: Expr,
+    text: String,
+}
+
+/// Why a selector does not parse; the text is what the client is shown
+/// (`javax.jms.InvalidSelectorException` over OpenWire, an ERROR over STOMP).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}: {selector}")]
+pub struct ParseError {
+    pub message: String,
+    pub selector: String,
+}
+
+impl Selector {
+    /// Parses `text`.
+    ///
+    /// # Errors
+    /// [`ParseError`] for anything that is not a valid selector, including a
+    /// valid expression that is not boolean (`a + 1`).
+    pub fn parse(text: &str) -> Result<Selector, ParseError> {
+        let expr = parser::parse(text).map_err(|message| ParseError {
+            message,
+            selector: text.to_string(),
+        })?;
+        Ok(Selector {
+            expr,
+            text: text.to_string(),
+        })
+    }
+
+    /// Whether the message is selected: the expression is TRUE (not false,
+    /// not unknown).
+    pub fn matches<F: Fields + ?Sized>(&self, fields: &F) -> bool {
+        matches!(eval::eval(&self.expr, fields), Value::Bool(true))
+    }
+
+    /// The selector as the client wrote it.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn expr(&self) -> &Expr {
+        &self.expr
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,81 @@
+"""Composite destinations, virtual topics, and expiry to the DLQ, with the
+Java client and stomp.py, as ActiveMQ 5.17.2 does them (the Java program's
+expected output was checked against the reference broker)."""
+
+import time
+
+import pytest
+
+from ferrum_harness import unique
+from test_openwire_jms import java_classes, run_java  # noqa: F401 (fixture)
+
+
+@pytest.mark.ferrum_only
+def test_java_composite_virtual_topics_and_expiry(broker, java_classes):
+    out = run_java(java_classes, "Destinations", f"tcp://127.0.0.1:{broker.openwire_port}")
+    assert "composite a [composite]" in out, out
+    assert "composite b [composite]" in out, out
+    assert "composite t [composite]" in out, out
+    assert "virtual X 4 Y 4" in out, out
+    assert "expired delivered []" in out, out
+    dlq = [l for l in out.splitlines() if l.startswith("dlq ")]
+    assert len(dlq) == 1, out
+    assert dlq[0].startswith("dlq expires cause=java.lang.Throwable: Message Expired. Expiration:"), out
+    assert "originalExpirationSet=true expiration=0" in dlq[0], out
+
+
+def test_stomp_composite_send(broker, client):
+    a, t = unique("ca"), unique("ct")
+    c = client(broker)
+    c.subscribe("/queue/" + a)
+    c.subscribe("/topic/" + t)
+    p = client(broker)
+    p.send(f"/queue/{a},/topic/{t}", "both")
+    got = sorted(m.headers["destination"] for m in c.get_n(2))
+    assert got == sorted([f"/queue/{a}", f"/topic/{t}"])
+
+
+def test_stomp_expired_message_is_not_delivered(broker, client):
+    q = "/queue/" + unique("exp")
+    p = client(broker)
+    past = str(int(time.time() * 1000) - 1000)
+    p.send(q, "stale", headers={"expires": past, "persistent": "true"})
+    p.send(q, "fresh")
+    c = client(broker)
+    c.subscribe(q)
+    assert c.get().body == "fresh"
+    with pytest.raises(AssertionError):
+        c.get(timeout=0.5)
+
+
+@pytest.mark.ferrum_only
+def test_java_message_groups(broker, java_classes):
+    out = run_java(java_classes, "Groups", f"tcp://127.0.0.1:{broker.openwire_port}")
+    # Checked against ActiveMQ 5.17.2: each group sticks to one consumer, its
+    # first message there flagged; a closed consumer's group moves on.
+    assert "groups A1*,A2,A3 | B1*,B2,B3" in out, out
+    assert "after close A4*,B4" in out, out
+
+
+def test_stomp_message_groups(broker, client):
+    q = "/queue/" + unique("grp")
+    subs = [client(broker), client(broker)]
+    for c in subs:
+        c.subscribe(q)
+    p = client(broker)
+    for i in range(3):
+        for g in ("A", "B"):
+            p.send(q, f"{g}{i}", headers={"JMSXGroupID": g})
+    time.sleep(0.5)
+    seen = []
+    for c in subs:
+        bodies = []
+        while not c.listener.messages.empty():
+            m = c.listener.messages.get()
+            bodies.append((m.body, m.headers.get("JMSXGroupFirstForConsumer")))
+        seen.append(bodies)
+    # Each consumer got exactly one whole group, in order, its first flagged.
+    groups = sorted(seen)
+    assert [b for b, _ in groups[0]] == ["A0", "A1", "A2"], seen
+    assert [b for b, _ in groups[1]] == ["B0", "B1", "B2"], seen
+    assert [f for _, f in groups[0]] == ["true", None, None], seen

@@ -1,0 +1,45 @@
+"""JMS message selectors over OpenWire (the Java client) and STOMP
+(stomp.py), and across the two."""
+
+import pytest
+
+from ferrum_harness import Client, unique
+from test_openwire_jms import java_classes, run_java  # noqa: F401 (fixture)
+
+
+@pytest.mark.ferrum_only
+def test_java_selectors(broker, java_classes):
+    out = run_java(java_classes, "Selectors", f"tcp://127.0.0.1:{broker.openwire_port}")
+    assert "odd [m5, m7, m9]" in out, out
+    assert "even [m0, m2, m4, m6, m8]" in out, out
+    assert "rest [m1, m3]" in out, out
+    assert "priority [p8, p9]" in out, out
+    assert "topic [abc/Q/1, zzz/X/1, zzz/Q/15]" in out, out
+    assert "invalid refused javax.jms.InvalidSelectorException" in out, out
+
+
+def test_stomp_selector_on_queue_and_topic(broker, client):
+    q = "/queue/" + unique("sel")
+    c = client(broker)
+    c.subscribe(q, headers={"selector": "color = 'red' AND size > 10"})
+    p = client(broker)
+    p.send(q, "small red", headers={"color": "red", "size": "5"})
+    p.send(q, "big blue", headers={"color": "blue", "size": "50"})
+    p.send(q, "big red", headers={"color": "red", "size": "50"})
+    # STOMP headers are strings; numeric-looking ones compare as numbers.
+    assert c.get().body == "big red"
+    with pytest.raises(AssertionError):
+        c.get(timeout=0.5)
+    t = "/topic/" + unique("sel")
+    s = client(broker)
+    s.subscribe(t, headers={"selector": "JMSPriority > 5"})
+    p.send(t, "low", headers={"priority": "1"})
+    p.send(t, "high", headers={"priority": "9"})
+    assert s.get().body == "high"
+
+
+def test_stomp_invalid_selector_gets_an_error(broker, client):
+    c = client(broker)
+    with pytest.raises(AssertionError) as e:
+        c.subscribe("/queue/" + unique("bad"), headers={"selector": "color = "})
+    assert "ERROR" in str(e.value)
