@@ -72,6 +72,44 @@ def test_perf_persistent(broker, protocol):
     assert report["received"] == 500
 
 
+@pytest.mark.parametrize("protocol", ["stomp", "openwire"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--ack", "client", "--prefetch", "10"],
+        ["--ack", "individual"],
+        ["--tx-batch", "7", "--persistent"],
+        ["--selector", "perf_group = {i}"],
+    ],
+    ids=["client-ack-prefetch", "individual-ack", "transactions", "selector-per-consumer"],
+)
+def test_perf_options_deliver_everything(broker, protocol, options):
+    proc = perf(url_for(broker, protocol), "queue", *options, count=500)
+    assert proc.returncode == 0, proc.stderr.decode()
+    report = json.loads(proc.stdout.decode())
+    assert report["received"] == 500
+
+
+@pytest.mark.parametrize("protocol", ["stomp", "openwire"])
+def test_perf_duration_stops_sending_and_checks_what_was_sent(broker, protocol):
+    proc = perf(url_for(broker, protocol), "queue", "--duration", "1", count=10**9)
+    assert proc.returncode == 0, proc.stderr.decode()
+    report = json.loads(proc.stdout.decode())
+    assert 0 < report["sent"] < 10**9
+    assert report["received"] == report["sent"] == report["expected"]
+    assert 0.9 < report["produce_s"] < 5
+
+
+def test_perf_selector_that_misses_messages_fails_the_run(broker):
+    # Consumer i selects perf_group = i + 100: nothing matches, nothing arrives.
+    proc = subprocess.run(
+        [ferrum_bin(), "perf", "run", "--url", url_for(broker, "stomp"), "--name", unique("perf"),
+         "--count", "50", "--timeout", "3", "--json", "--selector", "perf_group = {i} + 100"],
+        capture_output=True, timeout=30)
+    assert proc.returncode != 0
+    assert b"timed out" in proc.stderr, proc.stderr.decode()
+
+
 def test_perf_fails_when_messages_are_missing(broker):
     """A consumer-only run that nobody produces for times out and fails."""
     proc = subprocess.run(

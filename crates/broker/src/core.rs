@@ -8,11 +8,11 @@ use crate::broker::{BrokerConfig, BrokerStats, ConnectInfo};
 use crate::buffer::{Buffer, BufferId, Entry, Owner};
 use crate::destination::{Destination, DestinationKind};
 use crate::error::BrokerError;
-use crate::event::{Delivery, Event, EventSender};
-use crate::message::{now_millis, Message, Value};
-use crate::store::{DurableDef, MessageStore, Recovered, StoreKey};
+use crate::event::{Event, EventSender};
+use crate::message::{now_millis, Message};
+use crate::store::{DurableDef, MessageStore};
 use crate::subscription::SubscribeRequest;
-use crate::transaction::{Transaction, TxAcked};
+use crate::transaction::Transaction;
 use crate::{ConnectionId, ConsumerId, TxId};
 
 /// A connected client.
@@ -59,13 +59,13 @@ pub(crate) struct Consumer {
 
 impl Consumer {
     /// Whether this consumer's selector (if any) selects the entry.
-    fn wants(&self, entry: &Entry) -> bool {
+    pub fn wants(&self, entry: &Entry) -> bool {
         self.selector
             .as_ref()
             .is_none_or(|s| entry.message.selected_by(s, entry.redelivery_count))
     }
 
-    fn has_credit(&self) -> bool {
+    pub fn has_credit(&self) -> bool {
         let counted = if self.prefetch == 0 {
             self.pulls > 0
         } else {
@@ -98,32 +98,32 @@ pub(crate) struct Core {
     pub config: BrokerConfig,
     pub store: Box<dyn MessageStore>,
     /// Source of connection, consumer and buffer ids.
-    next_id: u64,
+    pub next_id: u64,
     /// Arrival order of messages across all buffers.
-    next_seq: u64,
+    pub next_seq: u64,
     pub connections: HashMap<ConnectionId, Conn>,
-    client_ids: HashMap<Arc<str>, ConnectionId>,
+    pub client_ids: HashMap<Arc<str>, ConnectionId>,
     pub consumers: HashMap<ConsumerId, Consumer>,
     pub buffers: HashMap<BufferId, Buffer>,
     /// Queues and temporary queues by destination.
-    queues: HashMap<Destination, BufferId>,
+    pub queues: HashMap<Destination, BufferId>,
     /// Every subscription buffer of a topic, durable ones included, keyed
     /// by the destination subscribed to (which may be a wildcard pattern).
-    topics: HashMap<Destination, Vec<BufferId>>,
+    pub topics: HashMap<Destination, Vec<BufferId>>,
     /// The keys of `topics` that are wildcard patterns, checked on every
     /// topic send.
-    wildcards: Vec<Destination>,
+    pub wildcards: Vec<Destination>,
     /// Durable subscriptions by (client id, subscription name).
-    durables: HashMap<(Arc<str>, Arc<str>), BufferId>,
+    pub durables: HashMap<(Arc<str>, Arc<str>), BufferId>,
     /// Live temporary destinations and the connection that owns each.
-    temp_owner: HashMap<Destination, ConnectionId>,
+    pub temp_owner: HashMap<Destination, ConnectionId>,
     pub transactions: HashMap<TxId, Transaction>,
     pub stats: BrokerStats,
     /// Set while routing when a subscriber is behind past its limit; the
     /// sender is then asked to slow down.
     pub congested: bool,
     /// Bytes of messages waiting in memory, across all buffers.
-    memory: Arc<std::sync::atomic::AtomicUsize>,
+    pub memory: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Core {
@@ -149,114 +149,7 @@ impl Core {
         }
     }
 
-    /// Rebuilds durable subscriptions and persistent queues from the store.
-    /// (The store counts recovered messages as redelivered: whether they were
-    /// dispatched before the restart is unknown.)
-    pub fn restore(&mut self, recovered: Recovered) {
-        for def in recovered.durables {
-            let key = (Arc::clone(&def.client_id), Arc::clone(&def.name));
-            let bid = BufferId(self.next_id());
-            self.buffers.insert(
-                bid,
-                Buffer::new(
-                    Owner::Subscription {
-                        topic: def.topic.clone(),
-                        durable: Some(key.clone()),
-                        selector: def.selector.clone(),
-                        no_local: def.no_local,
-                    },
-                    &self.memory,
-                ),
-            );
-            match parse_selector(def.selector.as_deref()) {
-                Ok(sel) => {
-                    if let Some(b) = self.buffers.get_mut(&bid) {
-                        b.selector = sel;
-                    }
-                }
-                Err(e) => tracing::error!("durable subscription {}: {e}", def.name),
-            }
-            self.add_topic_subscription(&def.topic, bid);
-            self.durables.insert(key, bid);
-        }
-        for m in recovered.messages {
-            let bid = match &m.key {
-                StoreKey::Queue(name) => self.queue_buffer(&Destination::queue(Arc::clone(name))),
-                StoreKey::Durable { client_id, name } => {
-                    match self
-                        .durables
-                        .get(&(Arc::clone(client_id), Arc::clone(name)))
-                    {
-                        Some(bid) => *bid,
-                        None => continue,
-                    }
-                }
-            };
-            self.next_seq = self.next_seq.max(m.seq + 1);
-            if let Some(buf) = self.buffers.get_mut(&bid) {
-                buf.push(Entry {
-                    seq: m.seq,
-                    size: m.message.memory_size(),
-                    message: m.message,
-                    redelivery_count: m.redelivery_count,
-                });
-            }
-        }
-        for (key, seq) in recovered.paged {
-            let bid = match &key {
-                StoreKey::Queue(name) => self.queue_buffer(&Destination::queue(Arc::clone(name))),
-                StoreKey::Durable { .. } => match self.buffer_of(&key) {
-                    Some(bid) => bid,
-                    None => continue,
-                },
-            };
-            self.next_seq = self.next_seq.max(seq + 1);
-            if let Some(buf) = self.buffers.get_mut(&bid) {
-                buf.paged.insert(seq);
-            }
-        }
-        for p in recovered.prepared {
-            let mut t = Transaction {
-                owner: None,
-                sends: p.sends,
-                acked: Vec::new(),
-                prepared: true,
-            };
-            // Its acked messages stay out of their queues until the outcome;
-            // no consumer holds them (id 0 is never a consumer), so a
-            // rollback returns them to the queue.
-            for (key, seq) in p.acks {
-                let Some(bid) = self.buffer_of(&key) else {
-                    continue;
-                };
-                let Some(entry) = self.buffers.get_mut(&bid).and_then(|b| b.take(seq)) else {
-                    continue;
-                };
-                t.acked.push(TxAcked {
-                    consumer: ConsumerId(0),
-                    buffer: bid,
-                    entry,
-                });
-            }
-            self.transactions.insert(TxId(p.id), t);
-        }
-    }
-
-    /// The buffer a store key names, if it exists.
-    fn buffer_of(&self, key: &StoreKey) -> Option<BufferId> {
-        match key {
-            StoreKey::Queue(name) => self
-                .queues
-                .get(&Destination::queue(Arc::clone(name)))
-                .copied(),
-            StoreKey::Durable { client_id, name } => self
-                .durables
-                .get(&(Arc::clone(client_id), Arc::clone(name)))
-                .copied(),
-        }
-    }
-
-    fn next_id(&mut self) -> u64 {
+    pub fn next_id(&mut self) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
         id
@@ -404,7 +297,7 @@ impl Core {
 
     // ---- consumers ---------------------------------------------------
 
-    fn queue_buffer(&mut self, dest: &Destination) -> BufferId {
+    pub fn queue_buffer(&mut self, dest: &Destination) -> BufferId {
         if let Some(bid) = self.queues.get(dest) {
             return *bid;
         }
@@ -618,418 +511,7 @@ impl Core {
         true
     }
 
-    // ---- routing and dispatch ------------------------------------------
-
-    /// Routes a message that is ready to be delivered (not, or no longer,
-    /// inside a transaction).
-    pub fn route(&mut self, message: Arc<Message>) -> Result<(), BrokerError> {
-        let dest = message.destination.clone();
-        if let Some(parts) = dest.composite_parts() {
-            // A composite destination (`A,B`, `queue://A,topic://B`): a copy
-            // to each.
-            for part in parts {
-                let mut copy = (*message).clone();
-                copy.destination = part;
-                self.route(Arc::new(copy))?;
-            }
-            return Ok(());
-        }
-        if dest.is_temporary() && !self.temp_owner.contains_key(&dest) {
-            return Err(BrokerError::DeletedDestination(dest));
-        }
-        self.stats.messages_in += 1;
-        if dest.is_queue() {
-            let bid = self.queue_buffer(&dest);
-            self.enqueue(bid, message, 0)?;
-            self.dispatch(bid);
-            return Ok(());
-        }
-        // ActiveMQ's default virtual topics: a message to `VirtualTopic.X`
-        // also reaches every queue `Consumer.<name>.VirtualTopic.X`.
-        if dest.name.starts_with("VirtualTopic.") {
-            let suffix = format!(".{}", dest.name);
-            let targets: Vec<BufferId> = self
-                .queues
-                .iter()
-                .filter(|(q, _)| {
-                    q.kind == DestinationKind::Queue
-                        && q.name
-                            .strip_prefix("Consumer.")
-                            .and_then(|rest| rest.strip_suffix(suffix.as_str()))
-                            .is_some_and(|name| !name.is_empty() && !name.contains('.'))
-                })
-                .map(|(_, bid)| *bid)
-                .collect();
-            for bid in targets {
-                self.enqueue(bid, Arc::clone(&message), 0)?;
-                self.dispatch(bid);
-            }
-        }
-        let subs = self.topic_subscriptions(&dest);
-        for bid in subs {
-            let skip = match self.buffers.get(&bid) {
-                Some(Buffer {
-                    owner: Owner::Subscription { no_local: true, .. },
-                    consumers,
-                    ..
-                }) => consumers.iter().any(|c| {
-                    self.consumers
-                        .get(c)
-                        .is_some_and(|c| Some(c.conn) == message.origin)
-                }),
-                Some(Buffer {
-                    selector: Some(sel),
-                    ..
-                }) => !message.selected_by(sel, 0),
-                Some(_) => false,
-                None => true,
-            };
-            if !skip {
-                self.enqueue(bid, Arc::clone(&message), 0)?;
-                self.dispatch(bid);
-            }
-        }
-        Ok(())
-    }
-
-    /// Every subscription buffer a message sent to `dest` reaches: those on
-    /// the topic itself and those on wildcard patterns that cover it.
-    fn topic_subscriptions(&self, dest: &Destination) -> Vec<BufferId> {
-        let mut subs = self.topics.get(dest).cloned().unwrap_or_default();
-        for pattern in &self.wildcards {
-            if pattern != dest && pattern.matches(dest) {
-                if let Some(bufs) = self.topics.get(pattern) {
-                    subs.extend_from_slice(bufs);
-                }
-            }
-        }
-        subs
-    }
-
-    /// Registers a subscription buffer under its topic (or pattern).
-    fn add_topic_subscription(&mut self, dest: &Destination, bid: BufferId) {
-        if dest.is_wildcard() && !self.wildcards.contains(dest) {
-            self.wildcards.push(dest.clone());
-        }
-        self.topics.entry(dest.clone()).or_default().push(bid);
-    }
-
-    /// Appends to a buffer, recording persistent messages in the store.
-    pub fn enqueue(
-        &mut self,
-        bid: BufferId,
-        message: Arc<Message>,
-        redelivery_count: u32,
-    ) -> Result<(), BrokerError> {
-        let seq = self.next_seq();
-        let limit = self.config.topic_subscriber_pending_limit;
-        let Some(buf) = self.buffers.get_mut(&bid) else {
-            return Ok(());
-        };
-        let size = message.memory_size();
-        if let Some(key) = buf.store_key() {
-            let full = buf.pending_bytes + size > self.config.destination_memory_limit
-                || self.memory.load(std::sync::atomic::Ordering::Relaxed) + size
-                    > self.config.memory_limit;
-            if message.persistent {
-                self.store.add(&key, seq, &message)?;
-                if !buf.paged.is_empty() || full {
-                    // Behind others already paged out, or past the limit:
-                    // the store holds it until a consumer needs it.
-                    buf.paged.insert(seq);
-                    return Ok(());
-                }
-            } else if (!buf.paged.is_empty() || full)
-                && self.store.add_temporary(&key, seq, &message)?
-            {
-                // Non-persistent, under memory pressure: spilled to disk
-                // (unsynced, dropped at restart) rather than refused.
-                buf.paged.insert(seq);
-                return Ok(());
-            }
-        }
-        buf.push(Entry {
-            seq,
-            size,
-            message,
-            redelivery_count,
-        });
-        if buf.is_transient() && buf.pending_bytes > limit && self.judge_backlog(bid) {
-            self.congested = true;
-        }
-        Ok(())
-    }
-
-    /// Decides what a non-durable subscriber's backlog past the pending limit
-    /// means. Behind but still reading: producers are held back (returns
-    /// true) until it catches up, so nothing is lost. Nothing taken for
-    /// `slow_subscriber_after`: it stopped reading, so its oldest messages are
-    /// discarded down to the limit and it holds nobody back any more.
-    fn judge_backlog(&mut self, bid: BufferId) -> bool {
-        let limit = self.config.topic_subscriber_pending_limit;
-        let slow_after = self.config.slow_subscriber_after;
-        let Some(buf) = self.buffers.get_mut(&bid) else {
-            return false;
-        };
-        if buf.pending_bytes <= limit {
-            return false;
-        }
-        if !buf.slow && buf.last_drain.elapsed() < slow_after {
-            return true;
-        }
-        if !buf.slow {
-            buf.slow = true;
-            if let Owner::Subscription { topic, .. } = &buf.owner {
-                tracing::warn!(
-                    "a subscriber of {topic} stopped reading: discarding its oldest pending messages"
-                );
-            }
-        }
-        while buf.pending_bytes > limit {
-            if buf.pop_first().is_none() {
-                break;
-            }
-            self.stats.messages_discarded += 1;
-        }
-        false
-    }
-
-    /// Bytes of messages waiting in memory, broker-wide.
-    pub fn memory_used(&self) -> usize {
-        self.memory.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// The broker-wide limit a message would cross, if any: memory for
-    /// messages kept in memory (non-persistent), the store for persistent
-    /// ones (ActiveMQ's systemUsage memoryUsage and storeUsage).
-    pub fn limit_reached(&self, persistent: bool) -> Option<String> {
-        if persistent {
-            let used = self.store.usage();
-            (used >= self.config.store_limit).then(|| {
-                format!(
-                    "Usage Manager Store is Full ({used} of {} bytes). Stopping producer to prevent \
-                     flooding the store. See http://activemq.apache.org/producer-flow-control.html",
-                    self.config.store_limit
-                )
-            })
-        } else {
-            let used = self.memory_used();
-            (used >= self.config.memory_limit).then(|| {
-                format!(
-                    "Usage Manager Memory Limit reached ({used} of {} bytes). Stopping producer to \
-                     prevent flooding. See http://activemq.apache.org/producer-flow-control.html",
-                    self.config.memory_limit
-                )
-            })
-        }
-    }
-
-    /// Whether a producer to `dest` should wait: a memory or store limit is
-    /// reached, or some subscriber is behind past its pending limit but
-    /// still reading.
-    pub fn congested(&mut self, dest: &Destination) -> bool {
-        if self.limit_reached(false).is_some() || self.limit_reached(true).is_some() {
-            return true;
-        }
-        if dest.is_queue() {
-            return false;
-        }
-        let subs = self.topic_subscriptions(dest);
-        let mut congested = false;
-        for bid in subs {
-            let transient = self.buffers.get(&bid).is_some_and(Buffer::is_transient);
-            if transient && self.judge_backlog(bid) {
-                congested = true;
-            }
-        }
-        congested
-    }
-
-    /// Hands pending messages of one buffer to consumers with credit,
-    /// round-robin; an exclusive consumer, while it exists, takes them all.
-    /// Paged-out messages are read back from the store as the in-memory
-    /// ones run low.
-    pub fn dispatch(&mut self, bid: BufferId) {
-        loop {
-            self.page_in(bid);
-            if !self.dispatch_pending(bid) {
-                return;
-            }
-        }
-    }
-
-    /// Reads paged-out messages back while the buffer has consumers and
-    /// less than half its memory limit in memory.
-    fn page_in(&mut self, bid: BufferId) {
-        let Some(buf) = self.buffers.get_mut(&bid) else {
-            return;
-        };
-        if buf.paged.is_empty() || buf.consumers.is_empty() {
-            return;
-        }
-        let Some(key) = buf.store_key() else {
-            return;
-        };
-        let low_water = self.config.destination_memory_limit / 2;
-        while buf.pending.is_empty() || buf.pending_bytes < low_water {
-            let Some(seq) = buf.paged.pop_first() else {
-                break;
-            };
-            match self.store.load(&key, seq) {
-                Ok(Some((message, redelivery_count))) => buf.push(Entry {
-                    seq,
-                    size: message.memory_size(),
-                    message,
-                    redelivery_count,
-                }),
-                Ok(None) => tracing::error!("store: message {seq} of {key:?} is missing"),
-                Err(e) => tracing::error!("store: reading message {seq} of {key:?}: {e}"),
-            }
-        }
-    }
-
-    /// One dispatch pass over what is in memory. Returns whether it should
-    /// run again after paging in (memory ran dry with credit left).
-    fn dispatch_pending(&mut self, bid: BufferId) -> bool {
-        let Some(buf) = self.buffers.get_mut(&bid) else {
-            return false;
-        };
-        if buf.consumers.is_empty() || buf.pending.is_empty() {
-            return false;
-        }
-        let store_key = buf.store_key();
-        let now = now_millis();
-        let before = buf.pending.len();
-        // Messages no consumer with room selects: they keep their place.
-        let mut passed_over: Vec<Entry> = Vec::new();
-        // Expired ones go to the DLQ (persistent) once `buf` is let go.
-        let mut expired: Vec<Entry> = Vec::new();
-        while !buf.pending.is_empty() {
-            if !has_credit(buf, &self.consumers) {
-                break;
-            }
-            let Some(entry) = buf.pop_first() else {
-                break;
-            };
-            if entry.message.is_expired(now) {
-                self.stats.messages_expired += 1;
-                // Persistent or spilled: the store forgets it.
-                if let Some(key) = &store_key {
-                    if let Err(e) = self.store.remove(key, entry.seq, &entry.message.id) {
-                        tracing::error!("store: removing expired message: {e}");
-                    }
-                }
-                expired.push(entry);
-                continue;
-            }
-            let Some((cid, first_of_group)) = pick_consumer(buf, &self.consumers, &entry) else {
-                passed_over.push(entry);
-                if passed_over.len() >= SELECTOR_SCAN_LIMIT {
-                    break;
-                }
-                continue;
-            };
-            let mut entry = entry;
-            if first_of_group {
-                // ActiveMQ flags the first message of a group a consumer gets.
-                let mut m = (*entry.message).clone();
-                m.properties
-                    .retain(|(k, _)| &**k != "JMSXGroupFirstForConsumer");
-                m.properties
-                    .push((Arc::from("JMSXGroupFirstForConsumer"), Value::Bool(true)));
-                entry.message = Arc::new(m);
-            }
-            let Some(consumer) = self.consumers.get_mut(&cid) else {
-                buf.push(entry);
-                break;
-            };
-            if consumer.prefetch == 0 {
-                consumer.pulls -= 1;
-            }
-            consumer.window_used += 1;
-            consumer.window_bytes += entry.size;
-            let delivery = Delivery {
-                consumer: cid,
-                message: Arc::clone(&entry.message),
-                redelivery_count: entry.redelivery_count,
-            };
-            consumer.inflight.push_back(InFlight {
-                entry,
-                in_window: true,
-            });
-            self.stats.messages_dispatched += 1;
-            if let Some(conn) = self.connections.get(&consumer.conn) {
-                // A closed receiver means the connection is going away; its
-                // disconnect returns what is in flight.
-                let _ = conn.sink.send(Event::Deliver(delivery));
-            }
-        }
-        for entry in passed_over {
-            buf.push(entry);
-        }
-        if buf.pending.len() < before {
-            buf.last_drain = std::time::Instant::now();
-            if buf.slow && buf.pending_bytes < self.config.topic_subscriber_pending_limit / 2 {
-                buf.slow = false;
-            }
-        }
-        let again = buf.pending.is_empty()
-            && !buf.paged.is_empty()
-            && buf
-                .consumers
-                .iter()
-                .any(|c| self.consumers.get(c).is_some_and(Consumer::has_credit));
-        // As ActiveMQ's default dead-letter strategy (processExpired=true):
-        // an expired persistent message goes to the DLQ, a non-persistent
-        // one is dropped.
-        for entry in expired {
-            let cause = format!(
-                "java.lang.Throwable: Message Expired. Expiration:{}",
-                entry.message.expiration
-            );
-            if let Err(e) = self.dead_letter(entry, Some(&cause)) {
-                tracing::error!("moving an expired message to the DLQ: {e}");
-            }
-        }
-        again
-    }
-
-    /// Moves a message the client gave up on to the dead-letter queue
-    /// (persistent) or drops it (non-persistent), as ActiveMQ does. The
-    /// cause, when the client gave one (OpenWire's poison ack), travels as
-    /// the `dlqDeliveryFailureCause` property.
-    pub fn dead_letter(&mut self, entry: Entry, cause: Option<&str>) -> Result<(), BrokerError> {
-        if !entry.message.persistent {
-            self.stats.messages_discarded += 1;
-            return Ok(());
-        }
-        let dlq = Destination::dead_letter_queue();
-        if entry.message.destination == dlq {
-            // Never from the DLQ back into itself (ActiveMQ drops it too).
-            self.stats.messages_discarded += 1;
-            return Ok(());
-        }
-        let mut msg = (*entry.message).clone();
-        // It must not expire in the DLQ: the old expiry is kept aside.
-        if msg.property("originalExpiration").is_none() {
-            msg.properties
-                .push((Arc::from("originalExpiration"), Value::Long(msg.expiration)));
-        }
-        msg.expiration = 0;
-        if let Some(cause) = cause {
-            msg.properties
-                .retain(|(k, _)| &**k != "dlqDeliveryFailureCause");
-            msg.properties.push((
-                Arc::from("dlqDeliveryFailureCause"),
-                Value::String(Arc::from(cause)),
-            ));
-        }
-        msg.original_destination = Some(std::mem::replace(&mut msg.destination, dlq.clone()));
-        let bid = self.queue_buffer(&dlq);
-        self.enqueue(bid, Arc::new(msg), entry.redelivery_count)?;
-        self.dispatch(bid);
-        Ok(())
-    }
+    // ---- delivery (routing is in routing.rs, dispatch in dispatch.rs) ----
 
     /// Returns whether every pulled message was dispatched at once.
     pub fn pull(&mut self, cid: ConsumerId, count: u32) -> Result<bool, BrokerError> {
@@ -1114,90 +596,10 @@ impl Core {
     }
 }
 
-/// Messages a dispatch pass may pass over (selected by no consumer with
-/// room) before it stops: the price of selectors is bounded per pass.
-const SELECTOR_SCAN_LIMIT: usize = 10_000;
-
-/// Whether any consumer that may take messages now has room: the exclusive
-/// one while there is one, else any.
-fn has_credit(buf: &Buffer, consumers: &HashMap<ConsumerId, Consumer>) -> bool {
-    match exclusive_of(buf, consumers) {
-        Some(ex) => consumers.get(&ex).is_some_and(Consumer::has_credit),
-        None => buf
-            .consumers
-            .iter()
-            .any(|c| consumers.get(c).is_some_and(Consumer::has_credit)),
-    }
-}
-
-fn exclusive_of(buf: &Buffer, consumers: &HashMap<ConsumerId, Consumer>) -> Option<ConsumerId> {
-    buf.consumers
-        .iter()
-        .find(|c| consumers.get(c).is_some_and(|c| c.exclusive))
-        .copied()
-}
-
-/// The consumer to hand `entry` to: the exclusive one while there is one;
-/// for a message group (JMSXGroupID) the consumer the group is pinned to;
-/// else the next in round-robin order with room that selects it. The flag
-/// says the message starts a group on that consumer.
-fn pick_consumer(
-    buf: &mut Buffer,
-    consumers: &HashMap<ConsumerId, Consumer>,
-    entry: &Entry,
-) -> Option<(ConsumerId, bool)> {
-    if let Some(ex) = exclusive_of(buf, consumers) {
-        return consumers
-            .get(&ex)
-            .is_some_and(|c| c.has_credit() && c.wants(entry))
-            .then_some((ex, false));
-    }
-    let group = match (&buf.owner, entry.message.property("JMSXGroupID")) {
-        (Owner::Queue(_), Some(Value::String(g))) => Some(Arc::clone(g)),
-        _ => None,
-    };
-    let closes = match entry.message.property("JMSXGroupSeq") {
-        Some(Value::Int(-1) | Value::Long(-1)) => true,
-        // STOMP carries it as a header, i.e. text.
-        Some(Value::String(s)) => s.trim() == "-1",
-        _ => false,
-    };
-    if let Some(g) = &group {
-        if let Some(&owner) = buf.groups.get(g) {
-            if buf.consumers.contains(&owner) {
-                let ok = consumers
-                    .get(&owner)
-                    .is_some_and(|c| c.has_credit() && c.wants(entry));
-                if ok && closes {
-                    buf.groups.remove(g);
-                }
-                // Pinned: it waits for its consumer rather than go elsewhere.
-                return ok.then_some((owner, false));
-            }
-            buf.groups.remove(g);
-        }
-    }
-    let n = buf.consumers.len();
-    for i in 0..n {
-        let idx = (buf.cursor + i) % n;
-        let cid = buf.consumers[idx];
-        if consumers
-            .get(&cid)
-            .is_some_and(|c| c.has_credit() && c.wants(entry))
-        {
-            buf.cursor = (idx + 1) % n;
-            if let (Some(g), false) = (group, closes) {
-                buf.groups.insert(g, cid);
-                return Some((cid, true));
-            }
-            return Some((cid, false));
-        }
-    }
-    None
-}
-
 /// Parses a subscription's selector; empty means none.
-fn parse_selector(text: Option<&str>) -> Result<Option<Arc<selector::Selector>>, BrokerError> {
+pub(crate) fn parse_selector(
+    text: Option<&str>,
+) -> Result<Option<Arc<selector::Selector>>, BrokerError> {
     match text.map(str::trim) {
         None | Some("") => Ok(None),
         Some(t) => selector::Selector::parse(t)

@@ -13,17 +13,27 @@
 //! subset of that.
 //!
 //! Concurrency: the whole core is one synchronous state machine behind one
-//! mutex. Every call is short (no I/O under the lock: deliveries go out
-//! through unbounded channels whose depth is bounded by each consumer's
-//! prefetch window), which keeps dispatch order obvious and testable.
+//! mutex. Every call is short: deliveries go out through unbounded channels
+//! whose depth is bounded by each consumer's prefetch window, and store
+//! writes are only queued for the store's writer thread (the one disk read
+//! under the lock is paging a message back in from the page cache). That
+//! keeps dispatch order obvious and testable.
+//!
+//! Modules: `core` (connections, consumers, subscriptions), `routing`
+//! (where a message goes, limits), `dispatch` (to consumers, paging,
+//! expiry, dead letters), `transaction` (sends, acks, transactions, XA),
+//! `restore` (rebuilding from the store), `store` (the storage seam).
 
 mod broker;
 mod buffer;
 mod core;
 pub mod destination;
+mod dispatch;
 mod error;
 mod event;
 pub mod message;
+mod restore;
+mod routing;
 pub mod store;
 mod subscription;
 mod transaction;

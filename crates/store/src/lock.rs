@@ -21,13 +21,7 @@ impl DirLock {
     /// # Errors
     /// If the lock file cannot be created or locked.
     pub fn acquire(dir: &Path, on_wait: impl FnOnce()) -> std::io::Result<DirLock> {
-        std::fs::create_dir_all(dir)?;
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(dir.join("lock"))?;
+        let file = open_lock_file(dir)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -44,14 +38,19 @@ impl DirLock {
     /// # Errors
     /// `WouldBlock` if another process holds it, or an I/O error.
     pub fn try_acquire(dir: &Path) -> std::io::Result<DirLock> {
-        std::fs::create_dir_all(dir)?;
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(dir.join("lock"))?;
+        let file = open_lock_file(dir)?;
         file.try_lock().map_err(std::io::Error::from)?;
         Ok(DirLock { _file: file })
     }
+}
+
+/// `dir/lock`, created if missing; its content is never used, only the lock.
+fn open_lock_file(dir: &Path) -> std::io::Result<File> {
+    std::fs::create_dir_all(dir)?;
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(dir.join("lock"))
 }

@@ -309,7 +309,7 @@ pub fn to_wire(m: &Message, redelivery_count: u32) -> DataStructure {
     DataStructure::message(kind, Arc::new(msg))
 }
 
-fn marshal_properties(properties: &[(Arc<str>, Value)]) -> Option<Bytes> {
+pub fn marshal_properties(properties: &[(Arc<str>, Value)]) -> Option<Bytes> {
     if properties.is_empty() {
         return None;
     }

@@ -6,7 +6,7 @@
 //! Deliveries come back as broker events → MessageDispatch → socket.
 
 mod connection;
-mod convert;
+pub(crate) mod convert;
 mod session;
 
 use std::net::SocketAddr;

@@ -729,6 +729,13 @@ impl Session {
             }
             tx_type::ROLLBACK => self.broker.rollback(conn, &tx)?,
             tx_type::PREPARE => {
+                if matches!(t.transaction_id, Some(DataStructure::LocalTransactionId(_))) {
+                    // As ActiveMQ: only XA transactions have a phase one.
+                    return Err(Failure::new(
+                        "javax.transaction.xa.XAException",
+                        "Prepare not implemented on Local Transactions",
+                    ));
+                }
                 self.broker.prepare(&tx)?;
                 self.reply = Some(Reply::Integer(0));
             }

@@ -40,6 +40,19 @@ pub enum DestKind {
     Topic,
 }
 
+/// How consumers acknowledge.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AckMode {
+    /// STOMP `ack:auto` (the broker acks on send); OpenWire: a standard
+    /// (cumulative) ack per batch, like the JMS client's optimized auto-ack.
+    Auto,
+    /// Cumulative acks per batch (STOMP `ack:client`, JMS CLIENT_ACKNOWLEDGE
+    /// calling `acknowledge()` every batch).
+    Client,
+    /// One ack per message (STOMP `client-individual`, OpenWire individual acks).
+    Individual,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct PerfArgs {
     /// Broker: stomp://HOST:PORT or tcp://HOST:PORT (OpenWire).
@@ -80,6 +93,61 @@ pub struct PerfArgs {
     /// Index of the first producer (for several `perf producer` processes).
     #[arg(long, default_value_t = 0)]
     pub first_producer: u32,
+    /// Consumer prefetch (OpenWire prefetchSize, STOMP activemq.prefetchSize).
+    #[arg(long, default_value_t = 1000)]
+    pub prefetch: u32,
+    /// How consumers acknowledge.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub ack: AckMode,
+    /// Producers send in transactions of this many messages, each commit
+    /// waited for (0: no transactions).
+    #[arg(long, default_value_t = 0)]
+    pub tx_batch: u32,
+    /// JMS selector for the consumers; `{i}` becomes the consumer's index.
+    /// Producers (given the flag too) then set the int properties
+    /// `perf_producer`, `perf_seq` and `perf_group` (= seq modulo the number
+    /// of consumers), so `--selector 'perf_group = {i}'` gives each consumer
+    /// its own selector. Every message must still reach exactly one
+    /// consumer (queue) or every consumer (topic), or the run fails.
+    #[arg(long)]
+    pub selector: Option<String>,
+    /// Send for at most this many seconds (then stop, wherever the count
+    /// is); the consumers then expect what was sent. 0: no limit.
+    #[arg(long, default_value_t = 0)]
+    pub duration: u64,
+    /// The number of consumers as given, for `perf_group` (set by the tool).
+    #[arg(skip)]
+    pub groups: u32,
+}
+
+impl PerfArgs {
+    /// Consumer `index`'s selector, if any.
+    pub fn selector_for(&self, index: u32) -> Option<String> {
+        self.selector
+            .as_ref()
+            .map(|s| s.replace("{i}", &index.to_string()))
+    }
+
+    /// Batched acks go out this often: at most 100, and well within the
+    /// prefetch window so the broker never waits for an ack to send more.
+    pub fn ack_every(&self) -> u32 {
+        (self.prefetch / 2).clamp(1, 100)
+    }
+
+    /// The selector properties producers stamp on message `seq`.
+    pub fn selector_properties(&self, producer: u32, seq: u64) -> Option<[(&'static str, i64); 3]> {
+        self.selector.as_ref()?;
+        Some([
+            ("perf_producer", i64::from(producer)),
+            ("perf_seq", seq as i64),
+            ("perf_group", (seq % u64::from(self.groups.max(1))) as i64),
+        ])
+    }
+
+    /// Whether a producer must stop (the `--duration` is up).
+    pub fn expired(&self, started: Instant) -> bool {
+        self.duration > 0 && started.elapsed() >= Duration::from_secs(self.duration)
+    }
 }
 
 /// The 20-byte header every body starts with.
@@ -208,8 +276,12 @@ fn run_tool(tool: &PerfTool) -> anyhow::Result<()> {
     if args.producers == 0 {
         bail!("--producers must be at least 1");
     }
+    args.groups = args.consumers;
     if !with_consumers {
         args.consumers = 0;
+    }
+    if args.duration > 0 && !(with_producers && with_consumers) {
+        bail!("--duration needs producers and consumers in one process (perf run)");
     }
     if with_consumers && args.consumers == 0 {
         bail!("--consumers must be at least 1");

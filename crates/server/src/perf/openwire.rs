@@ -15,14 +15,15 @@ use openwire::{Codec, DataStructure, OwString, WireFormat};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::oneshot;
 
-use super::{stamp, Ctx, DestKind, Pacer};
+use super::{stamp, AckMode, Ctx, DestKind, Pacer};
 
-/// Consumer prefetch, as ActiveMQ's default for queues.
-const PREFETCH: i32 = 1000;
-/// Standard acks go out after this many messages.
-const ACK_EVERY: i32 = 100;
 /// MessageAck's STANDARD_ACK_TYPE.
 const STANDARD_ACK: i8 = 2;
+/// MessageAck's INDIVIDUAL_ACK_TYPE.
+const INDIVIDUAL_ACK: i8 = 4;
+/// TransactionInfo types.
+const TX_BEGIN: i8 = 0;
+const TX_COMMIT_ONE_PHASE: i8 = 2;
 
 fn s(v: &str) -> Option<OwString> {
     Some(OwString::from(v))
@@ -269,7 +270,8 @@ pub async fn consumer(ctx: Ctx, index: u32, ready: oneshot::Sender<()>) -> anyho
         response_required: true,
         consumer_id: Some(consumer_id.clone()),
         destination: Some(destination.clone()),
-        prefetch_size: PREFETCH,
+        prefetch_size: i32::try_from(ctx.args.prefetch).unwrap_or(i32::MAX),
+        selector: ctx.args.selector_for(index).as_deref().map(OwString::from),
         dispatch_async: true,
         priority: 0,
         ..Default::default()
@@ -287,7 +289,9 @@ pub async fn consumer(ctx: Ctx, index: u32, ready: oneshot::Sender<()>) -> anyho
     let mut first: Option<DataStructure> = None;
     let mut last: Option<DataStructure> = None;
     let mut pending = 0;
-    while !finished && !ctx.verifier.queue_done() {
+    let ack_every = i32::try_from(ctx.args.ack_every()).unwrap_or(100);
+    let individual = ctx.args.ack == AckMode::Individual;
+    while !finished && !ctx.verifier.done_for(&st) {
         while let Some(cmd) = conn.buffered()? {
             let DataStructure::MessageDispatch(d) = &cmd else {
                 conn.rx.recycle(cmd);
@@ -315,7 +319,7 @@ pub async fn consumer(ctx: Ctx, index: u32, ready: oneshot::Sender<()>) -> anyho
             }
             last = m.message_id.clone();
             pending += 1;
-            if pending >= ACK_EVERY {
+            if individual || pending >= ack_every {
                 let ack = ack(
                     &mut conn,
                     &destination,
@@ -323,6 +327,11 @@ pub async fn consumer(ctx: Ctx, index: u32, ready: oneshot::Sender<()>) -> anyho
                     &mut first,
                     &mut last,
                     pending,
+                    if individual {
+                        INDIVIDUAL_ACK
+                    } else {
+                        STANDARD_ACK
+                    },
                 );
                 conn.send(ack)?;
                 pending = 0;
@@ -345,6 +354,7 @@ pub async fn consumer(ctx: Ctx, index: u32, ready: oneshot::Sender<()>) -> anyho
             &mut first,
             &mut last,
             pending,
+            STANDARD_ACK,
         );
         conn.send(ack)?;
     }
@@ -368,13 +378,14 @@ fn ack(
     first: &mut Option<DataStructure>,
     last: &mut Option<DataStructure>,
     count: i32,
+    ack_type: i8,
 ) -> DataStructure {
     DataStructure::MessageAck(Arc::new(openwire::MessageAck {
         command_id: conn.id(),
         response_required: false,
         destination: Some(destination.clone()),
         consumer_id: Some(consumer_id.clone()),
-        ack_type: STANDARD_ACK,
+        ack_type,
         first_message_id: first.take(),
         last_message_id: last.take(),
         message_count: count,
@@ -407,6 +418,10 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
     let mut body = vec![0u8; ctx.args.size];
     let mut unreported = 0;
     let pacer = Pacer::new(&ctx.args);
+    let started = std::time::Instant::now();
+    let tx_batch = u64::from(ctx.args.tx_batch);
+    let mut tx: Option<DataStructure> = None;
+    let mut tx_count = 0;
     for seq in 0..count {
         if let Some(due) = pacer.as_ref().and_then(|p| p.wait_for(seq)) {
             conn.flush_checked()
@@ -417,10 +432,26 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
             tokio::time::sleep_until(due).await;
         }
         stamp(&mut body, index, seq);
-        let last = seq + 1 == count;
-        // Persistent sends are synchronous; the last message of an async
-        // run also asks for a response, so the run knows all arrived.
-        let sync = persistent || last;
+        let stopping = ctx.args.expired(started);
+        let last = seq + 1 == count || stopping;
+        if tx_batch > 0 && tx.is_none() {
+            tx_count += 1;
+            let t = DataStructure::LocalTransactionId(Arc::new(openwire::LocalTransactionId {
+                value: tx_count,
+                connection_id: Some(DataStructure::ConnectionId(Arc::new(
+                    openwire::ConnectionId {
+                        value: s(&conn.connection_id),
+                    },
+                ))),
+            }));
+            let (begin, _) = transaction_info(&mut conn, &t, TX_BEGIN, false);
+            conn.send(begin)?;
+            tx = Some(t);
+        }
+        // Persistent sends are synchronous (outside a transaction); the
+        // last message of an async run also asks for a response, so the
+        // run knows all arrived. Transactions wait for their commits.
+        let sync = tx.is_none() && (persistent || last);
         let id = conn.id();
         let msg = openwire::Message {
             command_id: id,
@@ -436,11 +467,31 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
             priority: 4,
             timestamp: (super::now_ns() / 1_000_000) as i64,
             content: Some(Bytes::copy_from_slice(&body)),
+            transaction_id: tx.clone(),
+            marshalled_properties: ctx.args.selector_properties(index, seq).and_then(|p| {
+                let props: Vec<(Arc<str>, broker::Value)> = p
+                    .iter()
+                    .map(|(k, v)| (Arc::from(*k), broker::Value::Int(*v as i32)))
+                    .collect();
+                crate::openwire::convert::marshal_properties(&props)
+            }),
             ..Default::default()
         };
         conn.send(DataStructure::BytesMessage(Arc::new(msg)))?;
         unreported += 1;
-        if sync {
+        if stopping {
+            ctx.verifier.truncate(index, seq + 1);
+        }
+        if let (Some(t), true) = (&tx, last || (seq + 1) % tx_batch.max(1) == 0) {
+            let (commit, commit_id) = transaction_info(&mut conn, t, TX_COMMIT_ONE_PHASE, true);
+            conn.send(commit)?;
+            conn.request_done(commit_id)
+                .await
+                .with_context(|| format!("producer {index} committing"))?;
+            tx = None;
+            ctx.counters.sent.fetch_add(unreported, Ordering::Relaxed);
+            unreported = 0;
+        } else if sync {
             conn.request_done(id)
                 .await
                 .with_context(|| format!("producer {index} sending"))?;
@@ -453,8 +504,37 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
         }
         ctx.counters.sent.fetch_add(unreported, Ordering::Relaxed);
         unreported = 0;
+        if last {
+            break;
+        }
     }
+    conn.flush_checked().await?;
+    ctx.counters.sent.fetch_add(unreported, Ordering::Relaxed);
     ctx.counters.producer_done();
+    // Consumers waiting for more than a stopped producer sent look again.
+    ctx.done_tx.send_modify(|_| {});
     conn.close().await;
     Ok(())
+}
+
+/// A TransactionInfo for `tx`, and its command id (to await its response).
+fn transaction_info(
+    conn: &mut Conn,
+    tx: &DataStructure,
+    kind: i8,
+    response: bool,
+) -> (DataStructure, i32) {
+    let command_id = conn.id();
+    let info = DataStructure::TransactionInfo(Arc::new(openwire::TransactionInfo {
+        command_id,
+        response_required: response,
+        connection_id: Some(DataStructure::ConnectionId(Arc::new(
+            openwire::ConnectionId {
+                value: s(&conn.connection_id),
+            },
+        ))),
+        transaction_id: Some(tx.clone()),
+        kind,
+    }));
+    (info, command_id)
 }

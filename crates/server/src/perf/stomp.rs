@@ -10,7 +10,7 @@ use stomp::{Command, Frame, Item, Limits, ReadState, Version};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::oneshot;
 
-use super::{stamp, Ctx, DestKind, Pacer};
+use super::{stamp, AckMode, Ctx, DestKind, Pacer};
 
 struct Conn {
     link: Link,
@@ -148,16 +148,26 @@ fn destination(ctx: &Ctx) -> String {
 pub async fn consumer(ctx: Ctx, index: u32, ready: oneshot::Sender<()>) -> anyhow::Result<()> {
     let mut conn = Conn::connect(&ctx.host).await?;
     let dest = destination(&ctx);
-    conn.write(
-        Command::Subscribe,
-        &[
-            ("destination", &dest),
-            ("id", "perf"),
-            ("ack", "auto"),
-            ("receipt", "subscribed"),
-        ],
-        b"",
-    );
+    let prefetch = ctx.args.prefetch.to_string();
+    let selector = ctx.args.selector_for(index);
+    let mut headers = vec![
+        ("destination", dest.as_str()),
+        ("id", "perf"),
+        (
+            "ack",
+            match ctx.args.ack {
+                AckMode::Auto => "auto",
+                AckMode::Client => "client",
+                AckMode::Individual => "client-individual",
+            },
+        ),
+        ("activemq.prefetchSize", prefetch.as_str()),
+        ("receipt", "subscribed"),
+    ];
+    if let Some(sel) = &selector {
+        headers.push(("selector", sel.as_str()));
+    }
+    conn.write(Command::Subscribe, &headers, b"");
     conn.flush().await?;
     conn.expect_receipt("subscribed")
         .await
@@ -167,7 +177,11 @@ pub async fn consumer(ctx: Ctx, index: u32, ready: oneshot::Sender<()>) -> anyho
     let mut st = ctx.verifier.consumer(index);
     let mut done = ctx.done.clone();
     let mut finished = false;
-    while !finished && !ctx.verifier.queue_done() {
+    // Client acks: the last message's ack id, and how many it would cover.
+    let mut unacked: Option<String> = None;
+    let mut pending = 0;
+    let ack_every = ctx.args.ack_every();
+    while !finished && !ctx.verifier.done_for(&st) {
         while let Some(f) = conn.buffered()? {
             match f.command {
                 Command::Message => {
@@ -178,11 +192,23 @@ pub async fn consumer(ctx: Ctx, index: u32, ready: oneshot::Sender<()>) -> anyho
                             let _ = ctx.done_tx.send(true);
                         }
                     }
+                    if ctx.args.ack != AckMode::Auto {
+                        let id = f.header("ack").unwrap_or_default().to_string();
+                        pending += 1;
+                        if ctx.args.ack == AckMode::Individual || pending >= ack_every {
+                            conn.write(Command::Ack, &[("id", &id)], b"");
+                            pending = 0;
+                            unacked = None;
+                        } else {
+                            unacked = Some(id);
+                        }
+                    }
                 }
                 Command::Error => bail!("consumer {index}: {}", describe(&f)),
                 _ => {}
             }
         }
+        conn.flush().await?;
         if finished {
             break;
         }
@@ -190,6 +216,10 @@ pub async fn consumer(ctx: Ctx, index: u32, ready: oneshot::Sender<()>) -> anyho
             r = conn.fill() => r.with_context(|| format!("consumer {index}"))?,
             _ = done.changed() => {}
         }
+    }
+    if let Some(id) = unacked {
+        conn.write(Command::Ack, &[("id", &id)], b"");
+        conn.flush().await?;
     }
     ctx.verifier.finish(st);
     conn.close().await;
@@ -204,6 +234,9 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
     let mut body = vec![0u8; ctx.args.size];
     let mut unreported = 0;
     let pacer = Pacer::new(&ctx.args);
+    let started = std::time::Instant::now();
+    let tx_batch = u64::from(ctx.args.tx_batch);
+    let mut tx: Option<String> = None;
     for seq in 0..count {
         if let Some(due) = pacer.as_ref().and_then(|p| p.wait_for(seq)) {
             conn.flush_checked()
@@ -214,17 +247,48 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
             tokio::time::sleep_until(due).await;
         }
         stamp(&mut body, index, seq);
-        let last = seq + 1 == count;
+        let stopping = ctx.args.expired(started);
+        let last = seq + 1 == count || stopping;
+        if tx_batch > 0 && tx.is_none() {
+            let name = format!("perf-{index}-{seq}");
+            conn.write(Command::Begin, &[("transaction", &name)], b"");
+            tx = Some(name);
+        }
+        let props: Vec<(&str, String)> = ctx
+            .args
+            .selector_properties(index, seq)
+            .map(|p| p.iter().map(|(k, v)| (*k, v.to_string())).collect())
+            .unwrap_or_default();
         let mut headers = vec![
             ("destination", dest.as_str()),
             ("content-length", length.as_str()),
             ("persistent", persistent),
         ];
-        if last {
+        headers.extend(props.iter().map(|(k, v)| (*k, v.as_str())));
+        if let Some(t) = &tx {
+            headers.push(("transaction", t.as_str()));
+        }
+        if last && tx.is_none() {
             headers.push(("receipt", "last"));
         }
         conn.write(Command::Send, &headers, &body);
+        if let (Some(t), true) = (&tx, last || (seq + 1) % tx_batch.max(1) == 0) {
+            // Each commit is waited for, as a JMS session.commit() is.
+            conn.write(
+                Command::Commit,
+                &[("transaction", t), ("receipt", "last")],
+                b"",
+            );
+            conn.flush_checked().await?;
+            conn.expect_receipt("last")
+                .await
+                .with_context(|| format!("producer {index} committing"))?;
+            tx = None;
+        }
         unreported += 1;
+        if stopping {
+            ctx.verifier.truncate(index, seq + 1);
+        }
         if conn.link.wbuf.len() >= WRITE_BATCH || last {
             conn.flush_checked()
                 .await
@@ -232,12 +296,17 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
             ctx.counters.sent.fetch_add(unreported, Ordering::Relaxed);
             unreported = 0;
         }
+        if last {
+            break;
+        }
     }
-    if count > 0 {
+    if count > 0 && tx_batch == 0 {
         conn.expect_receipt("last")
             .await
             .with_context(|| format!("producer {index} waiting for its last receipt"))?;
     }
+    // Consumers waiting for more than a stopped producer sent look again.
+    ctx.done_tx.send_modify(|_| {});
     ctx.counters.producer_done();
     conn.close().await;
     Ok(())

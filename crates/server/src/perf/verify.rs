@@ -19,11 +19,14 @@ struct Seen {
 }
 
 impl Seen {
-    fn new(shares: &[u64]) -> Seen {
+    fn new(shares: &[AtomicU64]) -> Seen {
         Seen {
             bits: shares
                 .iter()
-                .map(|&n| (0..n.div_ceil(64)).map(|_| AtomicU64::new(0)).collect())
+                .map(|n| {
+                    let n = n.load(Ordering::Relaxed);
+                    (0..n.div_ceil(64)).map(|_| AtomicU64::new(0)).collect()
+                })
                 .collect(),
         }
     }
@@ -40,8 +43,10 @@ impl Seen {
 pub struct Verifier {
     dest: DestKind,
     first: u32,
-    shares: Vec<u64>,
-    count: u64,
+    /// Messages expected from each producer, and in all: lowered when a
+    /// `--duration` run stops a producer early.
+    shares: Vec<AtomicU64>,
+    count: AtomicU64,
     consumers: u32,
     /// Queue: one set for all consumers; topic: one per consumer.
     seen: Vec<Seen>,
@@ -65,7 +70,9 @@ pub struct ConsumerState {
 
 impl Verifier {
     pub fn new(dest: DestKind, first: u32, producers: u32, count: u64, consumers: u32) -> Verifier {
-        let shares: Vec<u64> = (0..producers).map(|i| share(count, producers, i)).collect();
+        let shares: Vec<AtomicU64> = (0..producers)
+            .map(|i| AtomicU64::new(share(count, producers, i)))
+            .collect();
         let sets = match dest {
             DestKind::Queue => 1,
             DestKind::Topic => consumers as usize,
@@ -75,7 +82,7 @@ impl Verifier {
             first,
             seen: (0..sets).map(|_| Seen::new(&shares)).collect(),
             shares,
-            count,
+            count: AtomicU64::new(count),
             consumers,
             received: AtomicU64::new(0),
             last_arrival: AtomicU64::new(0),
@@ -93,11 +100,33 @@ impl Verifier {
         }
     }
 
+    fn count(&self) -> u64 {
+        self.count.load(Ordering::Acquire)
+    }
+
     /// Messages the consumers must receive in all.
     pub fn expected_total(&self) -> u64 {
         match self.dest {
-            DestKind::Queue => self.count,
-            DestKind::Topic => self.count * self.consumers as u64,
+            DestKind::Queue => self.count(),
+            DestKind::Topic => self.count() * self.consumers as u64,
+        }
+    }
+
+    /// A producer stopped early (`--duration`) after sending `sent`.
+    pub fn truncate(&self, producer: u32, sent: u64) {
+        let p = producer.wrapping_sub(self.first) as usize;
+        if let Some(share) = self.shares.get(p) {
+            let old = share.swap(sent, Ordering::AcqRel);
+            self.count
+                .fetch_sub(old.saturating_sub(sent), Ordering::AcqRel);
+        }
+    }
+
+    /// Whether this consumer has nothing more to wait for.
+    pub fn done_for(&self, st: &ConsumerState) -> bool {
+        match self.dest {
+            DestKind::Topic => st.received >= self.count(),
+            DestKind::Queue => self.queue_done(),
         }
     }
 
@@ -122,7 +151,7 @@ impl Verifier {
             );
         }
         let p = producer.wrapping_sub(self.first) as usize;
-        if p >= self.shares.len() || seq >= self.shares[p] {
+        if p >= self.shares.len() || seq >= self.shares[p].load(Ordering::Acquire) {
             bail!(
                 "consumer {}: unexpected message producer {producer} seq {seq}",
                 st.index
@@ -152,15 +181,15 @@ impl Verifier {
         st.received += 1;
         self.last_arrival.fetch_max(now, Ordering::Relaxed);
         Ok(match self.dest {
-            DestKind::Topic => st.received == self.count,
-            DestKind::Queue => self.received.fetch_add(1, Ordering::AcqRel) + 1 == self.count,
+            DestKind::Topic => st.received >= self.count(),
+            DestKind::Queue => self.received.fetch_add(1, Ordering::AcqRel) + 1 >= self.count(),
         })
     }
 
     /// Whether all consumers together are done (queue) — for consumers
     /// that did not see the last message themselves.
     pub fn queue_done(&self) -> bool {
-        self.dest == DestKind::Queue && self.received.load(Ordering::Acquire) >= self.count
+        self.dest == DestKind::Queue && self.received.load(Ordering::Acquire) >= self.count()
     }
 
     /// When the latest message arrived (0: none did).
@@ -186,7 +215,8 @@ impl Verifier {
     /// for a topic).
     pub fn check_complete(&self) -> anyhow::Result<()> {
         for (c, set) in self.seen.iter().enumerate() {
-            for (p, &n) in self.shares.iter().enumerate() {
+            for (p, n) in self.shares.iter().enumerate() {
+                let n = n.load(Ordering::Acquire);
                 let got: u64 = set.bits[p]
                     .iter()
                     .map(|w| w.load(Ordering::Relaxed).count_ones() as u64)

@@ -1,0 +1,284 @@
+//! Dispatch: handing waiting messages to consumers with room (round-robin,
+//! exclusive consumers, selectors, message groups), paging them in from the
+//! store, expiry, and dead letters.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::buffer::{Buffer, BufferId, Entry, Owner};
+use crate::core::{Consumer, Core, InFlight};
+use crate::destination::Destination;
+use crate::error::BrokerError;
+use crate::event::{Delivery, Event};
+use crate::message::{now_millis, Value};
+use crate::ConsumerId;
+
+impl Core {
+    /// Hands pending messages of one buffer to consumers with credit,
+    /// round-robin; an exclusive consumer, while it exists, takes them all.
+    /// Paged-out messages are read back from the store as the in-memory
+    /// ones run low.
+    pub fn dispatch(&mut self, bid: BufferId) {
+        loop {
+            self.page_in(bid);
+            if !self.dispatch_pending(bid) {
+                return;
+            }
+        }
+    }
+
+    /// Reads paged-out messages back while the buffer has consumers and
+    /// less than half its memory limit in memory.
+    pub fn page_in(&mut self, bid: BufferId) {
+        let Some(buf) = self.buffers.get_mut(&bid) else {
+            return;
+        };
+        if buf.paged.is_empty() || buf.consumers.is_empty() {
+            return;
+        }
+        let Some(key) = buf.store_key() else {
+            return;
+        };
+        let low_water = self.config.destination_memory_limit / 2;
+        while buf.pending.is_empty() || buf.pending_bytes < low_water {
+            let Some(seq) = buf.paged.pop_first() else {
+                break;
+            };
+            match self.store.load(&key, seq) {
+                Ok(Some((message, redelivery_count))) => buf.push(Entry {
+                    seq,
+                    size: message.memory_size(),
+                    message,
+                    redelivery_count,
+                }),
+                Ok(None) => tracing::error!("store: message {seq} of {key:?} is missing"),
+                Err(e) => tracing::error!("store: reading message {seq} of {key:?}: {e}"),
+            }
+        }
+    }
+
+    /// One dispatch pass over what is in memory. Returns whether it should
+    /// run again after paging in (memory ran dry with credit left).
+    pub fn dispatch_pending(&mut self, bid: BufferId) -> bool {
+        let Some(buf) = self.buffers.get_mut(&bid) else {
+            return false;
+        };
+        if buf.consumers.is_empty() || buf.pending.is_empty() {
+            return false;
+        }
+        let store_key = buf.store_key();
+        let now = now_millis();
+        let before = buf.pending.len();
+        // Messages no consumer with room selects: they keep their place.
+        let mut passed_over: Vec<Entry> = Vec::new();
+        // Expired ones go to the DLQ (persistent) once `buf` is let go.
+        let mut expired: Vec<Entry> = Vec::new();
+        while !buf.pending.is_empty() {
+            if !has_credit(buf, &self.consumers) {
+                break;
+            }
+            let Some(entry) = buf.pop_first() else {
+                break;
+            };
+            if entry.message.is_expired(now) {
+                self.stats.messages_expired += 1;
+                // Persistent or spilled: the store forgets it.
+                if let Some(key) = &store_key {
+                    if let Err(e) = self.store.remove(key, entry.seq, &entry.message.id) {
+                        tracing::error!("store: removing expired message: {e}");
+                    }
+                }
+                expired.push(entry);
+                continue;
+            }
+            let Some((cid, first_of_group)) = pick_consumer(buf, &self.consumers, &entry) else {
+                passed_over.push(entry);
+                if passed_over.len() >= SELECTOR_SCAN_LIMIT {
+                    break;
+                }
+                continue;
+            };
+            let mut entry = entry;
+            if first_of_group {
+                // ActiveMQ flags the first message of a group a consumer gets.
+                let mut m = (*entry.message).clone();
+                m.properties
+                    .retain(|(k, _)| &**k != "JMSXGroupFirstForConsumer");
+                m.properties
+                    .push((Arc::from("JMSXGroupFirstForConsumer"), Value::Bool(true)));
+                entry.message = Arc::new(m);
+            }
+            let Some(consumer) = self.consumers.get_mut(&cid) else {
+                buf.push(entry);
+                break;
+            };
+            if consumer.prefetch == 0 {
+                consumer.pulls -= 1;
+            }
+            consumer.window_used += 1;
+            consumer.window_bytes += entry.size;
+            let delivery = Delivery {
+                consumer: cid,
+                message: Arc::clone(&entry.message),
+                redelivery_count: entry.redelivery_count,
+            };
+            consumer.inflight.push_back(InFlight {
+                entry,
+                in_window: true,
+            });
+            self.stats.messages_dispatched += 1;
+            if let Some(conn) = self.connections.get(&consumer.conn) {
+                // A closed receiver means the connection is going away; its
+                // disconnect returns what is in flight.
+                let _ = conn.sink.send(Event::Deliver(delivery));
+            }
+        }
+        for entry in passed_over {
+            buf.push(entry);
+        }
+        if buf.pending.len() < before {
+            buf.last_drain = std::time::Instant::now();
+            if buf.slow && buf.pending_bytes < self.config.topic_subscriber_pending_limit / 2 {
+                buf.slow = false;
+            }
+        }
+        let again = buf.pending.is_empty()
+            && !buf.paged.is_empty()
+            && buf
+                .consumers
+                .iter()
+                .any(|c| self.consumers.get(c).is_some_and(Consumer::has_credit));
+        // As ActiveMQ's default dead-letter strategy (processExpired=true):
+        // an expired persistent message goes to the DLQ, a non-persistent
+        // one is dropped.
+        for entry in expired {
+            let cause = format!(
+                "java.lang.Throwable: Message Expired. Expiration:{}",
+                entry.message.expiration
+            );
+            if let Err(e) = self.dead_letter(entry, Some(&cause)) {
+                tracing::error!("moving an expired message to the DLQ: {e}");
+            }
+        }
+        again
+    }
+
+    /// Moves a message the client gave up on to the dead-letter queue
+    /// (persistent) or drops it (non-persistent), as ActiveMQ does. The
+    /// cause, when the client gave one (OpenWire's poison ack), travels as
+    /// the `dlqDeliveryFailureCause` property.
+    pub fn dead_letter(&mut self, entry: Entry, cause: Option<&str>) -> Result<(), BrokerError> {
+        if !entry.message.persistent {
+            self.stats.messages_discarded += 1;
+            return Ok(());
+        }
+        let dlq = Destination::dead_letter_queue();
+        if entry.message.destination == dlq {
+            // Never from the DLQ back into itself (ActiveMQ drops it too).
+            self.stats.messages_discarded += 1;
+            return Ok(());
+        }
+        let mut msg = (*entry.message).clone();
+        // It must not expire in the DLQ: the old expiry is kept aside.
+        if msg.property("originalExpiration").is_none() {
+            msg.properties
+                .push((Arc::from("originalExpiration"), Value::Long(msg.expiration)));
+        }
+        msg.expiration = 0;
+        if let Some(cause) = cause {
+            msg.properties
+                .retain(|(k, _)| &**k != "dlqDeliveryFailureCause");
+            msg.properties.push((
+                Arc::from("dlqDeliveryFailureCause"),
+                Value::String(Arc::from(cause)),
+            ));
+        }
+        msg.original_destination = Some(std::mem::replace(&mut msg.destination, dlq.clone()));
+        let bid = self.queue_buffer(&dlq);
+        self.enqueue(bid, Arc::new(msg), entry.redelivery_count)?;
+        self.dispatch(bid);
+        Ok(())
+    }
+}
+
+/// Messages a dispatch pass may pass over (selected by no consumer with
+/// room) before it stops: the price of selectors is bounded per pass.
+const SELECTOR_SCAN_LIMIT: usize = 10_000;
+
+/// Whether any consumer that may take messages now has room: the exclusive
+/// one while there is one, else any.
+fn has_credit(buf: &Buffer, consumers: &HashMap<ConsumerId, Consumer>) -> bool {
+    match exclusive_of(buf, consumers) {
+        Some(ex) => consumers.get(&ex).is_some_and(Consumer::has_credit),
+        None => buf
+            .consumers
+            .iter()
+            .any(|c| consumers.get(c).is_some_and(Consumer::has_credit)),
+    }
+}
+
+fn exclusive_of(buf: &Buffer, consumers: &HashMap<ConsumerId, Consumer>) -> Option<ConsumerId> {
+    buf.consumers
+        .iter()
+        .find(|c| consumers.get(c).is_some_and(|c| c.exclusive))
+        .copied()
+}
+
+/// The consumer to hand `entry` to: the exclusive one while there is one;
+/// for a message group (JMSXGroupID) the consumer the group is pinned to;
+/// else the next in round-robin order with room that selects it. The flag
+/// says the message starts a group on that consumer.
+fn pick_consumer(
+    buf: &mut Buffer,
+    consumers: &HashMap<ConsumerId, Consumer>,
+    entry: &Entry,
+) -> Option<(ConsumerId, bool)> {
+    if let Some(ex) = exclusive_of(buf, consumers) {
+        return consumers
+            .get(&ex)
+            .is_some_and(|c| c.has_credit() && c.wants(entry))
+            .then_some((ex, false));
+    }
+    let group = match (&buf.owner, entry.message.property("JMSXGroupID")) {
+        (Owner::Queue(_), Some(Value::String(g))) => Some(Arc::clone(g)),
+        _ => None,
+    };
+    let closes = match entry.message.property("JMSXGroupSeq") {
+        Some(Value::Int(-1) | Value::Long(-1)) => true,
+        // STOMP carries it as a header, i.e. text.
+        Some(Value::String(s)) => s.trim() == "-1",
+        _ => false,
+    };
+    if let Some(g) = &group {
+        if let Some(&owner) = buf.groups.get(g) {
+            if buf.consumers.contains(&owner) {
+                let ok = consumers
+                    .get(&owner)
+                    .is_some_and(|c| c.has_credit() && c.wants(entry));
+                if ok && closes {
+                    buf.groups.remove(g);
+                }
+                // Pinned: it waits for its consumer rather than go elsewhere.
+                return ok.then_some((owner, false));
+            }
+            buf.groups.remove(g);
+        }
+    }
+    let n = buf.consumers.len();
+    for i in 0..n {
+        let idx = (buf.cursor + i) % n;
+        let cid = buf.consumers[idx];
+        if consumers
+            .get(&cid)
+            .is_some_and(|c| c.has_credit() && c.wants(entry))
+        {
+            buf.cursor = (idx + 1) % n;
+            if let (Some(g), false) = (group, closes) {
+                buf.groups.insert(g, cid);
+                return Some((cid, true));
+            }
+            return Some((cid, false));
+        }
+    }
+    None
+}

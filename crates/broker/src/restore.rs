@@ -1,0 +1,119 @@
+//! Rebuilding the core from what the store held at start.
+
+use std::sync::Arc;
+
+use crate::buffer::{Buffer, BufferId, Entry, Owner};
+use crate::core::{parse_selector, Core};
+use crate::destination::Destination;
+use crate::store::{Recovered, StoreKey};
+use crate::transaction::{Transaction, TxAcked};
+use crate::{ConsumerId, TxId};
+
+impl Core {
+    /// Rebuilds durable subscriptions and persistent queues from the store.
+    /// (The store counts recovered messages as redelivered: whether they were
+    /// dispatched before the restart is unknown.)
+    pub fn restore(&mut self, recovered: Recovered) {
+        for def in recovered.durables {
+            let key = (Arc::clone(&def.client_id), Arc::clone(&def.name));
+            let bid = BufferId(self.next_id());
+            self.buffers.insert(
+                bid,
+                Buffer::new(
+                    Owner::Subscription {
+                        topic: def.topic.clone(),
+                        durable: Some(key.clone()),
+                        selector: def.selector.clone(),
+                        no_local: def.no_local,
+                    },
+                    &self.memory,
+                ),
+            );
+            match parse_selector(def.selector.as_deref()) {
+                Ok(sel) => {
+                    if let Some(b) = self.buffers.get_mut(&bid) {
+                        b.selector = sel;
+                    }
+                }
+                Err(e) => tracing::error!("durable subscription {}: {e}", def.name),
+            }
+            self.add_topic_subscription(&def.topic, bid);
+            self.durables.insert(key, bid);
+        }
+        for m in recovered.messages {
+            let bid = match &m.key {
+                StoreKey::Queue(name) => self.queue_buffer(&Destination::queue(Arc::clone(name))),
+                StoreKey::Durable { client_id, name } => {
+                    match self
+                        .durables
+                        .get(&(Arc::clone(client_id), Arc::clone(name)))
+                    {
+                        Some(bid) => *bid,
+                        None => continue,
+                    }
+                }
+            };
+            self.next_seq = self.next_seq.max(m.seq + 1);
+            if let Some(buf) = self.buffers.get_mut(&bid) {
+                buf.push(Entry {
+                    seq: m.seq,
+                    size: m.message.memory_size(),
+                    message: m.message,
+                    redelivery_count: m.redelivery_count,
+                });
+            }
+        }
+        for (key, seq) in recovered.paged {
+            let bid = match &key {
+                StoreKey::Queue(name) => self.queue_buffer(&Destination::queue(Arc::clone(name))),
+                StoreKey::Durable { .. } => match self.buffer_of(&key) {
+                    Some(bid) => bid,
+                    None => continue,
+                },
+            };
+            self.next_seq = self.next_seq.max(seq + 1);
+            if let Some(buf) = self.buffers.get_mut(&bid) {
+                buf.paged.insert(seq);
+            }
+        }
+        for p in recovered.prepared {
+            let mut t = Transaction {
+                owner: None,
+                sends: p.sends,
+                acked: Vec::new(),
+                prepared: true,
+            };
+            // Its acked messages stay out of their queues until the outcome;
+            // no consumer holds them (id 0 is never a consumer), so a
+            // rollback returns them to the queue.
+            for (key, seq) in p.acks {
+                let Some(bid) = self.buffer_of(&key) else {
+                    continue;
+                };
+                let Some(entry) = self.buffers.get_mut(&bid).and_then(|b| b.take(seq)) else {
+                    continue;
+                };
+                t.acked.push(TxAcked {
+                    consumer: ConsumerId(0),
+                    buffer: bid,
+                    entry,
+                });
+            }
+            self.transactions.insert(TxId(p.id), t);
+        }
+    }
+
+    /// The buffer a store key names, if it exists.
+    pub fn buffer_of(&self, key: &StoreKey) -> Option<BufferId> {
+        match key {
+            StoreKey::Queue(name) => self
+                .queues
+                .get(&Destination::queue(Arc::clone(name)))
+                .copied(),
+            StoreKey::Durable { client_id, name } => self
+                .durables
+                .get(&(Arc::clone(client_id), Arc::clone(name)))
+                .copied(),
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! Routing: where a message goes (queues, topic subscriptions, composite
+//! and virtual destinations), how it is stored or paged on the way, and the
+//! limits that hold producers back.
+
+use std::sync::Arc;
+
+use crate::buffer::{Buffer, BufferId, Entry, Owner};
+use crate::core::Core;
+use crate::destination::{Destination, DestinationKind};
+use crate::error::BrokerError;
+use crate::message::Message;
+
+impl Core {
+    /// Routes a message that is ready to be delivered (not, or no longer,
+    /// inside a transaction).
+    pub fn route(&mut self, message: Arc<Message>) -> Result<(), BrokerError> {
+        let dest = message.destination.clone();
+        if let Some(parts) = dest.composite_parts() {
+            // A composite destination (`A,B`, `queue://A,topic://B`): a copy
+            // to each.
+            for part in parts {
+                let mut copy = (*message).clone();
+                copy.destination = part;
+                self.route(Arc::new(copy))?;
+            }
+            return Ok(());
+        }
+        if dest.is_temporary() && !self.temp_owner.contains_key(&dest) {
+            return Err(BrokerError::DeletedDestination(dest));
+        }
+        self.stats.messages_in += 1;
+        if dest.is_queue() {
+            let bid = self.queue_buffer(&dest);
+            self.enqueue(bid, message, 0)?;
+            self.dispatch(bid);
+            return Ok(());
+        }
+        // ActiveMQ's default virtual topics: a message to `VirtualTopic.X`
+        // also reaches every queue `Consumer.<name>.VirtualTopic.X`.
+        if dest.name.starts_with("VirtualTopic.") {
+            let suffix = format!(".{}", dest.name);
+            let targets: Vec<BufferId> = self
+                .queues
+                .iter()
+                .filter(|(q, _)| {
+                    q.kind == DestinationKind::Queue
+                        && q.name
+                            .strip_prefix("Consumer.")
+                            .and_then(|rest| rest.strip_suffix(suffix.as_str()))
+                            .is_some_and(|name| !name.is_empty() && !name.contains('.'))
+                })
+                .map(|(_, bid)| *bid)
+                .collect();
+            for bid in targets {
+                self.enqueue(bid, Arc::clone(&message), 0)?;
+                self.dispatch(bid);
+            }
+        }
+        let subs = self.topic_subscriptions(&dest);
+        for bid in subs {
+            let skip = match self.buffers.get(&bid) {
+                Some(Buffer {
+                    owner: Owner::Subscription { no_local: true, .. },
+                    consumers,
+                    ..
+                }) => consumers.iter().any(|c| {
+                    self.consumers
+                        .get(c)
+                        .is_some_and(|c| Some(c.conn) == message.origin)
+                }),
+                Some(Buffer {
+                    selector: Some(sel),
+                    ..
+                }) => !message.selected_by(sel, 0),
+                Some(_) => false,
+                None => true,
+            };
+            if !skip {
+                self.enqueue(bid, Arc::clone(&message), 0)?;
+                self.dispatch(bid);
+            }
+        }
+        Ok(())
+    }
+
+    /// Every subscription buffer a message sent to `dest` reaches: those on
+    /// the topic itself and those on wildcard patterns that cover it.
+    pub fn topic_subscriptions(&self, dest: &Destination) -> Vec<BufferId> {
+        let mut subs = self.topics.get(dest).cloned().unwrap_or_default();
+        for pattern in &self.wildcards {
+            if pattern != dest && pattern.matches(dest) {
+                if let Some(bufs) = self.topics.get(pattern) {
+                    subs.extend_from_slice(bufs);
+                }
+            }
+        }
+        subs
+    }
+
+    /// Registers a subscription buffer under its topic (or pattern).
+    pub fn add_topic_subscription(&mut self, dest: &Destination, bid: BufferId) {
+        if dest.is_wildcard() && !self.wildcards.contains(dest) {
+            self.wildcards.push(dest.clone());
+        }
+        self.topics.entry(dest.clone()).or_default().push(bid);
+    }
+
+    /// Appends to a buffer, recording persistent messages in the store.
+    pub fn enqueue(
+        &mut self,
+        bid: BufferId,
+        message: Arc<Message>,
+        redelivery_count: u32,
+    ) -> Result<(), BrokerError> {
+        let seq = self.next_seq();
+        let limit = self.config.topic_subscriber_pending_limit;
+        let Some(buf) = self.buffers.get_mut(&bid) else {
+            return Ok(());
+        };
+        let size = message.memory_size();
+        if let Some(key) = buf.store_key() {
+            let full = buf.pending_bytes + size > self.config.destination_memory_limit
+                || self.memory.load(std::sync::atomic::Ordering::Relaxed) + size
+                    > self.config.memory_limit;
+            if message.persistent {
+                self.store.add(&key, seq, &message)?;
+                if !buf.paged.is_empty() || full {
+                    // Behind others already paged out, or past the limit:
+                    // the store holds it until a consumer needs it.
+                    buf.paged.insert(seq);
+                    return Ok(());
+                }
+            } else if (!buf.paged.is_empty() || full)
+                && self.store.add_temporary(&key, seq, &message)?
+            {
+                // Non-persistent, under memory pressure: spilled to disk
+                // (unsynced, dropped at restart) rather than refused.
+                buf.paged.insert(seq);
+                return Ok(());
+            }
+        }
+        buf.push(Entry {
+            seq,
+            size,
+            message,
+            redelivery_count,
+        });
+        if buf.is_transient() && buf.pending_bytes > limit && self.judge_backlog(bid) {
+            self.congested = true;
+        }
+        Ok(())
+    }
+
+    /// Decides what a non-durable subscriber's backlog past the pending limit
+    /// means. Behind but still reading: producers are held back (returns
+    /// true) until it catches up, so nothing is lost. Nothing taken for
+    /// `slow_subscriber_after`: it stopped reading, so its oldest messages are
+    /// discarded down to the limit and it holds nobody back any more.
+    pub fn judge_backlog(&mut self, bid: BufferId) -> bool {
+        let limit = self.config.topic_subscriber_pending_limit;
+        let slow_after = self.config.slow_subscriber_after;
+        let Some(buf) = self.buffers.get_mut(&bid) else {
+            return false;
+        };
+        if buf.pending_bytes <= limit {
+            return false;
+        }
+        if !buf.slow && buf.last_drain.elapsed() < slow_after {
+            return true;
+        }
+        if !buf.slow {
+            buf.slow = true;
+            if let Owner::Subscription { topic, .. } = &buf.owner {
+                tracing::warn!(
+                    "a subscriber of {topic} stopped reading: discarding its oldest pending messages"
+                );
+            }
+        }
+        while buf.pending_bytes > limit {
+            if buf.pop_first().is_none() {
+                break;
+            }
+            self.stats.messages_discarded += 1;
+        }
+        false
+    }
+
+    /// Bytes of messages waiting in memory, broker-wide.
+    pub fn memory_used(&self) -> usize {
+        self.memory.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The broker-wide limit a message would cross, if any: memory for
+    /// messages kept in memory (non-persistent), the store for persistent
+    /// ones (ActiveMQ's systemUsage memoryUsage and storeUsage).
+    pub fn limit_reached(&self, persistent: bool) -> Option<String> {
+        if persistent {
+            let used = self.store.usage();
+            (used >= self.config.store_limit).then(|| {
+                format!(
+                    "Usage Manager Store is Full ({used} of {} bytes). Stopping producer to prevent \
+                     flooding the store. See http://activemq.apache.org/producer-flow-control.html",
+                    self.config.store_limit
+                )
+            })
+        } else {
+            let used = self.memory_used();
+            (used >= self.config.memory_limit).then(|| {
+                format!(
+                    "Usage Manager Memory Limit reached ({used} of {} bytes). Stopping producer to \
+                     prevent flooding. See http://activemq.apache.org/producer-flow-control.html",
+                    self.config.memory_limit
+                )
+            })
+        }
+    }
+
+    /// Whether a producer to `dest` should wait: a memory or store limit is
+    /// reached, or some subscriber is behind past its pending limit but
+    /// still reading.
+    pub fn congested(&mut self, dest: &Destination) -> bool {
+        if self.limit_reached(false).is_some() || self.limit_reached(true).is_some() {
+            return true;
+        }
+        if dest.is_queue() {
+            return false;
+        }
+        let subs = self.topic_subscriptions(dest);
+        let mut congested = false;
+        for bid in subs {
+            let transient = self.buffers.get(&bid).is_some_and(Buffer::is_transient);
+            if transient && self.judge_backlog(bid) {
+                congested = true;
+            }
+        }
+        congested
+    }
+}
