@@ -91,6 +91,14 @@ def test_perf_options_deliver_everything(broker, protocol, options):
 
 
 @pytest.mark.parametrize("protocol", ["stomp", "openwire"])
+def test_perf_spread_over_topics_with_a_wildcard_subscriber(broker, protocol):
+    proc = perf(url_for(broker, protocol), "topic", "--spread", "50", count=500)
+    assert proc.returncode == 0, proc.stderr.decode()
+    report = json.loads(proc.stdout.decode())
+    assert report["received"] == report["expected"] > 0
+
+
+@pytest.mark.parametrize("protocol", ["stomp", "openwire"])
 def test_perf_duration_stops_sending_and_checks_what_was_sent(broker, protocol):
     proc = perf(url_for(broker, protocol), "queue", "--duration", "1", count=10**9)
     assert proc.returncode == 0, proc.stderr.decode()

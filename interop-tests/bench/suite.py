@@ -167,7 +167,7 @@ class AmqBroker:
 
 # ---------------------------------------------------------------- generator
 def gen(url, dest, size, count, producers=1, consumers=1, rate=0, name="bench.q", timeout=GEN_TIMEOUT,
-        persistent=False):
+        persistent=False, extra=()):
     cmd = [FERRUM, "perf", "run", "--url", url, "--dest", dest, "--name", name,
            "--size", str(size), "--count", str(count), "--producers", str(producers),
            "--consumers", str(consumers), "--json", "--timeout", str(timeout)]
@@ -175,6 +175,7 @@ def gen(url, dest, size, count, producers=1, consumers=1, rate=0, name="bench.q"
         cmd += ["--rate", str(int(rate))]
     if persistent:
         cmd += ["--persistent"]
+    cmd += list(extra)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 60)
     lines = [l for l in out.stdout.splitlines() if l.startswith("{")]
     if out.returncode != 0 or not lines:
@@ -356,6 +357,14 @@ def scenarios(q):
         ("large_1mib", "OpenWire queue, non-persistent, 1 MiB, 1 producer / 1 consumer",
          lambda b: flat(gen(ow(b), "queue", 1 << 20, cl, timeout=30)),
          f"ferrum perf run --url tcp://127.0.0.1:PORT --dest queue --size 1048576 --count {cl} --json --timeout 30"),
+        ("ow_selectors_10c", "OpenWire queue, 1 KiB, 1 producer / 10 consumers, each with a different selector (perf_group = i)",
+         lambda b: flat(gen(ow(b), "queue", 1024, c1 // 2, 1, 10, name="bench.sel",
+                            extra=["--selector", "perf_group = {i}"])),
+         f"ferrum perf run --url tcp://127.0.0.1:PORT --dest queue --size 1024 --count {c1 // 2} --producers 1 --consumers 10 --selector 'perf_group = {{i}}' --json --timeout {GEN_TIMEOUT}"),
+        ("ow_wildcard_1000", "OpenWire topics, 1 KiB, 1 producer round-robin over 1,000 topics, 1 wildcard subscriber (NAME.>)",
+         lambda b: flat(gen(ow(b), "topic", 1024, ct, 1, 1, name="bench.wild",
+                            extra=["--spread", "1000"])),
+         f"ferrum perf run --url tcp://127.0.0.1:PORT --dest topic --size 1024 --count {ct} --producers 1 --consumers 1 --spread 1000 --json --timeout {GEN_TIMEOUT}"),
         ("jms_queue_1p1c", "Second opinion (shared JMS generator, real activemq-client): OpenWire queue, non-persistent, 1 KiB, 1 producer / 1 consumer",
          lambda b: jms_gen(ow(b), c1),
          f"../shared/bench/jmsbench.sh --url tcp://127.0.0.1:PORT --dest queue --size 1024 --count {c1} --warmup {c1 // 4} --producers 1 --consumers 1"),
@@ -369,7 +378,8 @@ def scenarios(q):
 CHART_LABELS = {"ow_queue_1p1c": "OW queue 1/1", "ow_queue_4p4c": "OW queue 4/4",
                 "ow_topic_1p4c": "OW topic 1->4", "stomp_queue_1p1c": "STOMP queue 1/1",
                 "large_1mib": "OW 1 MiB 1/1", "ow_persistent_1p": "OW persistent 1/1",
-                "ow_persistent_8p": "OW persistent 8/1", "jms_queue_1p1c": "JMS client 1/1",
+                "ow_persistent_8p": "OW persistent 8/1",
+                "ow_selectors_10c": "10 selectors", "ow_wildcard_1000": "wildcard/1000", "jms_queue_1p1c": "JMS client 1/1",
                 "jms_queue_4p4c": "JMS client 4/4"}
 
 

@@ -115,6 +115,11 @@ pub struct PerfArgs {
     /// is); the consumers then expect what was sent. 0: no limit.
     #[arg(long, default_value_t = 0)]
     pub duration: u64,
+    /// Spread the messages over this many destinations `NAME.0` ...
+    /// `NAME.<N-1>` (round-robin); consumers subscribe to the wildcard
+    /// `NAME.>`. 0: one destination, `NAME`.
+    #[arg(long, default_value_t = 0)]
+    pub spread: u32,
     /// The number of consumers as given, for `perf_group` (set by the tool).
     #[arg(skip)]
     pub groups: u32,
@@ -142,6 +147,25 @@ impl PerfArgs {
             ("perf_seq", seq as i64),
             ("perf_group", (seq % u64::from(self.groups.max(1))) as i64),
         ])
+    }
+
+    /// The destination names producers send to, in turn.
+    pub fn send_names(&self) -> Vec<String> {
+        if self.spread == 0 {
+            return vec![self.name.clone()];
+        }
+        (0..self.spread)
+            .map(|i| format!("{}.{i}", self.name))
+            .collect()
+    }
+
+    /// The destination name consumers subscribe to.
+    pub fn consume_name(&self) -> String {
+        if self.spread == 0 {
+            self.name.clone()
+        } else {
+            format!("{}.>", self.name)
+        }
     }
 
     /// Whether a producer must stop (the `--duration` is up).

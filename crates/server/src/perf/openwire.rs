@@ -198,8 +198,8 @@ impl Conn {
         }
     }
 
-    fn destination(&self, ctx: &Ctx) -> DataStructure {
-        let name = s(&ctx.args.name);
+    fn destination(&self, ctx: &Ctx, name: &str) -> DataStructure {
+        let name = s(name);
         match ctx.args.dest {
             DestKind::Queue => DataStructure::Queue(Arc::new(openwire::Queue {
                 physical_name: name,
@@ -258,7 +258,7 @@ fn exception_text(e: Option<&openwire::Throwable>) -> String {
 
 pub async fn consumer(ctx: Ctx, index: u32, ready: oneshot::Sender<()>) -> anyhow::Result<()> {
     let mut conn = Conn::connect(&ctx, "consumer", index).await?;
-    let destination = conn.destination(&ctx);
+    let destination = conn.destination(&ctx, &ctx.args.consume_name());
     let consumer_id = DataStructure::ConsumerId(Arc::new(openwire::ConsumerId {
         connection_id: s(&conn.connection_id),
         session_id: 1,
@@ -395,7 +395,15 @@ fn ack(
 
 pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
     let mut conn = Conn::connect(&ctx, "producer", index).await?;
-    let destination = conn.destination(&ctx);
+    let destinations: Vec<DataStructure> = ctx
+        .args
+        .send_names()
+        .iter()
+        .map(|n| conn.destination(&ctx, n))
+        .collect();
+    // One destination: the producer's own; spread: an anonymous producer
+    // naming each message's destination.
+    let producer_destination = (destinations.len() == 1).then(|| destinations[0].clone());
     let producer_id = DataStructure::ProducerId(Arc::new(openwire::ProducerId {
         connection_id: s(&conn.connection_id),
         value: 1,
@@ -406,7 +414,7 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
         command_id: id,
         response_required: true,
         producer_id: Some(producer_id.clone()),
-        destination: Some(destination.clone()),
+        destination: producer_destination,
         ..Default::default()
     };
     conn.send(DataStructure::ProducerInfo(Arc::new(info)))?;
@@ -457,7 +465,7 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
             command_id: id,
             response_required: sync,
             producer_id: Some(producer_id.clone()),
-            destination: Some(destination.clone()),
+            destination: Some(destinations[(seq % destinations.len() as u64) as usize].clone()),
             message_id: Some(DataStructure::MessageId(Arc::new(openwire::MessageId {
                 producer_id: Some(producer_id.clone()),
                 producer_sequence_id: seq as i64 + 1,

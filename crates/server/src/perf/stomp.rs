@@ -138,16 +138,16 @@ fn describe(f: &Frame) -> String {
         .to_string()
 }
 
-fn destination(ctx: &Ctx) -> String {
+fn destination(ctx: &Ctx, name: &str) -> String {
     match ctx.args.dest {
-        DestKind::Queue => format!("/queue/{}", ctx.args.name),
-        DestKind::Topic => format!("/topic/{}", ctx.args.name),
+        DestKind::Queue => format!("/queue/{name}"),
+        DestKind::Topic => format!("/topic/{name}"),
     }
 }
 
 pub async fn consumer(ctx: Ctx, index: u32, ready: oneshot::Sender<()>) -> anyhow::Result<()> {
     let mut conn = Conn::connect(&ctx.host).await?;
-    let dest = destination(&ctx);
+    let dest = destination(&ctx, &ctx.args.consume_name());
     let prefetch = ctx.args.prefetch.to_string();
     let selector = ctx.args.selector_for(index);
     let mut headers = vec![
@@ -228,7 +228,12 @@ pub async fn consumer(ctx: Ctx, index: u32, ready: oneshot::Sender<()>) -> anyho
 
 pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
     let mut conn = Conn::connect(&ctx.host).await?;
-    let dest = destination(&ctx);
+    let dests: Vec<String> = ctx
+        .args
+        .send_names()
+        .iter()
+        .map(|n| destination(&ctx, n))
+        .collect();
     let length = ctx.args.size.to_string();
     let persistent = if ctx.args.persistent { "true" } else { "false" };
     let mut body = vec![0u8; ctx.args.size];
@@ -259,6 +264,7 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
             .selector_properties(index, seq)
             .map(|p| p.iter().map(|(k, v)| (*k, v.to_string())).collect())
             .unwrap_or_default();
+        let dest = &dests[(seq % dests.len() as u64) as usize];
         let mut headers = vec![
             ("destination", dest.as_str()),
             ("content-length", length.as_str()),
