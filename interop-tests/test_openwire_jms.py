@@ -161,3 +161,11 @@ def test_abrupt_close_returns_unacked_messages(broker, java_classes):
     assert "held survivor" in run_java(java_classes, "JmsFeatures", "abrupt-consume", url, q)
     out = run_java(java_classes, "JmsFeatures", "abrupt-check", url, q)
     assert "after abrupt close survivor redelivered=true" in out
+
+
+def test_individual_dead_letter_strategy(start_ferrum, java_classes):
+    f = start_ferrum("--individual-dlq", ">")
+    out = run_java(java_classes, "JmsFeatures", "poison-individual",
+                   f"tcp://127.0.0.1:{f.openwire_port}")
+    assert "deliveries 7" in out, out
+    assert "dlq bad apple sameId=true cause=true" in out, out

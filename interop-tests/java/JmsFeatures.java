@@ -33,6 +33,7 @@ public class JmsFeatures {
       case "pull": pull(url); break;
       case "async": async(url); break;
       case "poison": poison(url); break;
+      case "poison-individual": poison(url, true); break;
       case "expired": expired(url); break;
       case "abrupt-consume": abruptConsume(url, a[2]); break;
       case "abrupt-check": abruptCheck(url, a[2]); break;
@@ -202,6 +203,12 @@ public class JmsFeatures {
   /** The client's redelivery policy gives up (6 redeliveries by default):
    *  a poison ack sends the message to ActiveMQ.DLQ with the cause. */
   static void poison(String url) throws Exception {
+    poison(url, false);
+  }
+
+  /** With the broker's individual dead-letter strategy the poison message
+   *  lands in ActiveMQ.DLQ.Queue.<its queue>. */
+  static void poison(String url, boolean individual) throws Exception {
     Connection c = conn(url, null);
     Session s = c.createSession(true, Session.SESSION_TRANSACTED);
     String qn = "poison." + System.nanoTime();
@@ -219,7 +226,8 @@ public class JmsFeatures {
     System.out.println("deliveries " + deliveries);
     mc.close();
     Session ds = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
-    Message dead = ds.createConsumer(ds.createQueue("ActiveMQ.DLQ")).receive(5000);
+    String dlqName = individual ? "ActiveMQ.DLQ.Queue." + qn : "ActiveMQ.DLQ";
+    Message dead = ds.createConsumer(ds.createQueue(dlqName)).receive(5000);
     System.out.println("dlq " + (dead == null ? null : ((TextMessage) dead).getText())
       + " sameId=" + (dead != null && dead.getJMSMessageID().equals(t.getJMSMessageID()))
       + " cause=" + (dead != null && dead.getStringProperty("dlqDeliveryFailureCause") != null));

@@ -41,6 +41,11 @@ pub struct BrokerConfig {
     /// Refuse sends at a limit (`javax.jms.ResourceAllocationException`)
     /// instead of holding producers back (ActiveMQ's `sendFailIfNoSpace`).
     pub send_fail_if_no_space: bool,
+    /// Destinations (wildcard patterns allowed) whose dead letters go to a
+    /// DLQ of their own, `ActiveMQ.DLQ.Queue.<name>` /
+    /// `ActiveMQ.DLQ.Topic.<name>` (ActiveMQ's
+    /// `individualDeadLetterStrategy` policy); the rest share `ActiveMQ.DLQ`.
+    pub individual_dead_letter: Vec<Destination>,
 }
 
 impl Default for BrokerConfig {
@@ -53,6 +58,7 @@ impl Default for BrokerConfig {
             memory_limit: 1024 * 1024 * 1024,
             store_limit: 100 * 1024 * 1024 * 1024,
             send_fail_if_no_space: false,
+            individual_dead_letter: Vec::new(),
         }
     }
 }

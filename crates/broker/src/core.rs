@@ -9,6 +9,7 @@ use crate::buffer::{Buffer, BufferId, Entry, Owner};
 use crate::destination::{Destination, DestinationKind};
 use crate::error::BrokerError;
 use crate::event::{Event, EventSender};
+use crate::ids::IdMap;
 use crate::message::{now_millis, Message};
 use crate::store::{DurableDef, MessageStore};
 use crate::subscription::SubscribeRequest;
@@ -55,6 +56,8 @@ pub(crate) struct Consumer {
     /// A queue consumer's parsed selector: it is offered only messages it
     /// selects; the rest wait for other consumers.
     pub selector: Option<Arc<selector::Selector>>,
+    /// Higher goes first (see `SubscribeRequest::priority`).
+    pub priority: i8,
 }
 
 impl Consumer {
@@ -101,10 +104,10 @@ pub(crate) struct Core {
     pub next_id: u64,
     /// Arrival order of messages across all buffers.
     pub next_seq: u64,
-    pub connections: HashMap<ConnectionId, Conn>,
+    pub connections: IdMap<ConnectionId, Conn>,
     pub client_ids: HashMap<Arc<str>, ConnectionId>,
-    pub consumers: HashMap<ConsumerId, Consumer>,
-    pub buffers: HashMap<BufferId, Buffer>,
+    pub consumers: IdMap<ConsumerId, Consumer>,
+    pub buffers: IdMap<BufferId, Buffer>,
     /// Queues and temporary queues by destination.
     pub queues: HashMap<Destination, BufferId>,
     /// Every subscription buffer of a topic, durable ones included, keyed
@@ -133,10 +136,10 @@ impl Core {
             store,
             next_id: 1,
             next_seq: 1,
-            connections: HashMap::new(),
+            connections: IdMap::default(),
             client_ids: HashMap::new(),
-            consumers: HashMap::new(),
-            buffers: HashMap::new(),
+            consumers: IdMap::default(),
+            buffers: IdMap::default(),
             queues: HashMap::new(),
             topics: HashMap::new(),
             wildcards: Vec::new(),
@@ -367,6 +370,7 @@ impl Core {
                 window_bytes_limit: req.window_bytes.unwrap_or(usize::MAX),
                 exclusive: req.exclusive && dest.is_queue(),
                 selector: if dest.is_queue() { selector } else { None },
+                priority: req.priority,
             },
         );
         if let Some(b) = self.buffers.get_mut(&bid) {

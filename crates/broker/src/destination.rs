@@ -86,8 +86,6 @@ impl Destination {
         }
     }
 
-    /// Where poison messages go unless a destination policy says otherwise,
-    /// as in ActiveMQ's default `sharedDeadLetterStrategy`.
     /// The parts of a composite destination (`A,B`; a part may name its
     /// kind, `queue://A,topic://B`, else it has this one's), or `None`.
     pub fn composite_parts(&self) -> Option<Vec<Destination>> {
@@ -117,8 +115,24 @@ impl Destination {
         Some(parts)
     }
 
+    /// Where poison messages go unless a destination policy says otherwise,
+    /// as in ActiveMQ's default `sharedDeadLetterStrategy`.
     pub fn dead_letter_queue() -> Destination {
         Destination::queue("ActiveMQ.DLQ")
+    }
+
+    /// This destination's own dead-letter queue, as ActiveMQ's
+    /// `individualDeadLetterStrategy` names it: `ActiveMQ.DLQ.Queue.<name>`
+    /// or `ActiveMQ.DLQ.Topic.<name>`.
+    pub fn individual_dead_letter_queue(&self) -> Destination {
+        let kind = if self.is_queue() { "Queue" } else { "Topic" };
+        Destination::queue(format!("ActiveMQ.DLQ.{kind}.{}", self.name))
+    }
+
+    /// Whether this is a dead-letter queue (shared or individual).
+    pub fn is_dead_letter_queue(&self) -> bool {
+        self.kind == DestinationKind::Queue
+            && (&*self.name == "ActiveMQ.DLQ" || self.name.starts_with("ActiveMQ.DLQ."))
     }
 }
 

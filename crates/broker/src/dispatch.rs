@@ -2,7 +2,6 @@
 //! exclusive consumers, selectors, message groups), paging them in from the
 //! store, expiry, and dead letters.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::buffer::{Buffer, BufferId, Entry, Owner};
@@ -10,6 +9,7 @@ use crate::core::{Consumer, Core, InFlight};
 use crate::destination::Destination;
 use crate::error::BrokerError;
 use crate::event::{Delivery, Event};
+use crate::ids::IdMap;
 use crate::message::{now_millis, Value};
 use crate::ConsumerId;
 
@@ -69,12 +69,14 @@ impl Core {
         let store_key = buf.store_key();
         let now = now_millis();
         let before = buf.pending.len();
+        // The consumers do not change during a pass.
+        let exclusive = exclusive_of(buf, &self.consumers);
         // Messages no consumer with room selects: they keep their place.
         let mut passed_over: Vec<Entry> = Vec::new();
         // Expired ones go to the DLQ (persistent) once `buf` is let go.
         let mut expired: Vec<Entry> = Vec::new();
         while !buf.pending.is_empty() {
-            if !has_credit(buf, &self.consumers) {
+            if !has_credit(buf, &self.consumers, exclusive) {
                 break;
             }
             let Some(entry) = buf.pop_first() else {
@@ -91,7 +93,9 @@ impl Core {
                 expired.push(entry);
                 continue;
             }
-            let Some((cid, first_of_group)) = pick_consumer(buf, &self.consumers, &entry) else {
+            let Some((cid, first_of_group)) =
+                pick_consumer(buf, &self.consumers, exclusive, &entry)
+            else {
                 passed_over.push(entry);
                 if passed_over.len() >= SELECTOR_SCAN_LIMIT {
                     break;
@@ -172,12 +176,22 @@ impl Core {
             self.stats.messages_discarded += 1;
             return Ok(());
         }
-        let dlq = Destination::dead_letter_queue();
-        if entry.message.destination == dlq {
-            // Never from the DLQ back into itself (ActiveMQ drops it too).
+        let origin = &entry.message.destination;
+        if origin.is_dead_letter_queue() {
+            // Never from a DLQ into a DLQ (ActiveMQ drops it too).
             self.stats.messages_discarded += 1;
             return Ok(());
         }
+        let individual = self
+            .config
+            .individual_dead_letter
+            .iter()
+            .any(|p| p == origin || p.matches(origin));
+        let dlq = if individual {
+            origin.individual_dead_letter_queue()
+        } else {
+            Destination::dead_letter_queue()
+        };
         let mut msg = (*entry.message).clone();
         // It must not expire in the DLQ: the old expiry is kept aside.
         if msg.property("originalExpiration").is_none() {
@@ -207,8 +221,12 @@ const SELECTOR_SCAN_LIMIT: usize = 10_000;
 
 /// Whether any consumer that may take messages now has room: the exclusive
 /// one while there is one, else any.
-fn has_credit(buf: &Buffer, consumers: &HashMap<ConsumerId, Consumer>) -> bool {
-    match exclusive_of(buf, consumers) {
+fn has_credit(
+    buf: &Buffer,
+    consumers: &IdMap<ConsumerId, Consumer>,
+    exclusive: Option<ConsumerId>,
+) -> bool {
+    match exclusive {
         Some(ex) => consumers.get(&ex).is_some_and(Consumer::has_credit),
         None => buf
             .consumers
@@ -217,7 +235,7 @@ fn has_credit(buf: &Buffer, consumers: &HashMap<ConsumerId, Consumer>) -> bool {
     }
 }
 
-fn exclusive_of(buf: &Buffer, consumers: &HashMap<ConsumerId, Consumer>) -> Option<ConsumerId> {
+fn exclusive_of(buf: &Buffer, consumers: &IdMap<ConsumerId, Consumer>) -> Option<ConsumerId> {
     buf.consumers
         .iter()
         .find(|c| consumers.get(c).is_some_and(|c| c.exclusive))
@@ -230,20 +248,30 @@ fn exclusive_of(buf: &Buffer, consumers: &HashMap<ConsumerId, Consumer>) -> Opti
 /// says the message starts a group on that consumer.
 fn pick_consumer(
     buf: &mut Buffer,
-    consumers: &HashMap<ConsumerId, Consumer>,
+    consumers: &IdMap<ConsumerId, Consumer>,
+    exclusive: Option<ConsumerId>,
     entry: &Entry,
 ) -> Option<(ConsumerId, bool)> {
-    if let Some(ex) = exclusive_of(buf, consumers) {
+    if let Some(ex) = exclusive {
         return consumers
             .get(&ex)
             .is_some_and(|c| c.has_credit() && c.wants(entry))
             .then_some((ex, false));
     }
-    let group = match (&buf.owner, entry.message.property("JMSXGroupID")) {
+    let props = !entry.message.properties.is_empty();
+    let group = match (
+        &buf.owner,
+        props
+            .then(|| entry.message.property("JMSXGroupID"))
+            .flatten(),
+    ) {
         (Owner::Queue(_), Some(Value::String(g))) => Some(Arc::clone(g)),
         _ => None,
     };
-    let closes = match entry.message.property("JMSXGroupSeq") {
+    let closes = match group
+        .as_ref()
+        .and_then(|_| entry.message.property("JMSXGroupSeq"))
+    {
         Some(Value::Int(-1) | Value::Long(-1)) => true,
         // STOMP carries it as a header, i.e. text.
         Some(Value::String(s)) => s.trim() == "-1",
@@ -264,14 +292,19 @@ fn pick_consumer(
             buf.groups.remove(g);
         }
     }
+    // Round-robin among the highest-priority consumers that can take it.
+    let eligible = |cid: &ConsumerId| {
+        consumers
+            .get(cid)
+            .filter(|c| c.has_credit() && c.wants(entry))
+            .map(|c| c.priority)
+    };
+    let top = buf.consumers.iter().filter_map(eligible).max()?;
     let n = buf.consumers.len();
     for i in 0..n {
         let idx = (buf.cursor + i) % n;
         let cid = buf.consumers[idx];
-        if consumers
-            .get(&cid)
-            .is_some_and(|c| c.has_credit() && c.wants(entry))
-        {
+        if eligible(&cid) == Some(top) {
             buf.cursor = (idx + 1) % n;
             if let (Some(g), false) = (group, closes) {
                 buf.groups.insert(g, cid);

@@ -31,6 +31,7 @@ pub mod destination;
 mod dispatch;
 mod error;
 mod event;
+mod ids;
 pub mod message;
 mod restore;
 mod routing;

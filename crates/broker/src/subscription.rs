@@ -20,6 +20,10 @@ pub struct SubscribeRequest {
     pub no_local: bool,
     /// Queue only: while an exclusive consumer exists, it alone receives.
     pub exclusive: bool,
+    /// Queue only: consumers of higher priority are offered messages
+    /// first, lower ones only while the higher have no room (ActiveMQ's
+    /// consumer priority, `consumer.priority`; JMS default 0).
+    pub priority: i8,
     /// A bound in bytes on what the consumer holds un-acknowledged, on top
     /// of `prefetch`. Only for consumers whose acks the broker makes itself
     /// (STOMP `ack:auto`, acked once written): a client that acks in
@@ -38,6 +42,7 @@ impl SubscribeRequest {
             selector: None,
             durable_name: None,
             no_local: false,
+            priority: 0,
             exclusive: false,
             window_bytes: None,
         }

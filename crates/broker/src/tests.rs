@@ -991,3 +991,56 @@ fn a_message_group_sticks_to_one_consumer_until_it_leaves_or_the_group_closes() 
     let to2 = c2.deliveries().len();
     assert_eq!(to3 + to2, 1);
 }
+
+#[test]
+fn an_individual_dead_letter_strategy_gives_a_destination_its_own_dlq() {
+    let config = BrokerConfig {
+        individual_dead_letter: vec![Destination::queue("orders.>")],
+        ..BrokerConfig::default()
+    };
+    let b = Broker::new(config, Box::new(MemoryStore::new()));
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    for q in ["orders.eu", "other"] {
+        let dest = Destination::queue(q);
+        let mut m = msg(&dest, q);
+        m.persistent = true;
+        b.send(p.id, m, None).unwrap();
+        let consumer = sub(&b, &c, &dest, 10);
+        let d = c.deliveries();
+        b.ack(
+            consumer,
+            Ack::Poison {
+                id: d[0].message.id.clone(),
+                cause: None,
+            },
+            None,
+        )
+        .unwrap();
+    }
+    assert_eq!(
+        b.queue_depth(&Destination::queue("ActiveMQ.DLQ.Queue.orders.eu")),
+        1
+    );
+    assert_eq!(b.queue_depth(&Destination::dead_letter_queue()), 1);
+}
+
+#[test]
+fn higher_priority_consumers_are_offered_messages_first() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("prio");
+    let p = connect(&b, None);
+    let mut low = connect(&b, None);
+    let mut high = connect(&b, None);
+    let mut req = SubscribeRequest::new(q.clone());
+    req.prefetch = 3;
+    b.subscribe(low.id, req.clone()).unwrap();
+    req.priority = 5;
+    b.subscribe(high.id, req).unwrap();
+    for i in 0..5 {
+        send(&b, &p, &q, &format!("m{i}"));
+    }
+    // The high one fills its window first; the low one gets the rest.
+    assert_eq!(high.bodies(), vec!["m0", "m1", "m2"]);
+    assert_eq!(low.bodies(), vec!["m3", "m4"]);
+}

@@ -66,6 +66,14 @@ pub struct Config {
     #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub send_fail_if_no_space: bool,
 
+    /// Give this destination (wildcards allowed; `topic://` for topics, else
+    /// a queue) its own dead-letter queue, ActiveMQ.DLQ.Queue.<name> or
+    /// ActiveMQ.DLQ.Topic.<name>, like ActiveMQ's
+    /// individualDeadLetterStrategy. Repeatable; `--individual-dlq '>'`
+    /// covers every queue.
+    #[arg(long = "individual-dlq", value_name = "DEST")]
+    pub individual_dlq: Vec<String>,
+
     /// Broker name: shown to clients and used in generated ids.
     #[arg(long, default_value = "ferrum")]
     pub broker_name: String,

@@ -37,6 +37,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             memory_limit: config.memory_limit,
             store_limit: config.store_limit,
             send_fail_if_no_space: config.send_fail_if_no_space,
+            individual_dead_letter: config
+                .individual_dlq
+                .iter()
+                .map(|d| match d.strip_prefix("topic://") {
+                    Some(t) => broker::Destination::topic(t),
+                    None => broker::Destination::queue(d.strip_prefix("queue://").unwrap_or(d)),
+                })
+                .collect(),
             ..BrokerConfig::default()
         },
         store,

@@ -433,6 +433,7 @@ impl Session {
                 .filter(|_| !part.is_queue());
             req.no_local = c.no_local;
             req.exclusive = c.exclusive;
+            req.priority = c.priority;
             match self.broker.subscribe(conn, req) {
                 Ok(id) => ids.push(id),
                 Err(e) => {

@@ -453,6 +453,11 @@ impl Session {
             req.durable_name = None;
         }
         req.exclusive = frame.header("activemq.exclusive") == Some("true");
+        if let Some(p) = frame.header("activemq.priority") {
+            req.priority = p.trim().parse().map_err(|_| {
+                Failure::soft(format!("activemq.priority must be a number, not {p}"))
+            })?;
+        }
         if ack == AckMode::Auto {
             // We ack these ourselves once written: bound what a reader that
             // stopped reading can pin, whatever its prefetch.
@@ -564,6 +569,8 @@ impl Session {
         let props: Vec<(&str, String)> = m
             .properties
             .iter()
+            // A JMS message field, which ActiveMQ's STOMP frames do not show.
+            .filter(|(k, _)| &**k != "JMSXGroupFirstForConsumer")
             .map(|(k, v)| (&**k, v.to_header_string()))
             .collect();
         let (body, is_bytes): (&[u8], bool) = match &m.body {
