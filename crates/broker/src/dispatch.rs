@@ -71,6 +71,7 @@ impl Core {
         let before = buf.pending.len();
         // The consumers do not change during a pass.
         let exclusive = exclusive_of(buf, &self.consumers);
+        let same_priority = consumers_share_priority(buf, &self.consumers);
         // Messages no consumer with room selects: they keep their place.
         let mut passed_over: Vec<Entry> = Vec::new();
         // Expired ones go to the DLQ (persistent) once `buf` is let go.
@@ -94,7 +95,7 @@ impl Core {
                 continue;
             }
             let Some((cid, first_of_group)) =
-                pick_consumer(buf, &self.consumers, exclusive, &entry)
+                pick_consumer(buf, &self.consumers, exclusive, same_priority, &entry)
             else {
                 passed_over.push(entry);
                 if passed_over.len() >= SELECTOR_SCAN_LIMIT {
@@ -250,6 +251,7 @@ fn pick_consumer(
     buf: &mut Buffer,
     consumers: &IdMap<ConsumerId, Consumer>,
     exclusive: Option<ConsumerId>,
+    same_priority: bool,
     entry: &Entry,
 ) -> Option<(ConsumerId, bool)> {
     if let Some(ex) = exclusive {
@@ -299,12 +301,21 @@ fn pick_consumer(
             .filter(|c| c.has_credit() && c.wants(entry))
             .map(|c| c.priority)
     };
-    let top = buf.consumers.iter().filter_map(eligible).max()?;
+    // Usually every consumer has the default priority: then the first
+    // eligible one in round-robin order is the answer, no max needed.
+    let top = if same_priority {
+        None
+    } else {
+        Some(buf.consumers.iter().filter_map(eligible).max()?)
+    };
     let n = buf.consumers.len();
     for i in 0..n {
         let idx = (buf.cursor + i) % n;
         let cid = buf.consumers[idx];
-        if eligible(&cid) == Some(top) {
+        let Some(p) = eligible(&cid) else {
+            continue;
+        };
+        if top.is_none_or(|t| t == p) {
             buf.cursor = (idx + 1) % n;
             if let (Some(g), false) = (group, closes) {
                 buf.groups.insert(g, cid);
@@ -314,4 +325,16 @@ fn pick_consumer(
         }
     }
     None
+}
+
+/// Whether all the buffer's consumers have one priority (no ordering needed).
+fn consumers_share_priority(buf: &Buffer, consumers: &IdMap<ConsumerId, Consumer>) -> bool {
+    let mut prios = buf
+        .consumers
+        .iter()
+        .filter_map(|c| consumers.get(c).map(|c| c.priority));
+    match prios.next() {
+        None => true,
+        Some(first) => prios.all(|p| p == first),
+    }
 }

@@ -119,22 +119,27 @@ impl Core {
         };
         let size = message.memory_size();
         if let Some(key) = buf.store_key() {
-            let full = buf.pending_bytes + size > self.config.destination_memory_limit
-                || self.memory.load(std::sync::atomic::Ordering::Relaxed) + size
-                    > self.config.memory_limit;
+            // Like ActiveMQ's cursorMemoryHighWaterMark (70%): past it the
+            // broker as a whole starts keeping messages on disk.
+            let used = self.memory.load(std::sync::atomic::Ordering::Relaxed) + size;
+            let broker_full = used as u128 * 10 > self.config.memory_limit as u128 * 7;
             if message.persistent {
                 self.store.add(&key, seq, &message)?;
-                if !buf.paged.is_empty() || full {
+                // Already on disk: paging it costs nothing, so a queue keeps
+                // only its own limit of them in memory.
+                let full = buf.pending_bytes + size > self.config.destination_memory_limit;
+                if !buf.paged.is_empty() || full || broker_full {
                     // Behind others already paged out, or past the limit:
                     // the store holds it until a consumer needs it.
                     buf.paged.insert(seq);
                     return Ok(());
                 }
-            } else if (!buf.paged.is_empty() || full)
+            } else if (!buf.paged.is_empty() || broker_full)
                 && self.store.add_temporary(&key, seq, &message)?
             {
-                // Non-persistent, under memory pressure: spilled to disk
-                // (unsynced, dropped at restart) rather than refused.
+                // Non-persistent, under broker-wide memory pressure: spilled
+                // to disk (unsynced, dropped at restart) rather than refused.
+                // Spilling costs a write, so one deep queue alone does not.
                 buf.paged.insert(seq);
                 return Ok(());
             }

@@ -341,22 +341,24 @@ impl MessageStore for JournalStore {
         let Some((loc, redelivery)) = self.index.get(key, seq) else {
             return Ok(None);
         };
-        let decode = |bytes: &[u8]| -> Option<Arc<Message>> {
-            match op::decode(bytes).ok()? {
-                op::Op::Add { message, .. } => crate::codec::message_from(message).ok(),
-                _ => None,
-            }
-        };
-        let first = recovery::read_op(&self.dir, loc).ok();
-        if let Some(m) = first.as_deref().and_then(decode) {
-            return Ok(Some((m, redelivery)));
-        }
-        // Not on disk yet (still queued for the writer): wait for it.
-        if let Some(point) = self.sync_point_all() {
+        // A record may be read only once it is wholly written: a read racing
+        // the writer could see its tail still zero, which decodes as a
+        // valid but wrong message. Everything up to the segment's newest
+        // group being durable guarantees that.
+        let newest = self
+            .index
+            .segments
+            .get(&loc.segment)
+            .map_or(0, |s| s.last_group);
+        if let Some(point) = self.sync_point(newest) {
             point.wait_blocking()?;
         }
         let bytes = recovery::read_op(&self.dir, loc)?;
-        match decode(&bytes) {
+        let message = match op::decode(&bytes) {
+            Ok(op::Op::Add { message, .. }) => crate::codec::message_from(message).ok(),
+            _ => None,
+        };
+        match message {
             Some(m) => Ok(Some((m, redelivery))),
             None => Err(StoreError::WriteFailed(Arc::from(format!(
                 "record of message {seq} in segment {} is unreadable",
