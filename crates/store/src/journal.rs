@@ -89,6 +89,10 @@ pub struct JournalStore {
     /// The segment new groups go to, and its size including queued groups.
     head: u32,
     head_size: u64,
+    /// Bytes of all segments (data written or queued), for the store
+    /// limit: kept as it changes because the limit is checked on every
+    /// persistent send.
+    disk_bytes: u64,
     /// Number of the next group to seal; the writer reports progress in it.
     next_group: u64,
     /// The open group: its payload (length-prefixed operations) and the
@@ -124,6 +128,7 @@ impl JournalStore {
                 },
             },
         )?;
+        let disk_bytes = index.segments.values().map(|s| s.size).sum();
         let mut store = JournalStore {
             dir: dir.to_path_buf(),
             options,
@@ -131,6 +136,7 @@ impl JournalStore {
             writer,
             head,
             head_size: 0,
+            disk_bytes,
             next_group: 1,
             payload: Vec::new(),
             pending: Vec::new(),
@@ -429,6 +435,7 @@ impl MessageStore for JournalStore {
         frame::encode(&self.payload, &mut bytes);
         self.payload.clear();
         self.head_size += frame_len;
+        self.disk_bytes += frame_len;
         let info = self.index.segment(segment);
         info.size = self.head_size;
         info.last_group = group;
@@ -454,7 +461,7 @@ impl MessageStore for JournalStore {
     }
 
     fn usage(&self) -> u64 {
-        self.index.segments.values().map(|s| s.size).sum()
+        self.disk_bytes
     }
 
     fn maintain(&mut self) {
@@ -463,6 +470,8 @@ impl MessageStore for JournalStore {
             match std::fs::remove_file(segment_path(&self.dir, id)) {
                 Ok(()) => {
                     tracing::debug!("journal: segment {id} removed, nothing live in it");
+                    let size = self.index.segments.get(&id).map_or(0, |s| s.size);
+                    self.disk_bytes = self.disk_bytes.saturating_sub(size);
                     self.index.forget_segment(id);
                 }
                 Err(e) => tracing::error!("journal: removing segment {id}: {e}"),

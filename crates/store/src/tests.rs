@@ -411,3 +411,37 @@ fn a_message_can_be_loaded_right_after_it_was_added() {
         assert_eq!(redelivery, 0);
     }
 }
+
+#[test]
+fn usage_follows_what_is_written_and_what_is_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, _) = open(dir.path(), opts(4096));
+    assert_eq!(s.usage(), 0);
+    for n in 1..=40 {
+        s.add(&q("q"), n, &msg(n, 500)).unwrap();
+        let _ = s.seal();
+    }
+    commit(&mut s);
+    let full = s.usage();
+    assert_eq!(
+        full,
+        s.segments().iter().map(|(_, size, _)| size).sum::<u64>()
+    );
+    for n in 1..=40 {
+        s.remove(&q("q"), n, &MessageId::from("x")).unwrap();
+        let _ = s.seal();
+    }
+    commit(&mut s);
+    s.maintain();
+    assert_eq!(
+        s.usage(),
+        s.segments().iter().map(|(_, size, _)| size).sum::<u64>()
+    );
+    assert!(s.usage() < full);
+    drop(s);
+    let (s, _) = open(dir.path(), opts(4096));
+    assert_eq!(
+        s.usage(),
+        s.segments().iter().map(|(_, size, _)| size).sum::<u64>()
+    );
+}

@@ -168,6 +168,12 @@ impl PerfArgs {
         }
     }
 
+    /// Whether a transacted producer commits after sending `seq`: every
+    /// `--tx-batch` messages, and after its last one.
+    pub fn commits_after(&self, seq: u64, last: bool) -> bool {
+        last || (seq + 1).is_multiple_of(u64::from(self.tx_batch.max(1)))
+    }
+
     /// Whether a producer must stop (the `--duration` is up).
     pub fn expired(&self, started: Instant) -> bool {
         self.duration > 0 && started.elapsed() >= Duration::from_secs(self.duration)

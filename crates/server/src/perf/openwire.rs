@@ -427,7 +427,6 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
     let mut unreported = 0;
     let pacer = Pacer::new(&ctx.args);
     let started = std::time::Instant::now();
-    let tx_batch = u64::from(ctx.args.tx_batch);
     let mut tx: Option<DataStructure> = None;
     let mut tx_count = 0;
     for seq in 0..count {
@@ -442,7 +441,7 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
         stamp(&mut body, index, seq);
         let stopping = ctx.args.expired(started);
         let last = seq + 1 == count || stopping;
-        if tx_batch > 0 && tx.is_none() {
+        if ctx.args.tx_batch > 0 && tx.is_none() {
             tx_count += 1;
             let t = DataStructure::LocalTransactionId(Arc::new(openwire::LocalTransactionId {
                 value: tx_count,
@@ -490,7 +489,7 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
         if stopping {
             ctx.verifier.truncate(index, seq + 1);
         }
-        if let (Some(t), true) = (&tx, last || (seq + 1) % tx_batch.max(1) == 0) {
+        if let (Some(t), true) = (&tx, ctx.args.commits_after(seq, last)) {
             let (commit, commit_id) = transaction_info(&mut conn, t, TX_COMMIT_ONE_PHASE, true);
             conn.send(commit)?;
             conn.request_done(commit_id)

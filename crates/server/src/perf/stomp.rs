@@ -240,7 +240,6 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
     let mut unreported = 0;
     let pacer = Pacer::new(&ctx.args);
     let started = std::time::Instant::now();
-    let tx_batch = u64::from(ctx.args.tx_batch);
     let mut tx: Option<String> = None;
     for seq in 0..count {
         if let Some(due) = pacer.as_ref().and_then(|p| p.wait_for(seq)) {
@@ -254,7 +253,7 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
         stamp(&mut body, index, seq);
         let stopping = ctx.args.expired(started);
         let last = seq + 1 == count || stopping;
-        if tx_batch > 0 && tx.is_none() {
+        if ctx.args.tx_batch > 0 && tx.is_none() {
             let name = format!("perf-{index}-{seq}");
             conn.write(Command::Begin, &[("transaction", &name)], b"");
             tx = Some(name);
@@ -278,7 +277,7 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
             headers.push(("receipt", "last"));
         }
         conn.write(Command::Send, &headers, &body);
-        if let (Some(t), true) = (&tx, last || (seq + 1) % tx_batch.max(1) == 0) {
+        if let (Some(t), true) = (&tx, ctx.args.commits_after(seq, last)) {
             // Each commit is waited for, as a JMS session.commit() is.
             conn.write(
                 Command::Commit,
@@ -306,7 +305,7 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
             break;
         }
     }
-    if count > 0 && tx_batch == 0 {
+    if count > 0 && ctx.args.tx_batch == 0 {
         conn.expect_receipt("last")
             .await
             .with_context(|| format!("producer {index} waiting for its last receipt"))?;
