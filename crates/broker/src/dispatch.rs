@@ -28,7 +28,8 @@ impl Core {
     }
 
     /// Reads paged-out messages back while the buffer has consumers and
-    /// less than half its memory limit in memory.
+    /// less than half its memory limit in memory (always at least one, so
+    /// a queue never stalls).
     pub fn page_in(&mut self, bid: BufferId) {
         let Some(buf) = self.buffers.get_mut(&bid) else {
             return;
@@ -40,7 +41,12 @@ impl Core {
             return;
         };
         let low_water = self.config.destination_memory_limit / 2;
-        while buf.pending.is_empty() || buf.pending_bytes < low_water {
+        // Nor past the point where the broker as a whole starts spilling:
+        // what is paged in stays in memory until consumers take it.
+        let broker_high = self.config.memory_limit / 10 * 7;
+        let memory = &self.memory;
+        let room = || memory.load(std::sync::atomic::Ordering::Relaxed) < broker_high;
+        while buf.pending.is_empty() || (buf.pending_bytes < low_water && room()) {
             let Some(seq) = buf.paged.pop_first() else {
                 break;
             };

@@ -220,11 +220,24 @@ impl Core {
         }
     }
 
+    /// The store has more accepted but unwritten than it may: a producer
+    /// flood is outrunning the disk.
+    pub fn disk_behind(&self) -> bool {
+        self.store.backlog() > crate::store::MAX_WRITE_BACKLOG
+    }
+
     /// Whether a producer to `dest` should wait: a memory or store limit is
     /// reached, or some subscriber is behind past its pending limit but
     /// still reading.
     pub fn congested(&mut self, dest: &Destination) -> bool {
-        if self.limit_reached(false).is_some() || self.limit_reached(true).is_some() {
+        // Non-persistent messages to a queue spill to disk rather than
+        // fill memory (when the store can), so the memory limit holds back
+        // only topic producers; persistent ones are not kept in memory.
+        let spills = dest.is_queue() && self.store.spills();
+        if (!spills && self.limit_reached(false).is_some())
+            || self.limit_reached(true).is_some()
+            || self.disk_behind()
+        {
             return true;
         }
         if dest.is_queue() {

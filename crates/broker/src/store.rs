@@ -23,6 +23,10 @@ use tokio::sync::watch;
 use crate::destination::Destination;
 use crate::message::{Message, MessageId};
 
+/// Bytes a store may have accepted but not written before producers are
+/// held back (see [`MessageStore::backlog`]).
+pub const MAX_WRITE_BACKLOG: u64 = 4 << 20;
+
 /// Which persistent queue a record belongs to.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StoreKey {
@@ -290,6 +294,13 @@ pub trait MessageStore: Send {
 
     /// Bytes the store takes on disk, for the store limit.
     fn usage(&self) -> u64 {
+        0
+    }
+
+    /// Bytes accepted but not yet written to disk. Past
+    /// [`MAX_WRITE_BACKLOG`] producers are held back: a flood faster than
+    /// the disk must not pile up in memory instead.
+    fn backlog(&self) -> u64 {
         0
     }
 

@@ -80,7 +80,9 @@ impl Core {
                 self.congested = false;
                 self.route(Arc::new(message))?;
                 Ok(SendOutcome {
-                    congested: std::mem::take(&mut self.congested) || limit.is_some(),
+                    congested: std::mem::take(&mut self.congested)
+                        || limit.is_some()
+                        || self.disk_behind(),
                 })
             }
         }

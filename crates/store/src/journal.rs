@@ -119,6 +119,7 @@ impl JournalStore {
         index.segment(head);
         let writer = Writer::start(
             dir.to_path_buf(),
+            head,
             Disk {
                 sync: options.sync,
                 preallocate: if options.preallocate {
@@ -349,16 +350,9 @@ impl MessageStore for JournalStore {
         };
         // A record may be read only once it is wholly written: a read racing
         // the writer could see its tail still zero, which decodes as a
-        // valid but wrong message. Everything up to the segment's newest
-        // group being durable guarantees that.
-        let newest = self
-            .index
-            .segments
-            .get(&loc.segment)
-            .map_or(0, |s| s.last_group);
-        if let Some(point) = self.sync_point(newest) {
-            point.wait_blocking()?;
-        }
+        // valid but wrong message. Written is enough; it need not be synced.
+        self.writer
+            .wait_written(loc.segment, loc.offset + u64::from(loc.len))?;
         let bytes = recovery::read_op(&self.dir, loc)?;
         let message = match op::decode(&bytes) {
             Ok(op::Op::Add { message, .. }) => crate::codec::message_from(message).ok(),
@@ -462,6 +456,10 @@ impl MessageStore for JournalStore {
 
     fn usage(&self) -> u64 {
         self.disk_bytes
+    }
+
+    fn backlog(&self) -> u64 {
+        self.writer.queued() + self.payload.len() as u64
     }
 
     fn maintain(&mut self) {

@@ -445,3 +445,13 @@ fn usage_follows_what_is_written_and_what_is_deleted() {
         s.segments().iter().map(|(_, size, _)| size).sum::<u64>()
     );
 }
+
+#[test]
+fn the_backlog_counts_what_is_accepted_but_not_yet_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, _) = open(dir.path(), opts(1 << 20));
+    s.add(&q("q"), 1, &msg(1, 5000)).unwrap();
+    assert!(s.backlog() >= 5000, "the open group counts");
+    commit(&mut s);
+    assert_eq!(s.backlog(), 0, "written and synced: nothing pending");
+}

@@ -31,6 +31,9 @@ use crate::segment::segment_path;
 /// Failures remembered for waiters that have not looked yet.
 const KEEP_FAILURES: usize = 64;
 
+/// Bytes gathered into one pwrite at most.
+const MAX_WRITE: usize = 1 << 20;
+
 /// The longest a written group waits for a sync nobody asked for.
 pub const LAG: Duration = Duration::from_millis(10);
 
@@ -52,6 +55,12 @@ struct Shared {
     wake: Condvar,
     /// The highest group somebody waits to see durable.
     wanted: AtomicU64,
+    /// Bytes pushed but not yet written: the broker holds producers back
+    /// while this is large, so a flood cannot outrun the disk in memory.
+    queued: AtomicU64,
+    /// How far the files are written, as `segment << 32 | length`
+    /// (increasing): a record below it can be read back.
+    written_to: AtomicU64,
     status: watch::Sender<SyncStatus>,
 }
 
@@ -78,12 +87,16 @@ impl Writer {
     ///
     /// # Errors
     /// If the thread cannot be spawned.
-    pub fn start(dir: PathBuf, disk: Disk) -> std::io::Result<Writer> {
+    /// Segments below `first` are complete already (an earlier run wrote
+    /// them); this thread starts `first`.
+    pub fn start(dir: PathBuf, first: u32, disk: Disk) -> std::io::Result<Writer> {
         let (status, _) = watch::channel(SyncStatus::default());
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue::default()),
             wake: Condvar::new(),
             wanted: AtomicU64::new(0),
+            queued: AtomicU64::new(0),
+            written_to: AtomicU64::new(position(first, 0)),
             status,
         });
         let s = Arc::clone(&shared);
@@ -97,6 +110,9 @@ impl Writer {
     }
 
     pub fn push(&self, chunk: Chunk) {
+        self.shared
+            .queued
+            .fetch_add(chunk.bytes.len() as u64, Ordering::Relaxed);
         self.shared.queue.lock().chunks.push_back(chunk);
         self.shared.wake.notify_one();
     }
@@ -117,6 +133,32 @@ impl Writer {
 
     pub fn status(&self) -> watch::Receiver<SyncStatus> {
         self.shared.status.subscribe()
+    }
+
+    /// Bytes queued for the thread and not written yet.
+    pub fn queued(&self) -> u64 {
+        self.shared.queued.load(Ordering::Relaxed)
+    }
+
+    /// Waits (briefly: the thread writes as soon as it is handed work)
+    /// until the bytes of `segment` up to `end` are in the file.
+    ///
+    /// # Errors
+    /// If they are not written within a few seconds (the disk is failing).
+    pub fn wait_written(&self, segment: u32, end: u64) -> std::io::Result<()> {
+        let need = position(segment, end);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut pause = Duration::from_micros(20);
+        while self.shared.written_to.load(Ordering::Acquire) < need {
+            if Instant::now() > deadline {
+                return Err(std::io::Error::other(
+                    "journal: record not written within 5 s",
+                ));
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(1));
+        }
+        Ok(())
     }
 
     /// The last group handled (durable or failed).
@@ -173,6 +215,10 @@ impl<'a> Run<'a> {
             let (batch, closing) = self.next_batch();
             if !batch.is_empty() {
                 self.write(&batch);
+                let bytes: usize = batch.iter().map(|c| c.bytes.len()).sum();
+                self.shared
+                    .queued
+                    .fetch_sub(bytes as u64, Ordering::Relaxed);
             }
             let wanted = self.shared.wanted.load(Ordering::Acquire);
             let overdue = self.unsynced_since.is_some_and(|t| t.elapsed() >= LAG);
@@ -239,11 +285,14 @@ impl<'a> Run<'a> {
         batch: &[Chunk],
         touched: &mut Vec<(u32, u64, u64)>,
     ) -> std::io::Result<()> {
+        // Consecutive groups go out in one pwrite, up to a bound so that a
+        // large batch is not copied whole.
+        let mut bytes = Vec::new();
         let mut i = 0;
         while i < batch.len() {
             let segment = batch[i].segment;
-            let mut bytes = Vec::new();
-            while i < batch.len() && batch[i].segment == segment {
+            bytes.clear();
+            while i < batch.len() && batch[i].segment == segment && bytes.len() < MAX_WRITE {
                 bytes.extend_from_slice(&batch[i].bytes);
                 i += 1;
             }
@@ -263,6 +312,9 @@ impl<'a> Run<'a> {
             touched.push((segment, o.len, bytes.len() as u64));
             o.file.write_all_at(&bytes, o.len)?;
             o.len += bytes.len() as u64;
+            self.shared
+                .written_to
+                .store(position(segment, o.len), Ordering::Release);
         }
         Ok(())
     }
@@ -310,6 +362,11 @@ impl<'a> Run<'a> {
             }
         });
     }
+}
+
+/// A write position that orders across segments.
+fn position(segment: u32, len: u64) -> u64 {
+    (u64::from(segment) << 32) | len.min(u64::from(u32::MAX))
 }
 
 /// Creates a new segment file. Segments are never reopened for writing:

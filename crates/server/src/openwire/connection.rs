@@ -21,6 +21,10 @@ use crate::shutdown::Shutdown;
 /// Stop gathering dispatches into one write past this many bytes.
 const WRITE_BATCH: usize = 64 * 1024;
 
+/// How often a throttled connection checks whether its destination
+/// cleared.
+const THROTTLE_POLL: Duration = Duration::from_millis(2);
+
 /// A client that has not sent its WireFormatInfo within this time is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -76,66 +80,23 @@ pub async fn run(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
     let reason = 'conn: loop {
+        let mut decode = false;
         tokio::select! {
             biased;
-            n = reader.read_buf(&mut input) => {
+            n = reader.read_buf(&mut input), if session.throttle.is_none() => {
                 match n {
                     Ok(0) => break "peer closed",
                     Err(_) => break "read error",
                     Ok(_) => last_read = Instant::now(),
                 }
-                loop {
-                    match rx.read_frame(&mut input) {
-                        Ok(Some(Some(cmd))) => {
-                            if negotiated.is_none() {
-                                let DataStructure::WireFormatInfo(info) = &cmd else {
-                                    tracing::info!(%peer, "OpenWire client did not start with WireFormatInfo");
-                                    break 'conn "protocol error";
-                                };
-                                let theirs = match WireFormatOptions::from_info(info) {
-                                    Ok(t) => t,
-                                    Err(e) => {
-                                        tracing::info!(%peer, "bad WireFormatInfo: {e}");
-                                        break 'conn "bad WireFormatInfo";
-                                    }
-                                };
-                                let format = negotiate(&ours, &theirs);
-                                inactivity = Duration::from_millis(ours.max_inactivity.min(theirs.max_inactivity).max(0) as u64);
-                                if theirs.max_inactivity == 0 || ours.max_inactivity == 0 {
-                                    inactivity = Duration::ZERO;
-                                }
-                                // Like ActiveMQ's monitor, wait the smaller of the two
-                                // initial delays before expecting keep-alives.
-                                let delay = theirs
-                                    .max_inactivity_initial_delay
-                                    .min(ours.max_inactivity_initial_delay)
-                                    .max(0);
-                                read_checks_from = Instant::now() + Duration::from_millis(delay as u64);
-                                tracing::debug!(%peer, ?format, "OpenWire format negotiated");
-                                rx.set_format(format);
-                                tx.set_format(format);
-                                negotiated = Some(theirs);
-                                session.out.push(broker_info(&settings));
-                                continue;
-                            }
-                            session.on_command(cmd);
-                            if let Some(a) = session.awaiting.take() {
-                                // Group commit: other connections' waits share this sync.
-                                let result = a.point.clone().wait().await;
-                                session.synced(a, result);
-                            }
-                            if session.closing {
-                                break;
-                            }
-                        }
-                        Ok(Some(None)) => {}
-                        Ok(None) => break,
-                        Err(e) => {
-                            tracing::info!(%peer, "bad OpenWire input: {e}");
-                            break 'conn "bad input";
-                        }
-                    }
-                }
+                decode = true;
+            }
+            // Held back while a destination it sends to is congested: it
+            // resumes, commands already read first, once that clears.
+            _ = tokio::time::sleep(THROTTLE_POLL), if session.throttle.is_some() => {
+                // We are the ones not reading; the client is not silent.
+                last_read = Instant::now();
+                decode = !session.throttled();
             }
             ev = events.recv(), if events_open => {
                 // The broker drops our channel when the client removed its
@@ -175,6 +136,62 @@ pub async fn run(
                 }
             }
             _ = shutdown.requested() => break "broker shutting down",
+        }
+        if decode {
+            loop {
+                match rx.read_frame(&mut input) {
+                    Ok(Some(Some(cmd))) => {
+                        if negotiated.is_none() {
+                            let DataStructure::WireFormatInfo(info) = &cmd else {
+                                tracing::info!(%peer, "OpenWire client did not start with WireFormatInfo");
+                                break 'conn "protocol error";
+                            };
+                            let theirs = match WireFormatOptions::from_info(info) {
+                                Ok(t) => t,
+                                Err(e) => {
+                                    tracing::info!(%peer, "bad WireFormatInfo: {e}");
+                                    break 'conn "bad WireFormatInfo";
+                                }
+                            };
+                            let format = negotiate(&ours, &theirs);
+                            inactivity = Duration::from_millis(
+                                ours.max_inactivity.min(theirs.max_inactivity).max(0) as u64,
+                            );
+                            if theirs.max_inactivity == 0 || ours.max_inactivity == 0 {
+                                inactivity = Duration::ZERO;
+                            }
+                            // Like ActiveMQ's monitor, wait the smaller of the two
+                            // initial delays before expecting keep-alives.
+                            let delay = theirs
+                                .max_inactivity_initial_delay
+                                .min(ours.max_inactivity_initial_delay)
+                                .max(0);
+                            read_checks_from = Instant::now() + Duration::from_millis(delay as u64);
+                            tracing::debug!(%peer, ?format, "OpenWire format negotiated");
+                            rx.set_format(format);
+                            tx.set_format(format);
+                            negotiated = Some(theirs);
+                            session.out.push(broker_info(&settings));
+                            continue;
+                        }
+                        session.on_command(cmd);
+                        if let Some(a) = session.awaiting.take() {
+                            // Group commit: other connections' waits share this sync.
+                            let result = a.point.clone().wait().await;
+                            session.synced(a, result);
+                        }
+                        if session.closing {
+                            break;
+                        }
+                    }
+                    Ok(Some(None)) => {}
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::info!(%peer, "bad OpenWire input: {e}");
+                        break 'conn "bad input";
+                    }
+                }
+            }
         }
         if !flush_into(&mut tx, &mut session, &mut out) {
             break "encoding error";

@@ -118,6 +118,11 @@ pub struct Session {
     /// A response held back until the store has synced what the command
     /// wrote; the connection waits on it before reading further.
     pub awaiting: Option<Awaiting>,
+    /// Set when a send found its destination congested (a limit reached, a
+    /// slow subscriber, the disk behind): the connection stops reading
+    /// this client's commands until it clears, which holds the producer
+    /// back through TCP as ActiveMQ's producer flow control does.
+    pub throttle: Option<broker::Destination>,
 }
 
 /// A response that may go out only once the store has synced.
@@ -160,7 +165,20 @@ impl Session {
             connection_id: None,
             sessions: std::collections::HashSet::new(),
             awaiting: None,
+            throttle: None,
         }
+    }
+
+    /// Whether the client must still wait before more of its commands are
+    /// read; clears the throttle once its destination has caught up.
+    pub fn throttled(&mut self) -> bool {
+        if let Some(dest) = &self.throttle {
+            if self.broker.congested(dest) {
+                return true;
+            }
+            self.throttle = None;
+        }
+        false
     }
 
     /// Sends the held-back response, or an exception if the store could not
@@ -624,7 +642,10 @@ impl Session {
         let conn = self.conn()?;
         let message = to_core(kind, &m).map_err(|e| Failure::new("javax.jms.JMSException", e))?;
         let tx = self.tx(m.transaction_id.as_ref());
-        self.broker.send(conn, message, tx.as_ref())?;
+        let dest = message.destination.clone();
+        if self.broker.send(conn, message, tx.as_ref())?.congested {
+            self.throttle = Some(dest);
+        }
         if !m.response_required {
             if let Some(pid) = m
                 .producer_id
