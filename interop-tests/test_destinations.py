@@ -101,3 +101,31 @@ def test_stomp_consumer_priority(broker, client):
     assert [m.body for m in high.get_n(5)] == [f"m{i}" for i in range(5)]
     with pytest.raises(AssertionError):
         low.get(timeout=0.5)
+
+
+def test_java_wildcard_queue_consumers_and_exclusive_takeover(broker, java_classes):
+    out = run_java(java_classes, "Wildcards", f"tcp://127.0.0.1:{broker.openwire_port}")
+    # Output identical on ActiveMQ 5.17.2: the wildcard consumer takes from
+    # the queue that existed and from those created after it subscribed,
+    # each message keeping its own destination.
+    assert "wildcard [deep@N.x.y, eu-before@N.eu, eu@N.eu, us@N.us]" in out, out
+    assert "other left 1" in out, out
+    assert "star [one-deep@N.a]" in out, out
+    # The exclusive consumer alone gets the queue; when it closes, its
+    # unacknowledged messages and new ones go to the next consumer.
+    assert "exclusive got 4 plain got 0" in out, out
+    assert "takeover [e2@N.ex, e3@N.ex, e4@N.ex]" in out, out
+
+
+def test_stomp_wildcard_queue_subscription(broker, client):
+    n = unique("wq")
+    p = client(broker)
+    p.send(f"/queue/{n}.before", "before")
+    c = client(broker)
+    c.subscribe(f"/queue/{n}.>")
+    p.send(f"/queue/{n}.later", "later")
+    p.send(f"/queue/{n}x", "not matched")
+    got = sorted((m.body, m.headers["destination"]) for m in c.get_n(2))
+    assert got == [("before", f"/queue/{n}.before"), ("later", f"/queue/{n}.later")]
+    with pytest.raises(AssertionError):
+        c.get(timeout=0.5)

@@ -35,11 +35,18 @@ pub(crate) struct InFlight {
     pub entry: Entry,
     /// Still counts against the prefetch window (a DELIVERED ack clears it).
     pub in_window: bool,
+    /// Where it came from: a wildcard queue consumer takes from several.
+    pub buffer: BufferId,
 }
 
 pub(crate) struct Consumer {
     pub conn: ConnectionId,
-    pub buffer: BufferId,
+    /// The buffers it takes from: one, except for a consumer on a wildcard
+    /// queue (`FOO.>`), which takes from every matching queue.
+    pub buffers: Vec<BufferId>,
+    /// A wildcard queue consumer's pattern: queues created later that
+    /// match it gain this consumer too, as in ActiveMQ.
+    pub pattern: Option<Destination>,
     /// 0 = pull mode: `pulls` grants messages one at a time.
     pub prefetch: u32,
     pub pulls: u32,
@@ -305,10 +312,28 @@ impl Core {
             return *bid;
         }
         let bid = BufferId(self.next_id());
-        self.buffers
-            .insert(bid, Buffer::new(Owner::Queue(dest.clone()), &self.memory));
+        let mut buf = Buffer::new(Owner::Queue(dest.clone()), &self.memory);
+        for (cid, c) in self.consumers.iter_mut() {
+            if c.pattern.as_ref().is_some_and(|p| p.matches(dest)) {
+                c.buffers.push(bid);
+                buf.consumers.push(*cid);
+            }
+        }
+        self.buffers.insert(bid, buf);
         self.queues.insert(dest.clone(), bid);
         bid
+    }
+
+    /// The existing queues a wildcard pattern covers.
+    fn queues_matching(&self, pattern: &Destination) -> Vec<BufferId> {
+        let mut bids: Vec<(u64, BufferId)> = self
+            .queues
+            .iter()
+            .filter(|(q, _)| !q.is_wildcard() && pattern.matches(q))
+            .map(|(_, bid)| (bid.0, *bid))
+            .collect();
+        bids.sort_unstable();
+        bids.into_iter().map(|(_, b)| b).collect()
     }
 
     pub fn subscribe(
@@ -328,11 +353,14 @@ impl Core {
         }
         // Parsed once, here: a bad selector fails the subscription.
         let selector = parse_selector(req.selector.as_deref())?;
-        let bid = if dest.is_queue() {
-            self.queue_buffer(&dest)
+        let wildcard_queue = dest.is_queue() && dest.is_wildcard();
+        let bids = if wildcard_queue {
+            self.queues_matching(&dest)
+        } else if dest.is_queue() {
+            vec![self.queue_buffer(&dest)]
         } else if let Some(name) = &req.durable_name {
             let client_id = client_id.ok_or(BrokerError::DurableWithoutClientId)?;
-            self.durable_buffer(client_id, Arc::from(name.as_str()), &req)?
+            vec![self.durable_buffer(client_id, Arc::from(name.as_str()), &req)?]
         } else {
             let bid = BufferId(self.next_id());
             self.buffers.insert(
@@ -348,12 +376,14 @@ impl Core {
                 ),
             );
             self.add_topic_subscription(&dest, bid);
-            bid
+            vec![bid]
         };
         if !dest.is_queue() {
             // A topic subscription filters as messages arrive (see `route`).
-            if let Some(b) = self.buffers.get_mut(&bid) {
-                b.selector.clone_from(&selector);
+            for bid in &bids {
+                if let Some(b) = self.buffers.get_mut(bid) {
+                    b.selector.clone_from(&selector);
+                }
             }
         }
         let cid = ConsumerId(self.next_id());
@@ -361,7 +391,8 @@ impl Core {
             cid,
             Consumer {
                 conn,
-                buffer: bid,
+                buffers: bids.clone(),
+                pattern: wildcard_queue.then(|| dest.clone()),
                 prefetch: req.prefetch,
                 pulls: 0,
                 inflight: VecDeque::new(),
@@ -373,13 +404,17 @@ impl Core {
                 priority: req.priority,
             },
         );
-        if let Some(b) = self.buffers.get_mut(&bid) {
-            b.consumers.push(cid);
+        for bid in &bids {
+            if let Some(b) = self.buffers.get_mut(bid) {
+                b.consumers.push(cid);
+            }
         }
         if let Some(c) = self.connections.get_mut(&conn) {
             c.consumers.push(cid);
         }
-        self.dispatch(bid);
+        for bid in bids {
+            self.dispatch(bid);
+        }
         Ok(cid)
     }
 
@@ -480,37 +515,49 @@ impl Core {
         if let Some(c) = self.connections.get_mut(&consumer.conn) {
             c.consumers.retain(|x| *x != cid);
         }
-        let bid = consumer.buffer;
-        let Some(buf) = self.buffers.get_mut(&bid) else {
-            return true;
-        };
-        buf.consumers.retain(|x| *x != cid);
-        // Its message groups move to whichever consumer gets their next message.
-        buf.groups.retain(|_, c| *c != cid);
-        if buf.cursor >= buf.consumers.len() {
-            buf.cursor = 0;
-        }
-        let key = buf.store_key();
-        for f in consumer.inflight {
-            let mut entry = f.entry;
-            entry.redelivery_count += 1;
-            if let Some(key) = &key {
-                self.store
-                    .redelivered(key, entry.seq, entry.redelivery_count);
-            }
-            buf.push(entry);
-        }
-        let transient_sub = matches!(buf.owner, Owner::Subscription { durable: None, .. });
-        if transient_sub {
-            if let Some(buf) = self.buffers.remove(&bid) {
-                if let Owner::Subscription { topic, .. } = &buf.owner {
-                    if let Some(subs) = self.topics.get_mut(topic) {
-                        subs.retain(|b| *b != bid);
-                    }
+        for &bid in &consumer.buffers {
+            if let Some(buf) = self.buffers.get_mut(&bid) {
+                buf.consumers.retain(|x| *x != cid);
+                // Its message groups move to whichever consumer gets their
+                // next message.
+                buf.groups.retain(|_, c| *c != cid);
+                if buf.cursor >= buf.consumers.len() {
+                    buf.cursor = 0;
                 }
             }
-        } else {
-            self.dispatch(bid);
+        }
+        let mut touched = consumer.buffers.clone();
+        for f in consumer.inflight {
+            let Some(buf) = self.buffers.get_mut(&f.buffer) else {
+                continue;
+            };
+            let mut entry = f.entry;
+            entry.redelivery_count += 1;
+            if let Some(key) = buf.store_key() {
+                self.store
+                    .redelivered(&key, entry.seq, entry.redelivery_count);
+            }
+            buf.push(entry);
+            if !touched.contains(&f.buffer) {
+                touched.push(f.buffer);
+            }
+        }
+        for bid in touched {
+            let transient_sub = self
+                .buffers
+                .get(&bid)
+                .is_some_and(|b| matches!(b.owner, Owner::Subscription { durable: None, .. }));
+            if transient_sub {
+                if let Some(buf) = self.buffers.remove(&bid) {
+                    if let Owner::Subscription { topic, .. } = &buf.owner {
+                        if let Some(subs) = self.topics.get_mut(topic) {
+                            subs.retain(|b| *b != bid);
+                        }
+                    }
+                }
+            } else {
+                self.dispatch(bid);
+            }
         }
         true
     }
@@ -524,8 +571,9 @@ impl Core {
             .get_mut(&cid)
             .ok_or(BrokerError::UnknownConsumer)?;
         consumer.pulls = consumer.pulls.saturating_add(count);
-        let bid = consumer.buffer;
-        self.dispatch(bid);
+        for bid in consumer.buffers.clone() {
+            self.dispatch(bid);
+        }
         Ok(self.consumers.get(&cid).is_some_and(|c| c.pulls == 0))
     }
 

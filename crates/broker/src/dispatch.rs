@@ -136,6 +136,7 @@ impl Core {
             consumer.inflight.push_back(InFlight {
                 entry,
                 in_window: true,
+                buffer: bid,
             });
             self.stats.messages_dispatched += 1;
             if let Some(conn) = self.connections.get(&consumer.conn) {

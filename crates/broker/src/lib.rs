@@ -88,3 +88,5 @@ impl fmt::Display for ConsumerId {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod wildcard_tests;

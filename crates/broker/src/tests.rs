@@ -9,13 +9,13 @@ use tokio::sync::mpsc;
 use crate::*;
 
 /// A connection as a test sees it: its id and what the broker sent it.
-struct Client {
-    id: ConnectionId,
+pub(crate) struct Client {
+    pub(crate) id: ConnectionId,
     rx: EventReceiver,
 }
 
 impl Client {
-    fn deliveries(&mut self) -> Vec<Delivery> {
+    pub(crate) fn deliveries(&mut self) -> Vec<Delivery> {
         let mut out = Vec::new();
         while let Ok(ev) = self.rx.try_recv() {
             if let Event::Deliver(d) = ev {
@@ -25,19 +25,19 @@ impl Client {
         out
     }
 
-    fn bodies(&mut self) -> Vec<String> {
+    pub(crate) fn bodies(&mut self) -> Vec<String> {
         self.deliveries().iter().map(|d| text(&d.message)).collect()
     }
 }
 
-fn text(m: &Message) -> String {
+pub(crate) fn text(m: &Message) -> String {
     match &m.body {
         Body::Text(t) => t.to_string(),
         other => format!("{other:?}"),
     }
 }
 
-fn connect(b: &Broker, client_id: Option<&str>) -> Client {
+pub(crate) fn connect(b: &Broker, client_id: Option<&str>) -> Client {
     let (tx, rx) = mpsc::unbounded_channel();
     let id = b
         .connect(
@@ -53,7 +53,7 @@ fn connect(b: &Broker, client_id: Option<&str>) -> Client {
 
 static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
-fn msg(dest: &Destination, body: &str) -> Message {
+pub(crate) fn msg(dest: &Destination, body: &str) -> Message {
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     Message::new(
         MessageId::from(format!("ID:test-{n}")),
@@ -62,11 +62,11 @@ fn msg(dest: &Destination, body: &str) -> Message {
     )
 }
 
-fn send(b: &Broker, c: &Client, dest: &Destination, body: &str) {
+pub(crate) fn send(b: &Broker, c: &Client, dest: &Destination, body: &str) {
     b.send(c.id, msg(dest, body), None).expect("send");
 }
 
-fn sub(b: &Broker, c: &Client, dest: &Destination, prefetch: u32) -> ConsumerId {
+pub(crate) fn sub(b: &Broker, c: &Client, dest: &Destination, prefetch: u32) -> ConsumerId {
     let mut req = SubscribeRequest::new(dest.clone());
     req.prefetch = prefetch;
     b.subscribe(c.id, req).expect("subscribe")

@@ -104,7 +104,7 @@ impl Core {
             .iter()
             .position(|f| &f.entry.message.id == id)
             .ok_or_else(|| BrokerError::UnknownMessage(id.to_string()))?;
-        let bid = consumer.buffer;
+        let buffers = consumer.buffers.clone();
         let mut taken: Vec<InFlight> = match &ack {
             Ack::Cumulative(_) => consumer.inflight.drain(..=pos).collect(),
             Ack::Individual(_) | Ack::Poison { .. } => {
@@ -134,7 +134,7 @@ impl Core {
         match (&ack, tx) {
             (Ack::Poison { cause, .. }, _) => {
                 for f in taken {
-                    self.forget(bid, &f.entry);
+                    self.forget(f.buffer, &f.entry);
                     self.dead_letter(f.entry, cause.as_deref())?;
                 }
             }
@@ -142,18 +142,20 @@ impl Core {
                 if let Some(t) = self.transactions.get_mut(tx) {
                     t.acked.extend(taken.into_iter().map(|f| TxAcked {
                         consumer: cid,
-                        buffer: bid,
+                        buffer: f.buffer,
                         entry: f.entry,
                     }));
                 }
             }
             (_, None) => {
                 for f in taken {
-                    self.forget(bid, &f.entry);
+                    self.forget(f.buffer, &f.entry);
                 }
             }
         }
-        self.dispatch(bid);
+        for bid in buffers {
+            self.dispatch(bid);
+        }
         Ok(())
     }
 
@@ -287,6 +289,7 @@ impl Core {
                         InFlight {
                             entry: a.entry,
                             in_window: false,
+                            buffer: a.buffer,
                         },
                     );
                 }

@@ -1,0 +1,87 @@
+//! Consumers on wildcard queues (`FOO.>`, `FOO.*`): ActiveMQ adds such a
+//! consumer to every matching queue, including queues created later.
+
+use crate::tests::{connect, send, sub};
+use crate::*;
+
+#[test]
+fn a_wildcard_queue_consumer_takes_from_existing_and_later_queues() {
+    let b = Broker::in_memory();
+    let p = connect(&b, None);
+    send(&b, &p, &Destination::queue("orders.eu"), "eu-before");
+    send(&b, &p, &Destination::queue("other"), "not-mine");
+    let mut c = connect(&b, None);
+    sub(&b, &c, &Destination::queue("orders.>"), 100);
+    assert_eq!(c.bodies(), ["eu-before"]);
+    // A queue created after the consumer subscribed.
+    send(&b, &p, &Destination::queue("orders.us"), "us");
+    send(&b, &p, &Destination::queue("orders.eu"), "eu");
+    send(&b, &p, &Destination::queue("orders"), "bare");
+    assert_eq!(c.bodies(), ["us", "eu", "bare"], "`X.>` matches X itself");
+    assert_eq!(b.queue_depth(&Destination::queue("other")), 1);
+}
+
+#[test]
+fn one_segment_wildcard_matches_one_segment_only() {
+    let b = Broker::in_memory();
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    sub(&b, &c, &Destination::queue("a.*.c"), 100);
+    send(&b, &p, &Destination::queue("a.b.c"), "yes");
+    send(&b, &p, &Destination::queue("a.b.b.c"), "no");
+    assert_eq!(c.bodies(), ["yes"]);
+}
+
+#[test]
+fn acks_and_prefetch_span_every_matching_queue() {
+    let b = Broker::in_memory();
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    let cid = sub(&b, &c, &Destination::queue("q.>"), 1);
+    send(&b, &p, &Destination::queue("q.a"), "a");
+    send(&b, &p, &Destination::queue("q.b"), "b");
+    let got = c.deliveries();
+    assert_eq!(got.len(), 1, "one prefetch for all its queues");
+    b.ack(cid, Ack::Individual(got[0].message.id.clone()), None)
+        .expect("ack");
+    let next = c.deliveries();
+    assert_eq!(next.len(), 1, "the ack made room for the other queue's");
+    b.ack(cid, Ack::Individual(next[0].message.id.clone()), None)
+        .expect("ack");
+    assert_eq!(b.queue_depth(&Destination::queue("q.a")), 0);
+    assert_eq!(b.queue_depth(&Destination::queue("q.b")), 0);
+}
+
+#[test]
+fn closing_a_wildcard_consumer_returns_each_message_to_its_own_queue() {
+    let b = Broker::in_memory();
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    let cid = sub(&b, &c, &Destination::queue("q.>"), 10);
+    send(&b, &p, &Destination::queue("q.a"), "a");
+    send(&b, &p, &Destination::queue("q.b"), "b");
+    assert_eq!(c.bodies().len(), 2);
+    assert!(b.unsubscribe(cid));
+    let mut a = connect(&b, None);
+    sub(&b, &a, &Destination::queue("q.a"), 10);
+    let got = a.deliveries();
+    assert_eq!(got.len(), 1);
+    assert_eq!(crate::tests::text(&got[0].message), "a");
+    assert_eq!(got[0].redelivery_count, 1);
+    assert_eq!(b.queue_depth(&Destination::queue("q.b")), 1);
+}
+
+#[test]
+fn a_wildcard_consumer_shares_a_queue_with_its_plain_consumers() {
+    let b = Broker::in_memory();
+    let p = connect(&b, None);
+    let mut wild = connect(&b, None);
+    let mut plain = connect(&b, None);
+    sub(&b, &plain, &Destination::queue("q.a"), 10);
+    sub(&b, &wild, &Destination::queue("q.>"), 10);
+    for i in 0..4 {
+        send(&b, &p, &Destination::queue("q.a"), &i.to_string());
+    }
+    assert_eq!(plain.bodies(), ["0", "2"]);
+    assert_eq!(wild.bodies(), ["1", "3"]);
+}
