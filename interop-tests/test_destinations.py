@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ferrum_harness import unique
+from ferrum_harness import Ferrum, unique
 from test_openwire_jms import java_classes, run_java  # noqa: F401 (fixture)
 
 
@@ -129,3 +129,35 @@ def test_stomp_wildcard_queue_subscription(broker, client):
     assert got == [("before", f"/queue/{n}.before"), ("later", f"/queue/{n}.later")]
     with pytest.raises(AssertionError):
         c.get(timeout=0.5)
+
+
+@pytest.fixture
+def prioritizing_broker(tmp_path):
+    f = Ferrum(tmp_path / "data", ["--prioritized-messages", "prio.>"])
+    yield f
+    f.terminate()
+
+
+@pytest.mark.ferrum_only
+def test_java_prioritized_messages_policy(prioritizing_broker, java_classes):
+    out = run_java(java_classes, "MsgPriority",
+                   f"tcp://127.0.0.1:{prioritizing_broker.openwire_port}",
+                   unique("prio.q"), unique("fifo.q"))
+    # Identical on ActiveMQ 5.17.2 with <policyEntry queue="prio.>"
+    # prioritizedMessages="true"/>: highest priority first, FIFO within a
+    # priority; other queues FIFO whatever the priority.
+    assert "prio.q [m2/9, m6/9, m4/7, m1/4, m5/4, m0/1, m3/0]" in out, out
+    assert "fifo.q [m0/1, m1/4, m2/9, m3/0, m4/7, m5/4, m6/9]" in out, out
+
+
+def test_stomp_prioritized_messages_policy(prioritizing_broker, client):
+    p = client(prioritizing_broker)
+    for q in ("prio", "fifo"):
+        name = f"/queue/{q}.{unique('s')}"
+        for body, prio in (("low", "1"), ("high", "9"), ("mid", "5")):
+            p.send(name, body, headers={"priority": prio}, receipt=True)
+        c = client(prioritizing_broker)
+        c.subscribe(name)
+        got = [m.body for m in c.get_n(3)]
+        expect = ["high", "mid", "low"] if q == "prio" else ["low", "high", "mid"]
+        assert got == expect, (q, got)

@@ -46,6 +46,10 @@ pub struct BrokerConfig {
     /// `ActiveMQ.DLQ.Topic.<name>` (ActiveMQ's
     /// `individualDeadLetterStrategy` policy); the rest share `ActiveMQ.DLQ`.
     pub individual_dead_letter: Vec<Destination>,
+    /// Destinations (wildcard patterns allowed) with ActiveMQ's
+    /// `prioritizedMessages` policy: higher JMSPriority is delivered
+    /// first. Elsewhere messages come out in arrival order, as in ActiveMQ.
+    pub prioritized_messages: Vec<Destination>,
 }
 
 impl Default for BrokerConfig {
@@ -59,6 +63,7 @@ impl Default for BrokerConfig {
             store_limit: 100 * 1024 * 1024 * 1024,
             send_fail_if_no_space: false,
             individual_dead_letter: Vec::new(),
+            prioritized_messages: Vec::new(),
         }
     }
 }

@@ -49,8 +49,13 @@ pub(crate) enum Owner {
 #[derive(Debug)]
 pub(crate) struct Buffer {
     pub owner: Owner,
-    /// Waiting messages, in seq order.
+    /// Waiting messages, in delivery order: by seq (arrival), or for a
+    /// `prioritized` buffer by JMSPriority first (see [`Buffer::order`]).
     pub pending: BTreeMap<u64, Entry>,
+    /// ActiveMQ's `prioritizedMessages` policy: higher JMSPriority is
+    /// delivered first. Off by default, as in ActiveMQ: queued messages
+    /// come out FIFO whatever their priority.
+    pub prioritized: bool,
     /// Sum of `memory_size` of pending messages, for the slow-subscriber bound.
     pub pending_bytes: usize,
     /// Persistent messages waiting in the store only, not in memory: paged
@@ -84,6 +89,7 @@ impl Buffer {
         Buffer {
             owner,
             pending: BTreeMap::new(),
+            prioritized: false,
             pending_bytes: 0,
             paged: BTreeSet::new(),
             consumers: Vec::new(),
@@ -131,12 +137,27 @@ impl Buffer {
     pub fn push(&mut self, entry: Entry) {
         self.pending_bytes += entry.size;
         self.usage.fetch_add(entry.size, Ordering::Relaxed);
-        self.pending.insert(entry.seq, entry);
+        self.pending
+            .insert(self.order(entry.seq, entry.message.priority), entry);
+    }
+
+    /// The key of a message in `pending`: its seq, under the priority (9
+    /// first) when the buffer is prioritized. Seqs stay far below 2^56.
+    fn order(&self, seq: u64, priority: u8) -> u64 {
+        if self.prioritized {
+            (u64::from(9 - priority.min(9)) << 56) | seq
+        } else {
+            seq
+        }
     }
 
     /// Takes one waiting message out by its seq.
     pub fn take(&mut self, seq: u64) -> Option<Entry> {
-        let entry = self.pending.remove(&seq)?;
+        let entry = if self.prioritized {
+            (0..=9u8).find_map(|p| self.pending.remove(&self.order(seq, p)))?
+        } else {
+            self.pending.remove(&seq)?
+        };
         self.release(entry.size);
         Some(entry)
     }

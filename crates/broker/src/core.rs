@@ -313,6 +313,7 @@ impl Core {
         }
         let bid = BufferId(self.next_id());
         let mut buf = Buffer::new(Owner::Queue(dest.clone()), &self.memory);
+        buf.prioritized = self.prioritized(dest);
         for (cid, c) in self.consumers.iter_mut() {
             if c.pattern.as_ref().is_some_and(|p| p.matches(dest)) {
                 c.buffers.push(bid);
@@ -322,6 +323,14 @@ impl Core {
         self.buffers.insert(bid, buf);
         self.queues.insert(dest.clone(), bid);
         bid
+    }
+
+    /// Whether `dest` has ActiveMQ's prioritizedMessages policy.
+    pub fn prioritized(&self, dest: &Destination) -> bool {
+        self.config
+            .prioritized_messages
+            .iter()
+            .any(|p| p == dest || p.matches(dest))
     }
 
     /// The existing queues a wildcard pattern covers.
@@ -453,18 +462,17 @@ impl Core {
             no_local: req.no_local,
         })?;
         let bid = BufferId(self.next_id());
-        self.buffers.insert(
-            bid,
-            Buffer::new(
-                Owner::Subscription {
-                    topic: req.destination.clone(),
-                    durable: Some(key.clone()),
-                    selector: req.selector.clone(),
-                    no_local: req.no_local,
-                },
-                &self.memory,
-            ),
+        let mut buf = Buffer::new(
+            Owner::Subscription {
+                topic: req.destination.clone(),
+                durable: Some(key.clone()),
+                selector: req.selector.clone(),
+                no_local: req.no_local,
+            },
+            &self.memory,
         );
+        buf.prioritized = self.prioritized(&req.destination);
+        self.buffers.insert(bid, buf);
         self.add_topic_subscription(&req.destination, bid);
         self.durables.insert(key, bid);
         Ok(bid)

@@ -87,6 +87,6 @@ impl fmt::Display for ConsumerId {
 }
 
 #[cfg(test)]
-mod tests;
+mod policy_tests;
 #[cfg(test)]
-mod wildcard_tests;
+mod tests;

@@ -31,8 +31,10 @@ impl Core {
             );
             match parse_selector(def.selector.as_deref()) {
                 Ok(sel) => {
+                    let prioritized = self.prioritized(&def.topic);
                     if let Some(b) = self.buffers.get_mut(&bid) {
                         b.selector = sel;
+                        b.prioritized = prioritized;
                     }
                 }
                 Err(e) => tracing::error!("durable subscription {}: {e}", def.name),

@@ -74,6 +74,14 @@ pub struct Config {
     #[arg(long = "individual-dlq", value_name = "DEST")]
     pub individual_dlq: Vec<String>,
 
+    /// Deliver this destination's messages highest JMSPriority first
+    /// (wildcards allowed; `topic://` for durable subscriptions of topics,
+    /// else a queue), like ActiveMQ's prioritizedMessages policy. Without
+    /// it, queued messages come out in arrival order, as in ActiveMQ.
+    /// Repeatable; `--prioritized-messages '>'` covers every queue.
+    #[arg(long = "prioritized-messages", value_name = "DEST")]
+    pub prioritized_messages: Vec<String>,
+
     /// Broker name: shown to clients and used in generated ids.
     #[arg(long, default_value = "ferrum")]
     pub broker_name: String,

@@ -40,10 +40,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             individual_dead_letter: config
                 .individual_dlq
                 .iter()
-                .map(|d| match d.strip_prefix("topic://") {
-                    Some(t) => broker::Destination::topic(t),
-                    None => broker::Destination::queue(d.strip_prefix("queue://").unwrap_or(d)),
-                })
+                .map(|d| policy_target(d))
+                .collect(),
+            prioritized_messages: config
+                .prioritized_messages
+                .iter()
+                .map(|d| policy_target(d))
                 .collect(),
             ..BrokerConfig::default()
         },
@@ -173,5 +175,14 @@ pub async fn accept_loop<F, Fut>(
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
         }
+    }
+}
+
+/// A destination named in a per-destination policy flag: `topic://` for a
+/// topic, else a queue (`queue://` optional).
+fn policy_target(d: &str) -> broker::Destination {
+    match d.strip_prefix("topic://") {
+        Some(t) => broker::Destination::topic(t),
+        None => broker::Destination::queue(d.strip_prefix("queue://").unwrap_or(d)),
     }
 }

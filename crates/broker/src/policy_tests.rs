@@ -1,5 +1,6 @@
-//! Consumers on wildcard queues (`FOO.>`, `FOO.*`): ActiveMQ adds such a
-//! consumer to every matching queue, including queues created later.
+//! Destination behaviour beyond plain queues and topics: consumers on
+//! wildcard queues (`FOO.>`, `FOO.*`), which ActiveMQ adds to every matching
+//! queue including ones created later, and the prioritizedMessages policy.
 
 use crate::tests::{connect, send, sub};
 use crate::*;
@@ -84,4 +85,37 @@ fn a_wildcard_consumer_shares_a_queue_with_its_plain_consumers() {
     }
     assert_eq!(plain.bodies(), ["0", "2"]);
     assert_eq!(wild.bodies(), ["1", "3"]);
+}
+
+fn with_priority(dest: &Destination, body: &str, priority: u8) -> Message {
+    let mut m = crate::tests::msg(dest, body);
+    m.priority = priority;
+    m
+}
+
+#[test]
+fn prioritized_messages_come_out_highest_priority_first_fifo_within() {
+    let b = Broker::new(
+        BrokerConfig {
+            prioritized_messages: vec![Destination::queue("prio.>")],
+            ..BrokerConfig::default()
+        },
+        Box::new(store::MemoryStore::default()),
+    );
+    let p = connect(&b, None);
+    for q in ["prio.a", "fifo.a"] {
+        let q = Destination::queue(q);
+        for (body, prio) in [("low", 1), ("high", 9), ("mid", 5), ("high2", 9)] {
+            b.send(p.id, with_priority(&q, body, prio), None)
+                .expect("send");
+        }
+        let mut c = connect(&b, None);
+        sub(&b, &c, &q, 10);
+        let want: &[&str] = if q.name.starts_with("prio") {
+            &["high", "high2", "mid", "low"]
+        } else {
+            &["low", "high", "mid", "high2"]
+        };
+        assert_eq!(c.bodies(), want, "{q}");
+    }
 }
