@@ -50,6 +50,13 @@ pub struct BrokerConfig {
     /// `prioritizedMessages` policy: higher JMSPriority is delivered
     /// first. Elsewhere messages come out in arrival order, as in ActiveMQ.
     pub prioritized_messages: Vec<Destination>,
+    /// Destinations (patterns allowed) whose arriving messages are
+    /// announced on `ActiveMQ.Advisory.MessageDelivered.*`
+    /// (ActiveMQ's `advisoryForDelivery` policy).
+    pub advisory_for_delivery: Vec<Destination>,
+    /// Destinations whose consumed messages are announced on
+    /// `ActiveMQ.Advisory.MessageConsumed.*` (`advisoryForConsumed`).
+    pub advisory_for_consumed: Vec<Destination>,
 }
 
 impl Default for BrokerConfig {
@@ -64,6 +71,8 @@ impl Default for BrokerConfig {
             send_fail_if_no_space: false,
             individual_dead_letter: Vec::new(),
             prioritized_messages: Vec::new(),
+            advisory_for_delivery: Vec::new(),
+            advisory_for_consumed: Vec::new(),
         }
     }
 }

@@ -164,6 +164,7 @@ impl Core {
         // an expired persistent message goes to the DLQ, a non-persistent
         // one is dropped.
         for entry in expired {
+            self.advise_expired(&entry.message);
             let cause = format!(
                 "java.lang.Throwable: Message Expired. Expiration:{}",
                 entry.message.expiration
@@ -219,6 +220,7 @@ impl Core {
         let bid = self.queue_buffer(&dlq);
         self.enqueue(bid, Arc::new(msg), entry.redelivery_count)?;
         self.dispatch(bid);
+        self.advise_dead_lettered(&entry.message);
         Ok(())
     }
 }

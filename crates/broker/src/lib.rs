@@ -24,6 +24,7 @@
 //! expiry, dead letters), `transaction` (sends, acks, transactions, XA),
 //! `restore` (rebuilding from the store), `store` (the storage seam).
 
+pub mod advisory;
 mod broker;
 mod buffer;
 mod core;

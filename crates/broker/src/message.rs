@@ -133,6 +133,10 @@ pub struct Message {
     /// the same protocol can hand it on unchanged (every OpenWire field,
     /// compressed bodies, ...). The core never looks inside.
     pub native: Option<Native>,
+    /// An advisory's subject: the message it is about (expired, sent to
+    /// the DLQ, delivered, consumed). OpenWire carries it as the
+    /// advisory's dataStructure, as ActiveMQ's advisory broker does.
+    pub subject: Option<Arc<Message>>,
 }
 
 /// A protocol's own representation of a message, opaque to the core.
@@ -177,6 +181,7 @@ impl Message {
             properties: Vec::new(),
             body,
             native: None,
+            subject: None,
         }
     }
 

@@ -1,9 +1,11 @@
 //! Destination behaviour beyond plain queues and topics: consumers on
 //! wildcard queues (`FOO.>`, `FOO.*`), which ActiveMQ adds to every matching
-//! queue including ones created later, and the prioritizedMessages policy.
+//! queue including ones created later; the prioritizedMessages policy; and
+//! the advisories about messages that destination policies turn on.
 
 use crate::tests::{connect, send, sub};
 use crate::*;
+use std::sync::Arc;
 
 #[test]
 fn a_wildcard_queue_consumer_takes_from_existing_and_later_queues() {
@@ -118,4 +120,51 @@ fn prioritized_messages_come_out_highest_priority_first_fifo_within() {
         };
         assert_eq!(c.bodies(), want, "{q}");
     }
+}
+
+#[test]
+fn delivered_and_consumed_advisories_only_where_the_policy_asks() {
+    let b = Broker::new(
+        BrokerConfig {
+            advisory_for_delivery: vec![Destination::queue("adv.>")],
+            advisory_for_consumed: vec![Destination::queue("adv.>")],
+            ..BrokerConfig::default()
+        },
+        Box::new(store::MemoryStore::default()),
+    );
+    let mut watcher = connect(&b, None);
+    for kind in ["MessageDelivered", "MessageConsumed"] {
+        for q in ["adv.q", "plain"] {
+            let topic = advisory::advisory_topic(kind, &Destination::queue(q));
+            sub(&b, &watcher, &topic, 100);
+        }
+    }
+    let p = connect(&b, None);
+    send(&b, &p, &Destination::queue("plain"), "untracked");
+    send(&b, &p, &Destination::queue("adv.q"), "tracked");
+    let delivered = watcher.deliveries();
+    assert_eq!(delivered.len(), 1);
+    let adv = &delivered[0].message;
+    assert_eq!(
+        adv.destination.name.as_ref(),
+        "ActiveMQ.Advisory.MessageDelivered.Queue.adv.q"
+    );
+    assert_eq!(adv.message_type.as_deref(), Some("Advisory"));
+    let subject = adv.subject.as_ref().expect("the message it is about");
+    assert_eq!(
+        adv.property("orignalMessageId"),
+        Some(&Value::String(Arc::from(subject.id.as_str())))
+    );
+    let mut c = connect(&b, None);
+    let cid = sub(&b, &c, &Destination::queue("adv.q"), 10);
+    let got = c.deliveries();
+    assert!(watcher.deliveries().is_empty(), "not consumed until acked");
+    b.ack(cid, Ack::Individual(got[0].message.id.clone()), None)
+        .expect("ack");
+    let consumed = watcher.deliveries();
+    assert_eq!(consumed.len(), 1);
+    assert_eq!(
+        consumed[0].message.destination.name.as_ref(),
+        "ActiveMQ.Advisory.MessageConsumed.Queue.adv.q"
+    );
 }

@@ -29,6 +29,7 @@ impl Core {
             return Err(BrokerError::DeletedDestination(dest));
         }
         self.stats.messages_in += 1;
+        self.advise_delivered(&message);
         if dest.is_queue() {
             let bid = self.queue_buffer(&dest);
             self.enqueue(bid, message, 0)?;

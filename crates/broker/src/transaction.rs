@@ -150,6 +150,7 @@ impl Core {
             (_, None) => {
                 for f in taken {
                     self.forget(f.buffer, &f.entry);
+                    self.advise_consumed(&f.entry.message);
                 }
             }
         }
@@ -259,6 +260,7 @@ impl Core {
         }
         for a in &t.acked {
             self.forget(a.buffer, &a.entry);
+            self.advise_consumed(&a.entry.message);
         }
         let mut first_error = None;
         for m in t.sends {

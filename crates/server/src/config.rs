@@ -82,6 +82,19 @@ pub struct Config {
     #[arg(long = "prioritized-messages", value_name = "DEST")]
     pub prioritized_messages: Vec<String>,
 
+    /// Announce each message arriving at this destination on
+    /// ActiveMQ.Advisory.MessageDelivered.<Queue|Topic>.<name> (ActiveMQ's
+    /// advisoryForDelivery policy; wildcards, `topic://` as above).
+    /// Repeatable.
+    #[arg(long = "advisory-for-delivery", value_name = "DEST")]
+    pub advisory_for_delivery: Vec<String>,
+
+    /// Announce each message consumed from this destination on
+    /// ActiveMQ.Advisory.MessageConsumed.<Queue|Topic>.<name> (ActiveMQ's
+    /// advisoryForConsumed policy). Repeatable.
+    #[arg(long = "advisory-for-consumed", value_name = "DEST")]
+    pub advisory_for_consumed: Vec<String>,
+
     /// Broker name: shown to clients and used in generated ids.
     #[arg(long, default_value = "ferrum")]
     pub broker_name: String,

@@ -47,6 +47,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 .iter()
                 .map(|d| policy_target(d))
                 .collect(),
+            advisory_for_delivery: config
+                .advisory_for_delivery
+                .iter()
+                .map(|d| policy_target(d))
+                .collect(),
+            advisory_for_consumed: config
+                .advisory_for_consumed
+                .iter()
+                .map(|d| policy_target(d))
+                .collect(),
             ..BrokerConfig::default()
         },
         store,

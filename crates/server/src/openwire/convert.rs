@@ -244,6 +244,19 @@ fn first_of_group(m: &Message) -> bool {
 
 /// The OpenWire message a consumer receives for a core message.
 pub fn to_wire(m: &Message, redelivery_count: u32) -> DataStructure {
+    let (kind, mut msg) = wire_parts(m, redelivery_count);
+    if let Some(subject) = &m.subject {
+        // As ActiveMQ's advisories (includeBodyForAdvisory is off by
+        // default): the subject without its body.
+        let (kind, mut about) = wire_parts(subject, 0);
+        about.content = None;
+        msg.data_structure = Some(DataStructure::message(kind, Arc::new(about)));
+    }
+    DataStructure::message(kind, Arc::new(msg))
+}
+
+/// The OpenWire form of a message: its command type and fields.
+fn wire_parts(m: &Message, redelivery_count: u32) -> (u8, openwire::Message) {
     let dest = wire_destination(&m.destination);
     if let Some(w) = m.native.as_ref().and_then(|n| n.downcast::<WireMessage>()) {
         let mut msg = (*w.message).clone();
@@ -257,7 +270,7 @@ pub fn to_wire(m: &Message, redelivery_count: u32) -> DataStructure {
         if m.properties.len() != w.properties {
             msg.marshalled_properties = marshal_properties(&m.properties);
         }
-        return DataStructure::message(w.kind, Arc::new(msg));
+        return (w.kind, msg);
     }
     let mut msg = openwire::Message {
         destination: Some(dest),
@@ -306,7 +319,7 @@ pub fn to_wire(m: &Message, redelivery_count: u32) -> DataStructure {
             *kind
         }
     };
-    DataStructure::message(kind, Arc::new(msg))
+    (kind, msg)
 }
 
 pub fn marshal_properties(properties: &[(Arc<str>, Value)]) -> Option<Bytes> {
@@ -353,20 +366,7 @@ pub fn advisory(topic: &Destination, data: DataStructure) -> Arc<Message> {
     Arc::new(m)
 }
 
-/// The advisory topic for events about `dest`, e.g.
-/// `ActiveMQ.Advisory.Consumer.Queue.orders`.
-pub fn advisory_topic(kind: &str, dest: &Destination) -> Destination {
-    let qualifier = match dest.kind {
-        DestinationKind::Queue => "Queue",
-        DestinationKind::Topic => "Topic",
-        DestinationKind::TempQueue => "TempQueue",
-        DestinationKind::TempTopic => "TempTopic",
-    };
-    Destination::topic(format!(
-        "ActiveMQ.Advisory.{kind}.{qualifier}.{}",
-        dest.name
-    ))
-}
+pub use broker::advisory::advisory_topic;
 
 /// A DestinationInfo saying a temporary destination was added (0) or removed (1).
 pub fn destination_info(dest: &Destination, operation: i8) -> DataStructure {

@@ -1,0 +1,89 @@
+"""Advisories about messages (expired, sent to the DLQ, and — where a
+destination's policy asks — delivered to the broker and consumed), with the
+Java client and stomp.py. The Java program's output was checked line by
+line against ActiveMQ 5.17.2 with <policyEntry queue="adv.>"
+advisoryForDelivery="true" advisoryForConsumed="true"/>."""
+
+import time
+
+import pytest
+
+from ferrum_harness import Ferrum, unique
+from test_openwire_jms import java_classes, run_java  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def advising_broker(tmp_path):
+    f = Ferrum(tmp_path / "data", [
+        "--advisory-for-delivery", "adv.>",
+        "--advisory-for-consumed", "adv.>",
+    ])
+    yield f
+    f.terminate()
+
+
+def test_java_message_advisories(advising_broker, java_classes):
+    out = run_java(java_classes, "AdvisoryEvents",
+                   f"tcp://127.0.0.1:{advising_broker.openwire_port}", "adv")
+    assert "expired got nothing" in out, out
+    # The advisory carries the expired message (without its body) as its
+    # data structure, and its id in ActiveMQ's misspelled property.
+    assert ("expired advisory type=Advisory data=ActiveMQTextMessage orignalMessageId=SENT "
+            "orignalDestination=null consumerId=null hasOriginBroker=true subjectId=SENT "
+            "subjectDest=queue://N.exp") in out, out
+    assert ("dlq advisory type=Advisory data=ActiveMQTextMessage orignalMessageId=null "
+            "orignalDestination=null consumerId=null hasOriginBroker=true subjectId=SENT "
+            "subjectDest=queue://N.exp") in out, out
+    assert ("delivered advisory type=Advisory data=ActiveMQTextMessage orignalMessageId=SENT "
+            "orignalDestination=queue://N.adv consumerId=null hasOriginBroker=true "
+            "subjectId=SENT subjectDest=queue://N.adv") in out, out
+    assert "consumed before none" in out, out
+    assert ("consumed advisory type=Advisory data=ActiveMQTextMessage orignalMessageId=SENT "
+            "orignalDestination=queue://N.adv consumerId=null hasOriginBroker=true "
+            "subjectId=SENT subjectDest=queue://N.adv") in out, out
+    # Off where no policy asks, as in ActiveMQ.
+    assert "unconfigured delivered none" in out, out
+    assert "slow queue advisory none" in out, out
+
+
+def test_stomp_expired_and_dlq_advisories(advising_broker, client):
+    q = unique("exp")
+    watcher = client(advising_broker)
+    watcher.subscribe(f"/topic/ActiveMQ.Advisory.Expired.Queue.{q}", id="exp")
+    watcher.subscribe(f"/topic/ActiveMQ.Advisory.MessageDLQd.Queue.{q}", id="dlq")
+    p = client(advising_broker)
+    past = str(int(time.time() * 1000) - 1000)
+    p.send(f"/queue/{q}", "stale", headers={"expires": past, "persistent": "true"})
+    c = client(advising_broker)
+    c.subscribe(f"/queue/{q}")
+    got = {m.headers["subscription"]: m for m in watcher.get_n(2)}
+    assert got["exp"].headers["type"] == "Advisory", got["exp"].headers
+    assert got["exp"].headers["orignalMessageId"], got["exp"].headers
+    assert got["dlq"].headers["type"] == "Advisory", got["dlq"].headers
+
+
+def test_stomp_delivered_and_consumed_advisories_follow_the_policy(advising_broker, client):
+    tracked, plain = "adv." + unique("t"), unique("plain")
+    watcher = client(advising_broker)
+    for q in (tracked, plain):
+        watcher.subscribe(f"/topic/ActiveMQ.Advisory.MessageDelivered.Queue.{q}", id="d-" + q)
+        watcher.subscribe(f"/topic/ActiveMQ.Advisory.MessageConsumed.Queue.{q}", id="c-" + q)
+    p = client(advising_broker)
+    p.send(f"/queue/{plain}", "untracked")
+    p.send(f"/queue/{tracked}", "tracked")
+    delivered = watcher.get()
+    assert delivered.headers["subscription"] == "d-" + tracked, delivered.headers
+    assert delivered.headers["orignalDestination"] == f"queue://{tracked}"
+    c = client(advising_broker)
+    c.subscribe(f"/queue/{tracked}", ack="client-individual")
+    m = c.get()
+    with pytest.raises(AssertionError):
+        watcher.get(timeout=0.3)  # not consumed until acknowledged
+    c.ack(m)
+    consumed = watcher.get()
+    assert consumed.headers["subscription"] == "c-" + tracked, consumed.headers
+    assert consumed.headers["orignalMessageId"] == delivered.headers["orignalMessageId"]
+    c.subscribe(f"/queue/{plain}", id="plain")
+    assert c.get().body == "untracked"
+    with pytest.raises(AssertionError):
+        watcher.get(timeout=0.5)
