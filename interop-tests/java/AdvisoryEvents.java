@@ -21,7 +21,8 @@ public class AdvisoryEvents {
       subject = " subjectId=" + orig.getJMSMessageID() + " subjectDest=" + orig.getDestination().getQualifiedName();
     }
     if (data instanceof ConsumerInfo) {
-      subject = " consumer=" + ((ConsumerInfo) data).getConsumerId();
+      String cid = String.valueOf(((ConsumerInfo) data).getConsumerId());
+      subject = " consumer=" + cid + " sameId=" + cid.equals(a.getStringProperty("consumerId"));
     }
     return "type=" + a.getJMSType() + " data=" + what
         + " orignalMessageId=" + a.getStringProperty("orignalMessageId")

@@ -1,8 +1,9 @@
 //! Advisories about messages, published on `ActiveMQ.Advisory.*` topics as
 //! ActiveMQ's AdvisoryBroker does: a message expired, was sent to a DLQ,
 //! arrived at the broker (MessageDelivered) or was consumed
-//! (MessageConsumed). The last two are off unless a destination's policy
-//! asks for them (`advisoryForDelivery`, `advisoryForConsumed`).
+//! (MessageConsumed), or a topic subscriber fell behind (SlowConsumer).
+//! The last three are off unless a destination's policy asks for them
+//! (`advisoryForDelivery`, `advisoryForConsumed`, `advisoryForSlowConsumers`).
 //!
 //! An advisory is an ordinary non-persistent topic message of JMSType
 //! `Advisory` whose `subject` is the message it is about; OpenWire hands
@@ -12,9 +13,10 @@
 
 use std::sync::Arc;
 
+use crate::buffer::BufferId;
 use crate::core::Core;
 use crate::destination::{Destination, DestinationKind};
-use crate::message::{now_millis, Body, Message, MessageId, Value};
+use crate::message::{now_millis, Body, Message, MessageId, Subject, Value};
 
 /// Every advisory topic starts with this; advisories are never advised on.
 pub const ADVISORY_PREFIX: &str = "ActiveMQ.Advisory.";
@@ -35,40 +37,90 @@ pub fn advisory_topic(kind: &str, dest: &Destination) -> Destination {
 /// theirs, and clients look for it).
 const ORIGINAL_MESSAGE_ID: &str = "orignalMessageId";
 const ORIGINAL_DESTINATION: &str = "orignalDestination";
+const CONSUMER_ID: &str = "consumerId";
 
 impl Core {
     /// A message expired before delivery.
     pub(crate) fn advise_expired(&mut self, m: &Message) {
         let props = vec![(ORIGINAL_MESSAGE_ID, m.id.as_str().into())];
-        self.advise("Expired", m, props);
+        self.advise("Expired", &m.destination, about(m), props);
     }
 
     /// A message was moved to a dead-letter queue.
     pub(crate) fn advise_dead_lettered(&mut self, m: &Message) {
-        self.advise("MessageDLQd", m, Vec::new());
+        self.advise("MessageDLQd", &m.destination, about(m), Vec::new());
     }
 
     /// A message arrived at the broker, if its destination's policy asks.
     pub(crate) fn advise_delivered(&mut self, m: &Message) {
         if matches_any(&self.config.advisory_for_delivery, &m.destination) {
             let props = tracking_props(m);
-            self.advise("MessageDelivered", m, props);
+            self.advise("MessageDelivered", &m.destination, about(m), props);
         }
     }
 
     /// A message was acknowledged, if its destination's policy asks.
+    /// (Called before `about` is built, so policy-less brokers pay one
+    /// empty-list check.)
     pub(crate) fn advise_consumed(&mut self, m: &Message) {
         if matches_any(&self.config.advisory_for_consumed, &m.destination) {
             let props = tracking_props(m);
-            self.advise("MessageConsumed", m, props);
+            self.advise("MessageConsumed", &m.destination, about(m), props);
         }
     }
 
-    fn advise(&mut self, kind: &str, about: &Message, props: Vec<(&str, String)>) {
-        if about.destination.name.starts_with(ADVISORY_PREFIX) {
+    /// After a message reached a topic subscription: ActiveMQ's
+    /// TopicSubscription calls its consumer slow once more than its
+    /// prefetch waits behind a full prefetch (prefetch above 1), and
+    /// announces it once until it catches up.
+    pub(crate) fn check_slow_subscriber(&mut self, bid: BufferId, topic: &Destination) {
+        if !matches_any(&self.config.advisory_for_slow_consumers, topic) {
             return;
         }
-        let topic = advisory_topic(kind, &about.destination);
+        let Some(buf) = self.buffers.get(&bid) else {
+            return;
+        };
+        let (waiting, consumers) = (buf.pending.len() + buf.paged.len(), buf.consumers.clone());
+        let mut slow = Vec::new();
+        for cid in consumers {
+            let Some(c) = self.consumers.get_mut(&cid) else {
+                continue;
+            };
+            if c.prefetch > 1 && waiting > c.prefetch as usize && !c.has_credit() {
+                if !c.slow_advised {
+                    c.slow_advised = true;
+                    let label = c.label.as_deref().map_or_else(
+                        || format!("ID:{}-consumer-{}", self.config.name, cid.0),
+                        str::to_string,
+                    );
+                    slow.push((label, c.description.clone()));
+                }
+            } else if waiting == 0 {
+                c.slow_advised = false;
+            }
+        }
+        for (label, description) in slow {
+            let props = vec![(CONSUMER_ID, label)];
+            self.advise(
+                "SlowConsumer",
+                topic,
+                description.map(Subject::Consumer),
+                props,
+            );
+        }
+    }
+
+    fn advise(
+        &mut self,
+        kind: &str,
+        dest: &Destination,
+        subject: Option<Subject>,
+        props: Vec<(&str, String)>,
+    ) {
+        if dest.name.starts_with(ADVISORY_PREFIX) {
+            return;
+        }
+        let topic = advisory_topic(kind, dest);
         if self.topic_subscriptions(&topic).is_empty() {
             return;
         }
@@ -89,13 +141,18 @@ impl Core {
         advisory
             .properties
             .push((Arc::from("originBrokerId"), Value::String(name)));
-        let mut subject = about.clone();
-        subject.subject = None;
-        advisory.subject = Some(Arc::new(subject));
+        advisory.subject = subject;
         if let Err(e) = self.route(Arc::new(advisory)) {
-            tracing::warn!("advisory about {}: {e}", about.id.as_str());
+            tracing::warn!("{kind} advisory about {dest}: {e}");
         }
     }
+}
+
+/// A message as the subject of an advisory.
+fn about(m: &Message) -> Option<Subject> {
+    let mut copy = m.clone();
+    copy.subject = None;
+    Some(Subject::Message(Arc::new(copy)))
 }
 
 fn tracking_props(m: &Message) -> Vec<(&'static str, String)> {

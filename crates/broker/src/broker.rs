@@ -57,6 +57,9 @@ pub struct BrokerConfig {
     /// Destinations whose consumed messages are announced on
     /// `ActiveMQ.Advisory.MessageConsumed.*` (`advisoryForConsumed`).
     pub advisory_for_consumed: Vec<Destination>,
+    /// Topics whose subscribers falling behind are announced on
+    /// `ActiveMQ.Advisory.SlowConsumer.Topic.*` (`advisoryForSlowConsumers`).
+    pub advisory_for_slow_consumers: Vec<Destination>,
 }
 
 impl Default for BrokerConfig {
@@ -73,6 +76,7 @@ impl Default for BrokerConfig {
             prioritized_messages: Vec::new(),
             advisory_for_delivery: Vec::new(),
             advisory_for_consumed: Vec::new(),
+            advisory_for_slow_consumers: Vec::new(),
         }
     }
 }

@@ -65,6 +65,11 @@ pub(crate) struct Consumer {
     pub selector: Option<Arc<selector::Selector>>,
     /// Higher goes first (see `SubscribeRequest::priority`).
     pub priority: i8,
+    /// For advisories about it (see `SubscribeRequest::label`).
+    pub label: Option<Arc<str>>,
+    pub description: Option<crate::message::Native>,
+    /// A slow-consumer advisory went out and it has not caught up since.
+    pub slow_advised: bool,
 }
 
 impl Consumer {
@@ -411,6 +416,9 @@ impl Core {
                 exclusive: req.exclusive && dest.is_queue(),
                 selector: if dest.is_queue() { selector } else { None },
                 priority: req.priority,
+                label: req.label.as_deref().map(Arc::from),
+                description: req.description.clone(),
+                slow_advised: false,
             },
         );
         for bid in &bids {

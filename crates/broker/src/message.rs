@@ -133,10 +133,19 @@ pub struct Message {
     /// the same protocol can hand it on unchanged (every OpenWire field,
     /// compressed bodies, ...). The core never looks inside.
     pub native: Option<Native>,
-    /// An advisory's subject: the message it is about (expired, sent to
-    /// the DLQ, delivered, consumed). OpenWire carries it as the
+    /// An advisory's subject: what it is about. OpenWire carries it as the
     /// advisory's dataStructure, as ActiveMQ's advisory broker does.
-    pub subject: Option<Arc<Message>>,
+    pub subject: Option<Subject>,
+}
+
+/// What an advisory is about.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Subject {
+    /// A message (expired, sent to the DLQ, delivered, consumed).
+    Message(Arc<Message>),
+    /// A consumer, as its protocol described it (OpenWire's ConsumerInfo;
+    /// see `SubscribeRequest::description`).
+    Consumer(Native),
 }
 
 /// A protocol's own representation of a message, opaque to the core.

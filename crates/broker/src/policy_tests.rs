@@ -150,7 +150,9 @@ fn delivered_and_consumed_advisories_only_where_the_policy_asks() {
         "ActiveMQ.Advisory.MessageDelivered.Queue.adv.q"
     );
     assert_eq!(adv.message_type.as_deref(), Some("Advisory"));
-    let subject = adv.subject.as_ref().expect("the message it is about");
+    let Some(message::Subject::Message(subject)) = adv.subject.as_ref() else {
+        panic!("an advisory about a message carries it");
+    };
     assert_eq!(
         adv.property("orignalMessageId"),
         Some(&Value::String(Arc::from(subject.id.as_str())))
@@ -166,5 +168,46 @@ fn delivered_and_consumed_advisories_only_where_the_policy_asks() {
     assert_eq!(
         consumed[0].message.destination.name.as_ref(),
         "ActiveMQ.Advisory.MessageConsumed.Queue.adv.q"
+    );
+}
+
+#[test]
+fn a_topic_subscriber_past_its_prefetch_is_announced_slow_once() {
+    let t = Destination::topic("adv.t");
+    let b = Broker::new(
+        BrokerConfig {
+            advisory_for_slow_consumers: vec![t.clone()],
+            ..BrokerConfig::default()
+        },
+        Box::new(store::MemoryStore::default()),
+    );
+    let mut watcher = connect(&b, None);
+    sub(
+        &b,
+        &watcher,
+        &advisory::advisory_topic("SlowConsumer", &t),
+        100,
+    );
+    let lazy = connect(&b, None);
+    let mut req = SubscribeRequest::new(t.clone());
+    req.prefetch = 2;
+    req.label = Some("ID:lazy:1:1:1".into());
+    b.subscribe(lazy.id, req).expect("subscribe");
+    let p = connect(&b, None);
+    for i in 0..4 {
+        send(&b, &p, &t, &i.to_string());
+    }
+    assert!(
+        watcher.deliveries().is_empty(),
+        "2 waiting: not past its prefetch"
+    );
+    for i in 4..8 {
+        send(&b, &p, &t, &i.to_string());
+    }
+    let got = watcher.deliveries();
+    assert_eq!(got.len(), 1, "announced once");
+    assert_eq!(
+        got[0].message.property("consumerId"),
+        Some(&Value::String(Arc::from("ID:lazy:1:1:1")))
     );
 }

@@ -79,6 +79,7 @@ impl Core {
             if !skip {
                 self.enqueue(bid, Arc::clone(&message), 0)?;
                 self.dispatch(bid);
+                self.check_slow_subscriber(bid, &dest);
             }
         }
         Ok(())

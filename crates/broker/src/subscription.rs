@@ -30,6 +30,12 @@ pub struct SubscribeRequest {
     /// batches (every N messages, or at 65% of its prefetch) relies on the
     /// whole prefetch arriving, and a byte bound would stall it.
     pub window_bytes: Option<usize>,
+    /// The client's own id for the consumer (OpenWire's ConsumerId), named
+    /// in advisories about it.
+    pub label: Option<String>,
+    /// The protocol's own description of the consumer (OpenWire: its
+    /// ConsumerInfo), carried by advisories about it; opaque to the core.
+    pub description: Option<crate::message::Native>,
 }
 
 impl SubscribeRequest {
@@ -45,6 +51,8 @@ impl SubscribeRequest {
             priority: 0,
             exclusive: false,
             window_bytes: None,
+            label: None,
+            description: None,
         }
     }
 }

@@ -95,6 +95,14 @@ pub struct Config {
     #[arg(long = "advisory-for-consumed", value_name = "DEST")]
     pub advisory_for_consumed: Vec<String>,
 
+    /// Announce subscribers of this topic that fall behind (more than
+    /// their prefetch waiting behind a full prefetch) on
+    /// ActiveMQ.Advisory.SlowConsumer.Topic.<name> (ActiveMQ's
+    /// advisoryForSlowConsumers policy; `topic://` prefix optional here).
+    /// Repeatable.
+    #[arg(long = "advisory-for-slow-consumers", value_name = "TOPIC")]
+    pub advisory_for_slow_consumers: Vec<String>,
+
     /// Broker name: shown to clients and used in generated ids.
     #[arg(long, default_value = "ferrum")]
     pub broker_name: String,

@@ -57,6 +57,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 .iter()
                 .map(|d| policy_target(d))
                 .collect(),
+            advisory_for_slow_consumers: config
+                .advisory_for_slow_consumers
+                .iter()
+                .map(|d| broker::Destination::topic(d.strip_prefix("topic://").unwrap_or(d)))
+                .collect(),
             ..BrokerConfig::default()
         },
         store,

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use broker::message::Subject;
 use broker::{Body, Destination, DestinationKind, Message, MessageId, Native, Value};
 use bytes::Bytes;
 use openwire::primitive::{
@@ -245,12 +246,18 @@ fn first_of_group(m: &Message) -> bool {
 /// The OpenWire message a consumer receives for a core message.
 pub fn to_wire(m: &Message, redelivery_count: u32) -> DataStructure {
     let (kind, mut msg) = wire_parts(m, redelivery_count);
-    if let Some(subject) = &m.subject {
-        // As ActiveMQ's advisories (includeBodyForAdvisory is off by
-        // default): the subject without its body.
-        let (kind, mut about) = wire_parts(subject, 0);
-        about.content = None;
-        msg.data_structure = Some(DataStructure::message(kind, Arc::new(about)));
+    match &m.subject {
+        Some(Subject::Message(subject)) => {
+            // As ActiveMQ's advisories (includeBodyForAdvisory is off by
+            // default): the subject without its body.
+            let (kind, mut about) = wire_parts(subject, 0);
+            about.content = None;
+            msg.data_structure = Some(DataStructure::message(kind, Arc::new(about)));
+        }
+        Some(Subject::Consumer(info)) => {
+            msg.data_structure = info.downcast::<DataStructure>().cloned();
+        }
+        None => {}
     }
     DataStructure::message(kind, Arc::new(msg))
 }

@@ -452,6 +452,10 @@ impl Session {
             req.no_local = c.no_local;
             req.exclusive = c.exclusive;
             req.priority = c.priority;
+            req.label = Some(id_string(&wire_id));
+            req.description = Some(broker::Native(Arc::new(DataStructure::ConsumerInfo(
+                Arc::new(c.clone()),
+            ))));
             match self.broker.subscribe(conn, req) {
                 Ok(id) => ids.push(id),
                 Err(e) => {
