@@ -161,3 +161,37 @@ def test_stomp_prioritized_messages_policy(prioritizing_broker, client):
         got = [m.body for m in c.get_n(3)]
         expect = ["high", "mid", "low"] if q == "prio" else ["low", "high", "mid"]
         assert got == expect, (q, got)
+
+
+def test_java_retroactive_consumer_gets_the_retained_message(broker, java_classes):
+    out = run_java(java_classes, "Retroactive", f"tcp://127.0.0.1:{broker.openwire_port}")
+    # Identical on ActiveMQ 5.17.2 (its default RetainedMessageSubscriptionRecoveryPolicy).
+    assert "live kept retain=null retained=null | not kept retain=null retained=null" in out, out
+    assert "retroactive kept retain=null retained=true then none" in out, out
+    assert "plain none" in out, out
+    assert "replaced kept2 retain=null retained=true" in out, out
+    # An empty text message is still content: it replaces, it does not clear.
+    assert "cleared  retain=null retained=true" in out, out
+
+
+def test_stomp_retroactive_subscription(broker, client):
+    t = "/topic/" + unique("retro")
+    p = client(broker)
+    p.send(t, "kept", headers={"ActiveMQ.Retain": "true"})
+    p.send(t, "not kept")
+    plain = client(broker)
+    plain.subscribe(t)
+    retro = client(broker)
+    retro.subscribe(t, headers={"activemq.retroactive": "true"})
+    m = retro.get()
+    assert m.body == "kept"
+    assert m.headers.get("ActiveMQ.Retained") == "true", m.headers
+    assert "ActiveMQ.Retain" not in m.headers
+    with pytest.raises(AssertionError):
+        plain.get(timeout=0.5)
+    # Cleared by a retained send without content.
+    p.send(t, "", headers={"ActiveMQ.Retain": "true", "content-length": "0"})
+    late = client(broker)
+    late.subscribe(t, headers={"activemq.retroactive": "true"})
+    with pytest.raises(AssertionError):
+        late.get(timeout=0.5)

@@ -128,6 +128,8 @@ pub(crate) struct Core {
     /// The keys of `topics` that are wildcard patterns, checked on every
     /// topic send.
     pub wildcards: Vec<Destination>,
+    /// Each topic's retained message (see `retained.rs`).
+    pub retained: HashMap<Destination, Arc<Message>>,
     /// Durable subscriptions by (client id, subscription name).
     pub durables: HashMap<(Arc<str>, Arc<str>), BufferId>,
     /// Live temporary destinations and the connection that owns each.
@@ -155,6 +157,7 @@ impl Core {
             queues: HashMap::new(),
             topics: HashMap::new(),
             wildcards: Vec::new(),
+            retained: HashMap::new(),
             durables: HashMap::new(),
             temp_owner: HashMap::new(),
             transactions: HashMap::new(),
@@ -397,6 +400,9 @@ impl Core {
             for bid in &bids {
                 if let Some(b) = self.buffers.get_mut(bid) {
                     b.selector.clone_from(&selector);
+                }
+                if req.retroactive {
+                    self.recover_retained(*bid, &dest);
                 }
             }
         }

@@ -35,6 +35,7 @@ mod event;
 mod ids;
 pub mod message;
 mod restore;
+mod retained;
 mod routing;
 pub mod store;
 mod subscription;

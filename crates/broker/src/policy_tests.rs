@@ -1,7 +1,8 @@
 //! Destination behaviour beyond plain queues and topics: consumers on
 //! wildcard queues (`FOO.>`, `FOO.*`), which ActiveMQ adds to every matching
 //! queue including ones created later; the prioritizedMessages policy; and
-//! the advisories about messages that destination policies turn on.
+//! the advisories about messages that destination policies turn on; and
+//! retained messages for retroactive topic consumers.
 
 use crate::tests::{connect, send, sub};
 use crate::*;
@@ -210,4 +211,30 @@ fn a_topic_subscriber_past_its_prefetch_is_announced_slow_once() {
         got[0].message.property("consumerId"),
         Some(&Value::String(Arc::from("ID:lazy:1:1:1")))
     );
+}
+
+#[test]
+fn a_retroactive_subscriber_starts_with_the_retained_message() {
+    let b = Broker::in_memory();
+    let t = Destination::topic("t");
+    let p = connect(&b, None);
+    let mut kept = crate::tests::msg(&t, "kept");
+    kept.properties
+        .push((Arc::from("ActiveMQ.Retain"), Value::Bool(true)));
+    b.send(p.id, kept, None).expect("send");
+    send(&b, &p, &t, "not kept");
+    let mut plain = connect(&b, None);
+    sub(&b, &plain, &t, 10);
+    let mut retro = connect(&b, None);
+    let mut req = SubscribeRequest::new(Destination::topic("t"));
+    req.retroactive = true;
+    b.subscribe(retro.id, req).expect("subscribe");
+    let got = retro.deliveries();
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        got[0].message.property("ActiveMQ.Retained"),
+        Some(&Value::Bool(true))
+    );
+    assert!(got[0].message.property("ActiveMQ.Retain").is_none());
+    assert!(plain.deliveries().is_empty());
 }

@@ -36,6 +36,7 @@ impl Core {
             self.dispatch(bid);
             return Ok(());
         }
+        let message = self.note_retained(message);
         // ActiveMQ's default virtual topics: a message to `VirtualTopic.X`
         // also reaches every queue `Consumer.<name>.VirtualTopic.X`.
         if dest.name.starts_with("VirtualTopic.") {

@@ -30,6 +30,9 @@ pub struct SubscribeRequest {
     /// batches (every N messages, or at 65% of its prefetch) relies on the
     /// whole prefetch arriving, and a byte bound would stall it.
     pub window_bytes: Option<usize>,
+    /// Topic only: start with the topic's retained message, as ActiveMQ's
+    /// retroactive consumers (`consumer.retroactive=true`) do.
+    pub retroactive: bool,
     /// The client's own id for the consumer (OpenWire's ConsumerId), named
     /// in advisories about it.
     pub label: Option<String>,
@@ -51,6 +54,7 @@ impl SubscribeRequest {
             priority: 0,
             exclusive: false,
             window_bytes: None,
+            retroactive: false,
             label: None,
             description: None,
         }

@@ -452,6 +452,7 @@ impl Session {
             req.no_local = c.no_local;
             req.exclusive = c.exclusive;
             req.priority = c.priority;
+            req.retroactive = c.retroactive;
             req.label = Some(id_string(&wire_id));
             req.description = Some(broker::Native(Arc::new(DataStructure::ConsumerInfo(
                 Arc::new(c.clone()),

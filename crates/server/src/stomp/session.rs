@@ -464,6 +464,7 @@ impl Session {
             req.window_bytes = Some(AUTO_ACK_WINDOW_BYTES);
         }
         req.no_local = frame.header("activemq.noLocal") == Some("true");
+        req.retroactive = frame.header("activemq.retroactive") == Some("true");
         let consumer = self.broker.subscribe(conn, req)?;
         self.by_consumer.insert(consumer, (id.clone(), ack));
         self.subs.insert(id, Subscription { consumer, ack });
