@@ -22,11 +22,14 @@
 //! Modules: `core` (connections, consumers, subscriptions), `routing`
 //! (where a message goes, limits), `dispatch` (to consumers, paging,
 //! expiry, dead letters), `transaction` (sends, acks, transactions, XA),
-//! `restore` (rebuilding from the store), `store` (the storage seam).
+//! `restore` (rebuilding from the store), `store` (the storage seam),
+//! `scheduler` and `cron` (scheduled delivery), `scheduled` (its wiring
+//! into the core).
 
 mod broker;
 mod buffer;
 mod core;
+pub mod cron;
 pub mod destination;
 mod dispatch;
 mod error;
@@ -35,6 +38,8 @@ mod ids;
 pub mod message;
 mod restore;
 mod routing;
+mod scheduled;
+pub mod scheduler;
 pub mod store;
 mod subscription;
 mod transaction;
@@ -43,13 +48,15 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use broker::{Broker, BrokerConfig, BrokerStats, ConnectInfo, SendOutcome};
+pub use cron::{Cron, CronError};
 pub use destination::{Destination, DestinationKind};
 pub use error::BrokerError;
 pub use event::{Delivery, Event, EventReceiver, EventSender};
 pub use message::{now_millis, Body, Message, MessageId, Native, Value};
+pub use scheduler::ScheduleError;
 pub use store::{
     DurableDef, MemoryStore, MessageStore, PreparedTx, Recovered, RecoveredMessage, StoreError,
-    StoreKey, SyncPoint, SyncStatus,
+    StoreKey, StoredJob, SyncPoint, SyncStatus,
 };
 pub use subscription::{Ack, SubscribeRequest};
 
