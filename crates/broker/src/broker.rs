@@ -60,6 +60,10 @@ pub struct BrokerConfig {
     /// Topics whose subscribers falling behind are announced on
     /// `ActiveMQ.Advisory.SlowConsumer.Topic.*` (`advisoryForSlowConsumers`).
     pub advisory_for_slow_consumers: Vec<Destination>,
+    /// Hold messages with `AMQ_SCHEDULED_*` properties back and deliver
+    /// them later (ActiveMQ's `schedulerSupport`, off by default there
+    /// too). Off, those properties are checked but ignored.
+    pub scheduler_support: bool,
 }
 
 impl Default for BrokerConfig {
@@ -77,6 +81,7 @@ impl Default for BrokerConfig {
             advisory_for_delivery: Vec::new(),
             advisory_for_consumed: Vec::new(),
             advisory_for_slow_consumers: Vec::new(),
+            scheduler_support: false,
         }
     }
 }
@@ -118,6 +123,9 @@ pub struct BrokerStats {
 /// The broker core. Cheap calls, one lock; share it in an `Arc`.
 pub struct Broker {
     core: Mutex<Core>,
+    /// Wakes the scheduler's timer when a job earlier than all others is
+    /// added (see [`Broker::scheduler_wake`]).
+    wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// The core, locked for one operation. Releasing it seals what the operation
@@ -157,6 +165,7 @@ impl Broker {
     pub fn new(config: BrokerConfig, store: Box<dyn MessageStore>) -> Broker {
         Broker {
             core: Mutex::new(Core::new(config, store)),
+            wake: std::sync::Arc::default(),
         }
     }
 
@@ -167,7 +176,43 @@ impl Broker {
     /// Rebuilds persistent queues and durable subscriptions from what the
     /// store held at start. Call once, before any client connects.
     pub fn restore(&self, recovered: Recovered) {
-        self.lock().restore(recovered);
+        let mut core = self.lock();
+        core.restore(recovered);
+        self.woken(core);
+    }
+
+    /// Wakes the scheduler's timer if the operation just done on `core`
+    /// added an earliest job (after the lock is released).
+    fn woken(&self, mut core: Locked<'_>) {
+        let changed = std::mem::take(&mut core.jobs_changed);
+        drop(core);
+        if changed {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Delivers the scheduled messages due at `now` (milliseconds since the
+    /// epoch) as if newly sent; returns how many. The server's timer calls
+    /// it at [`Broker::next_due`], and when woken.
+    pub fn fire_due(&self, now: i64) -> usize {
+        self.lock().fire_due(now)
+    }
+
+    /// When the next scheduled job is due; `None` if none (or the scheduler
+    /// is off).
+    pub fn next_due(&self) -> Option<i64> {
+        self.lock().next_due()
+    }
+
+    /// Notified when a job is added that is due before every other: a
+    /// timer sleeping until [`Broker::next_due`] must look again.
+    pub fn scheduler_wake(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        std::sync::Arc::clone(&self.wake)
+    }
+
+    /// Scheduled jobs waiting.
+    pub fn scheduled_jobs(&self) -> usize {
+        self.lock().jobs.len()
     }
 
     /// Where to wait before confirming to a client what the calls made on
@@ -281,7 +326,10 @@ impl Broker {
         message: Message,
         tx: Option<&TxId>,
     ) -> Result<SendOutcome, BrokerError> {
-        self.lock().send(conn, message, tx)
+        let mut core = self.lock();
+        let outcome = core.send(conn, message, tx);
+        self.woken(core);
+        outcome
     }
 
     /// Whether producers to `dest` should keep waiting (see [`SendOutcome`]).
@@ -326,7 +374,10 @@ impl Broker {
     /// # Errors
     /// Unknown transaction; a send that could not be routed.
     pub fn commit(&self, conn: ConnectionId, tx: &TxId) -> Result<(), BrokerError> {
-        self.lock().commit(conn, tx)
+        let mut core = self.lock();
+        let done = core.commit(conn, tx);
+        self.woken(core);
+        done
     }
 
     /// XA phase one: the transaction is stored and survives its connection

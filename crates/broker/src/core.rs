@@ -141,10 +141,18 @@ pub(crate) struct Core {
     pub congested: bool,
     /// Bytes of messages waiting in memory, across all buffers.
     pub memory: Arc<std::sync::atomic::AtomicUsize>,
+    /// Scheduled jobs (`scheduled.rs`), the ids the scheduler gives out,
+    /// and the zone cron entries are read in.
+    pub jobs: crate::scheduler::Jobs,
+    pub sched_ids: crate::scheduler::Ids,
+    pub time_zone: crate::scheduler::TimeZone,
+    /// A job became the earliest: the broker's timer must look again.
+    pub jobs_changed: bool,
 }
 
 impl Core {
     pub fn new(config: BrokerConfig, store: Box<dyn MessageStore>) -> Core {
+        let sched_ids = crate::scheduler::Ids::new(&config.name, crate::message::now_millis());
         Core {
             config,
             store,
@@ -164,6 +172,10 @@ impl Core {
             stats: BrokerStats::default(),
             congested: false,
             memory: Arc::default(),
+            jobs: crate::scheduler::Jobs::default(),
+            sched_ids,
+            time_zone: crate::scheduler::TimeZone::Local,
+            jobs_changed: false,
         }
     }
 

@@ -51,4 +51,8 @@ pub enum BrokerError {
     /// `sendFailIfNoSpace`; `javax.jms.ResourceAllocationException`).
     #[error("{0}")]
     ResourceLimit(String),
+    /// An `AMQ_SCHEDULED_*` property ActiveMQ would refuse
+    /// (`javax.jms.MessageFormatException`).
+    #[error("{0}")]
+    Schedule(#[from] crate::scheduler::ScheduleError),
 }

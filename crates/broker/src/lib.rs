@@ -22,12 +22,15 @@
 //! Modules: `core` (connections, consumers, subscriptions), `routing`
 //! (where a message goes, limits), `dispatch` (to consumers, paging,
 //! expiry, dead letters), `transaction` (sends, acks, transactions, XA),
-//! `restore` (rebuilding from the store), `store` (the storage seam).
+//! `restore` (rebuilding from the store), `store` (the storage seam),
+//! `scheduler` and `cron` (scheduled delivery), `scheduled` (its wiring
+//! into the core).
 
 pub mod advisory;
 mod broker;
 mod buffer;
 mod core;
+pub mod cron;
 pub mod destination;
 mod dispatch;
 mod error;
@@ -37,6 +40,8 @@ pub mod message;
 mod restore;
 mod retained;
 mod routing;
+mod scheduled;
+pub mod scheduler;
 pub mod store;
 mod subscription;
 mod transaction;
@@ -45,13 +50,15 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use broker::{Broker, BrokerConfig, BrokerStats, ConnectInfo, SendOutcome};
+pub use cron::{Cron, CronError};
 pub use destination::{Destination, DestinationKind};
 pub use error::BrokerError;
 pub use event::{Delivery, Event, EventReceiver, EventSender};
 pub use message::{now_millis, Body, Message, MessageId, Native, Value};
+pub use scheduler::ScheduleError;
 pub use store::{
     DurableDef, MemoryStore, MessageStore, PreparedTx, Recovered, RecoveredMessage, StoreError,
-    StoreKey, SyncPoint, SyncStatus,
+    StoreKey, StoredJob, SyncPoint, SyncStatus,
 };
 pub use subscription::{Ack, SubscribeRequest};
 

@@ -103,6 +103,7 @@ impl Core {
             }
             self.transactions.insert(TxId(p.id), t);
         }
+        self.restore_jobs(recovered.jobs);
     }
 
     /// The buffer a store key names, if it exists.

@@ -81,6 +81,22 @@ pub struct PreparedTx {
     pub acks: Vec<(StoreKey, u64)>,
 }
 
+/// A scheduled job (see `crate::scheduler`) as the store keeps it, so that
+/// a persistent scheduled message still fires after a restart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredJob {
+    pub id: Arc<str>,
+    /// When it fires next, in milliseconds since the epoch.
+    pub next: i64,
+    pub delay: i64,
+    pub period: i64,
+    /// Firings left after the next one.
+    pub repeat: i64,
+    pub cron: Option<Arc<str>>,
+    /// The message as its producer sent it.
+    pub message: Arc<Message>,
+}
+
 /// What a store held when it was opened: the core rebuilds its durable
 /// subscriptions and persistent queues from it.
 #[derive(Clone, Debug, Default)]
@@ -93,6 +109,8 @@ pub struct Recovered {
     /// Stored messages not read back yet (beyond what `messages` holds per
     /// key): the core pages them in with [`MessageStore::load`].
     pub paged: Vec<(StoreKey, u64)>,
+    /// Scheduled jobs of persistent messages, not yet done.
+    pub jobs: Vec<StoredJob>,
 }
 
 /// Progress of the store's writer, published after every disk sync.
@@ -275,6 +293,25 @@ pub trait MessageStore: Send {
     /// When the record cannot be written.
     fn resolve(&mut self, tx: &str) -> Result<(), StoreError> {
         let _ = tx;
+        Ok(())
+    }
+
+    /// Records a scheduled job, or its new state after a firing (a job
+    /// with the same id replaces the old one).
+    ///
+    /// # Errors
+    /// When the record cannot be written.
+    fn schedule(&mut self, job: &StoredJob) -> Result<(), StoreError> {
+        let _ = job;
+        Ok(())
+    }
+
+    /// Records that a scheduled job is done or removed.
+    ///
+    /// # Errors
+    /// When the record cannot be written.
+    fn unschedule(&mut self, id: &str) -> Result<(), StoreError> {
+        let _ = id;
         Ok(())
     }
 

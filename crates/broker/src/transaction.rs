@@ -52,6 +52,9 @@ impl Core {
             return Err(BrokerError::DeletedDestination(dest.clone()));
         }
         message.origin = Some(conn);
+        // AMQ_SCHEDULED_* values are checked even inside a transaction and
+        // with the scheduler off, as ActiveMQ checks them on arrival.
+        let intent = crate::scheduler::classify(&message, self.config.scheduler_support)?;
         // At a memory or store limit: refuse (sendFailIfNoSpace) or take
         // this one and hold the producer back until usage falls.
         // Non-persistent messages to a queue spill to disk past the memory
@@ -78,7 +81,7 @@ impl Core {
             }
             None => {
                 self.congested = false;
-                self.route(Arc::new(message))?;
+                self.accept(message, intent)?;
                 Ok(SendOutcome {
                     congested: std::mem::take(&mut self.congested)
                         || limit.is_some()
@@ -264,7 +267,10 @@ impl Core {
         }
         let mut first_error = None;
         for m in t.sends {
-            if let Err(e) = self.route(Arc::new(m)) {
+            // Scheduled at commit, as ActiveMQ schedules in afterCommit.
+            let intent = crate::scheduler::classify(&m, self.config.scheduler_support)
+                .unwrap_or(crate::scheduler::Intent::Deliver);
+            if let Err(e) = self.accept(m, intent) {
                 first_error.get_or_insert(e);
             }
         }

@@ -103,6 +103,12 @@ pub struct Config {
     #[arg(long = "advisory-for-slow-consumers", value_name = "TOPIC")]
     pub advisory_for_slow_consumers: Vec<String>,
 
+    /// Deliver messages with AMQ_SCHEDULED_DELAY / _PERIOD / _REPEAT / _CRON
+    /// later, as asked (ActiveMQ's schedulerSupport, off by default there
+    /// too). Off, those properties are checked but the message goes at once.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub scheduler_support: bool,
+
     /// Broker name: shown to clients and used in generated ids.
     #[arg(long, default_value = "ferrum")]
     pub broker_name: String,

@@ -51,6 +51,8 @@ pub struct Index {
     pub durables: HashMap<(Arc<str>, Arc<str>), (DurableDef, Loc)>,
     /// Prepared transactions awaiting their outcome, by id.
     pub prepared: HashMap<Arc<str>, Loc>,
+    /// Scheduled jobs not done yet, by id.
+    pub jobs: HashMap<Arc<str>, Loc>,
     pub segments: BTreeMap<u32, SegmentInfo>,
 }
 
@@ -158,6 +160,20 @@ impl Index {
         }
     }
 
+    /// A job's record, replacing its previous state.
+    pub fn job(&mut self, id: Arc<str>, loc: Loc, group: u64) {
+        self.take(loc);
+        if let Some(old) = self.jobs.insert(id, loc) {
+            self.release(old, loc.segment, group);
+        }
+    }
+
+    pub fn job_done(&mut self, id: &str, at: u32, group: u64) {
+        if let Some(loc) = self.jobs.remove(id) {
+            self.release(loc, at, group);
+        }
+    }
+
     /// Segments below `head` that can be deleted now that groups up to
     /// `durable` are on disk, oldest first.
     pub fn deletable(&self, head: u32, durable: u64) -> Vec<u32> {
@@ -195,6 +211,7 @@ impl Index {
             .flat_map(|q| q.values().map(|(l, _)| *l))
             .chain(self.durables.values().map(|(_, l)| *l))
             .chain(self.prepared.values().copied())
+            .chain(self.jobs.values().copied())
             .filter(|l| l.segment == segment)
             .collect();
         locs.sort_by_key(|l| l.offset);

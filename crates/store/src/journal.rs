@@ -74,6 +74,12 @@ enum Pending {
         len: usize,
     },
     Outcome(Arc<str>),
+    Job {
+        id: Arc<str>,
+        at: usize,
+        len: usize,
+    },
+    JobDone(Arc<str>),
     Redelivered {
         key: StoreKey,
         seq: u64,
@@ -222,6 +228,11 @@ impl JournalStore {
             }),
             Ok(op::Op::Durable(def)) => self.pending.push(Pending::Durable { def, at, len }),
             Ok(op::Op::Prepare { tx, .. }) => self.pending.push(Pending::Prepare { tx, at, len }),
+            Ok(op::Op::Job { job, .. }) => self.pending.push(Pending::Job {
+                id: job.id,
+                at,
+                len,
+            }),
             Ok(_) => {}
             Err(e) => return Err(StoreError::WriteFailed(Arc::from(e.to_string()))),
         }
@@ -387,6 +398,26 @@ impl MessageStore for JournalStore {
         Ok(())
     }
 
+    fn schedule(&mut self, job: &broker::StoredJob) -> Result<(), StoreError> {
+        let at = self.begin_op();
+        op::put_job(&mut self.payload, job);
+        let len = self.end_op(at);
+        self.pending.push(Pending::Job {
+            id: Arc::clone(&job.id),
+            at,
+            len,
+        });
+        Ok(())
+    }
+
+    fn unschedule(&mut self, id: &str) -> Result<(), StoreError> {
+        let at = self.begin_op();
+        op::put_job_done(&mut self.payload, id);
+        self.end_op(at);
+        self.pending.push(Pending::JobDone(Arc::from(id)));
+        Ok(())
+    }
+
     fn seal(&mut self) -> Option<u64> {
         if self.pending.is_empty() {
             return None;
@@ -420,6 +451,8 @@ impl MessageStore for JournalStore {
                 Pending::Durable { def, at, len } => self.index.durable(def, loc(at, len), group),
                 Pending::Prepare { tx, at, len } => self.index.prepare(tx, loc(at, len), group),
                 Pending::Outcome(tx) => self.index.outcome(&tx, segment, group),
+                Pending::Job { id, at, len } => self.index.job(id, loc(at, len), group),
+                Pending::JobDone(id) => self.index.job_done(&id, segment, group),
                 Pending::Redelivered { key, seq, count } => {
                     self.index.redelivered(&key, seq, count);
                 }

@@ -11,9 +11,9 @@
 
 use std::sync::Arc;
 
-use broker::store::{DurableDef, StoreKey};
+use broker::store::{DurableDef, StoreKey, StoredJob};
 
-use crate::bin_io::{put_opt_str, put_str, put_u32, put_u64, put_u8, Cursor, DecodeError};
+use crate::bin_io::{put_i64, put_opt_str, put_str, put_u32, put_u64, put_u8, Cursor, DecodeError};
 use crate::codec::{destination, put_destination};
 
 const ADD: u8 = 1;
@@ -24,6 +24,9 @@ const PREPARE: u8 = 5;
 const OUTCOME: u8 = 6;
 const ADD_TEMPORARY: u8 = 7;
 const REDELIVERED: u8 = 8;
+/// Added after the first release: older journals simply have none.
+const JOB: u8 = 9;
+const JOB_DONE: u8 = 10;
 
 /// One operation, decoded. `Add` keeps the message encoded: most of them are
 /// removed again before anyone needs the message back.
@@ -56,6 +59,52 @@ pub enum Op<'a> {
     Outcome { tx: Arc<str> },
     /// A stored message went back for redelivery: its count now.
     Redelivered { key: StoreKey, seq: u64, count: u32 },
+    /// A scheduled job, new or in its state after a firing (the message
+    /// stays encoded, as in `Add`).
+    Job { job: JobHeader, message: &'a [u8] },
+    /// A scheduled job is done or was removed.
+    JobDone { id: Arc<str> },
+}
+
+/// A scheduled job's fields besides its message.
+#[derive(Debug, PartialEq, Clone)]
+pub struct JobHeader {
+    pub id: Arc<str>,
+    pub next: i64,
+    pub delay: i64,
+    pub period: i64,
+    pub repeat: i64,
+    pub cron: Option<Arc<str>>,
+}
+
+impl JobHeader {
+    pub fn into_job(self, message: Arc<broker::Message>) -> StoredJob {
+        StoredJob {
+            id: self.id,
+            next: self.next,
+            delay: self.delay,
+            period: self.period,
+            repeat: self.repeat,
+            cron: self.cron,
+            message,
+        }
+    }
+}
+
+pub fn put_job(out: &mut Vec<u8>, job: &StoredJob) {
+    put_u8(out, JOB);
+    put_str(out, &job.id);
+    put_i64(out, job.next);
+    put_i64(out, job.delay);
+    put_i64(out, job.period);
+    put_i64(out, job.repeat);
+    put_opt_str(out, job.cron.as_deref());
+    crate::codec::encode_message(&job.message, out);
+}
+
+pub fn put_job_done(out: &mut Vec<u8>, id: &str) {
+    put_u8(out, JOB_DONE);
+    put_str(out, id);
 }
 
 /// Appends the header of an `Add` whose encoded message the caller appends
@@ -197,6 +246,21 @@ pub fn decode(bytes: &[u8]) -> Result<Op<'_>, DecodeError> {
             Op::Prepare { tx, sends, acks }
         }
         OUTCOME => Op::Outcome { tx: c.arc_str()? },
+        JOB => {
+            let job = JobHeader {
+                id: c.arc_str()?,
+                next: c.i64()?,
+                delay: c.i64()?,
+                period: c.i64()?,
+                repeat: c.i64()?,
+                cron: c.opt_arc_str()?,
+            };
+            let message = bytes
+                .get(c.position()..)
+                .ok_or(DecodeError("record ends early"))?;
+            return Ok(Op::Job { job, message });
+        }
+        JOB_DONE => Op::JobDone { id: c.arc_str()? },
         REDELIVERED => Op::Redelivered {
             key: key(&mut c)?,
             seq: c.u64()?,
@@ -296,6 +360,44 @@ mod tests {
         let mut oc = Vec::new();
         put_outcome(&mut oc, "t");
         assert_eq!(decode(&oc).unwrap(), Op::Outcome { tx: Arc::from("t") });
+    }
+
+    #[test]
+    fn jobs_round_trip() {
+        let mut m = broker::Message::new(
+            broker::MessageId::from("ID:1"),
+            Destination::queue("q"),
+            broker::Body::Text(Arc::from("hi")),
+        );
+        m.persistent = true;
+        let job = StoredJob {
+            id: Arc::from("ID:j:1"),
+            next: 1_700_000_000_123,
+            delay: 5,
+            period: 1000,
+            repeat: 3,
+            cron: Some(Arc::from("*/5 * * * *")),
+            message: Arc::new(m.clone()),
+        };
+        let mut out = Vec::new();
+        put_job(&mut out, &job);
+        let Op::Job {
+            job: header,
+            message,
+        } = decode(&out).unwrap()
+        else {
+            panic!("not a job");
+        };
+        let back = header.into_job(crate::codec::message_from(message).unwrap());
+        assert_eq!(back, job);
+        let mut done = Vec::new();
+        put_job_done(&mut done, "ID:j:1");
+        assert_eq!(
+            decode(&done).unwrap(),
+            Op::JobDone {
+                id: Arc::from("ID:j:1")
+            }
+        );
     }
 
     #[test]

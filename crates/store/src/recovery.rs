@@ -156,6 +156,8 @@ fn apply_frame(index: &mut Index, segment: u32, payload_at: usize, payload: &[u8
             Ok(Op::Outcome { tx }) => index.outcome(&tx, segment, 0),
             // +1 as for every recovered message (see `Add` above).
             Ok(Op::Redelivered { key, seq, count }) => index.redelivered(&key, seq, count + 1),
+            Ok(Op::Job { job, .. }) => index.job(job.id, loc, 0),
+            Ok(Op::JobDone { id }) => index.job_done(&id, segment, 0),
             Err(e) => tracing::error!("journal: segment {segment}: record at {}: {e}", loc.offset),
         }
     }
@@ -192,6 +194,7 @@ pub fn load(dir: &Path, index: &Index, preload: u64) -> Result<Recovered, StoreE
         messages: Vec::new(),
         prepared: Vec::new(),
         paged,
+        jobs: Vec::new(),
     };
     for (segment, records) in by_segment {
         let buf = std::fs::read(segment_path(dir, segment))?;
@@ -224,6 +227,20 @@ pub fn load(dir: &Path, index: &Index, preload: u64) -> Result<Recovered, StoreE
         match read_op(dir, *loc).and_then(|bytes| prepared_from(&bytes)) {
             Ok(tx) => out.prepared.push(tx),
             Err(e) => tracing::error!("journal: prepared transaction {id}: {e}; lost"),
+        }
+    }
+    for (id, loc) in &index.jobs {
+        let job = read_op(dir, *loc).and_then(|bytes| match op::decode(&bytes) {
+            Ok(Op::Job { job, message }) => message_from(message)
+                .map(|m| job.into_job(m))
+                .map_err(|e| StoreError::WriteFailed(std::sync::Arc::from(e.to_string()))),
+            _ => Err(StoreError::WriteFailed(std::sync::Arc::from(
+                "index points at a non-job",
+            ))),
+        });
+        match job {
+            Ok(job) => out.jobs.push(job),
+            Err(e) => tracing::error!("journal: scheduled job {id}: {e}; lost"),
         }
     }
     Ok(out)

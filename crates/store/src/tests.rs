@@ -455,3 +455,66 @@ fn the_backlog_counts_what_is_accepted_but_not_yet_written() {
     commit(&mut s);
     assert_eq!(s.backlog(), 0, "written and synced: nothing pending");
 }
+
+fn job(id: &str, next: i64, repeat: i64) -> broker::StoredJob {
+    broker::StoredJob {
+        id: Arc::from(id),
+        next,
+        delay: 0,
+        period: 1000,
+        repeat,
+        cron: None,
+        message: msg(next as u64, 50),
+    }
+}
+
+#[test]
+fn scheduled_jobs_survive_a_reopen_in_their_latest_state_until_done() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (mut s, rec) = open(dir.path(), opts(1 << 20));
+        assert!(rec.jobs.is_empty());
+        s.schedule(&job("a", 1000, 3)).unwrap();
+        s.schedule(&job("b", 2000, 0)).unwrap();
+        commit(&mut s);
+        // "a" fired once: its new state replaces the old one.
+        s.schedule(&job("a", 3000, 2)).unwrap();
+        // "b" is done.
+        s.unschedule("b").unwrap();
+        commit(&mut s);
+    }
+    let (mut s, rec) = open(dir.path(), opts(1 << 20));
+    assert_eq!(rec.jobs, vec![job("a", 3000, 2)]);
+    s.unschedule("a").unwrap();
+    commit(&mut s);
+    drop(s);
+    let (_, rec) = open(dir.path(), opts(1 << 20));
+    assert!(rec.jobs.is_empty());
+}
+
+#[test]
+fn compaction_moves_live_jobs_and_frees_their_old_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (mut s, _) = open(dir.path(), opts(4096));
+        s.schedule(&job("keep", 5000, 1)).unwrap();
+        commit(&mut s);
+        // Fill the segment and more with messages that are then consumed.
+        for n in 1..=40 {
+            s.add(&q("q"), n, &msg(n, 200)).unwrap();
+            commit(&mut s);
+        }
+        for n in 1..=40 {
+            s.remove(&q("q"), n, &MessageId::from("x")).unwrap();
+            commit(&mut s);
+        }
+        let first = s.segments()[0].0;
+        for _ in 0..4 {
+            s.maintain();
+            commit(&mut s);
+        }
+        assert_ne!(s.segments()[0].0, first, "the job's old segment is gone");
+    }
+    let (_, rec) = open(dir.path(), opts(4096));
+    assert_eq!(rec.jobs, vec![job("keep", 5000, 1)]);
+}

@@ -358,3 +358,98 @@ fn redelivery_counts_survive_a_restart() {
     // Three returns, plus one for the restart (it may have been delivered).
     assert_eq!(deliveries(&mut rx)[0].redelivery_count, 4);
 }
+
+fn scheduling() -> BrokerConfig {
+    BrokerConfig {
+        scheduler_support: true,
+        ..BrokerConfig::default()
+    }
+}
+
+fn scheduled(dest: &Destination, body: &str, persistent: bool, props: &[(&str, i64)]) -> Message {
+    let mut m = msg(dest, body, persistent);
+    for (k, v) in props {
+        m.properties.push((Arc::from(*k), Value::Long(*v)));
+    }
+    m
+}
+
+#[test]
+fn persistent_scheduled_jobs_survive_a_restart_and_are_forgotten_when_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = Destination::queue("sched");
+    let hour = 3_600_000;
+    {
+        let b = open_with(dir.path(), 8 << 20, scheduling());
+        let (c, _rx) = connect(&b, None);
+        b.send(
+            c,
+            scheduled(&q, "p", true, &[("AMQ_SCHEDULED_DELAY", hour)]),
+            None,
+        )
+        .unwrap();
+        b.send(
+            c,
+            scheduled(&q, "np", false, &[("AMQ_SCHEDULED_DELAY", hour)]),
+            None,
+        )
+        .unwrap();
+        b.send(
+            c,
+            scheduled(
+                &q,
+                "rep",
+                true,
+                &[("AMQ_SCHEDULED_PERIOD", hour), ("AMQ_SCHEDULED_REPEAT", 1)],
+            ),
+            None,
+        )
+        .unwrap();
+        assert_eq!(b.scheduled_jobs(), 3);
+        assert_eq!(b.queue_depth(&q), 0, "held, not queued");
+        if let Some(p) = b.sync_point() {
+            p.wait_blocking().unwrap();
+        }
+    }
+    let later = now_millis() + hour + 60_000;
+    {
+        let b = open_with(dir.path(), 8 << 20, scheduling());
+        // The non-persistent one is gone; the time of the others passed
+        // "while the broker was down": they fire at the first look.
+        assert_eq!(b.scheduled_jobs(), 2);
+        assert_eq!(b.fire_due(later), 2);
+        assert_eq!(b.queue_depth(&q), 2);
+        // The repeating one has one firing left.
+        assert_eq!(b.scheduled_jobs(), 1);
+        synced(&b);
+    }
+    {
+        let b = open_with(dir.path(), 8 << 20, scheduling());
+        assert_eq!(b.scheduled_jobs(), 1);
+        assert_eq!(b.fire_due(later + 2 * hour), 1);
+        assert_eq!(b.scheduled_jobs(), 0);
+        synced(&b);
+        // The fired copies are ordinary persistent messages now.
+        assert_eq!(b.queue_depth(&q), 3);
+    }
+    let b = open_with(dir.path(), 8 << 20, scheduling());
+    assert_eq!(b.scheduled_jobs(), 0);
+    assert_eq!(b.queue_depth(&q), 3);
+}
+
+#[test]
+fn with_the_scheduler_off_scheduled_messages_are_delivered_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = Destination::queue("now");
+    let b = open(dir.path());
+    let (c, _rx) = connect(&b, None);
+    b.send(
+        c,
+        scheduled(&q, "m", true, &[("AMQ_SCHEDULED_DELAY", 60_000)]),
+        None,
+    )
+    .unwrap();
+    assert_eq!(b.scheduled_jobs(), 0);
+    assert_eq!(b.queue_depth(&q), 1);
+    assert_eq!(b.fire_due(now_millis() + 120_000), 0);
+}

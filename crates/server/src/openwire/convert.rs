@@ -281,10 +281,7 @@ fn wire_parts(m: &Message, redelivery_count: u32) -> (u8, openwire::Message) {
     }
     let mut msg = openwire::Message {
         destination: Some(dest),
-        message_id: Some(DataStructure::MessageId(Arc::new(openwire::MessageId {
-            text_view: Some(OwString::from(m.id.as_str())),
-            ..Default::default()
-        }))),
+        message_id: Some(wire_message_id(m.id.as_str())),
         persistent: m.persistent,
         priority: m.priority as i8,
         timestamp: m.timestamp,
@@ -327,6 +324,44 @@ fn wire_parts(m: &Message, redelivery_count: u32) -> (u8, openwire::Message) {
         }
     };
     (kind, msg)
+}
+
+/// The OpenWire MessageId for an id string, parsed as ActiveMQ's
+/// `MessageId(String)` does (`<producer id>:<sequence>`, the producer id
+/// `<connection id>:<session>:<value>`): the Java client hashes the
+/// producer id (duplicate suppression on a rollback), so it must be there,
+/// and before OpenWire 10 it is all there is.
+pub fn wire_message_id(id: &str) -> DataStructure {
+    let mut mid = openwire::MessageId {
+        text_view: Some(OwString::from(id)),
+        ..Default::default()
+    };
+    let (producer, seq) = match id.rsplit_once(':') {
+        Some((p, s)) => match s.parse::<i64>() {
+            Ok(seq) => (p, seq),
+            Err(_) => (id, 0),
+        },
+        None => (id, 0),
+    };
+    mid.producer_sequence_id = seq;
+    let mut pid = openwire::ProducerId {
+        connection_id: Some(OwString::from(producer)),
+        ..Default::default()
+    };
+    if let Some((rest, value)) = producer.rsplit_once(':') {
+        if let Ok(value) = value.parse::<i64>() {
+            pid.value = value;
+            pid.connection_id = Some(OwString::from(rest));
+            if let Some((conn, session)) = rest.rsplit_once(':') {
+                if let Ok(session) = session.parse::<i64>() {
+                    pid.session_id = session;
+                    pid.connection_id = Some(OwString::from(conn));
+                }
+            }
+        }
+    }
+    mid.producer_id = Some(DataStructure::ProducerId(Arc::new(pid)));
+    DataStructure::MessageId(Arc::new(mid))
 }
 
 pub fn marshal_properties(properties: &[(Arc<str>, Value)]) -> Option<Bytes> {
@@ -390,4 +425,30 @@ pub fn remove_info(object: DataStructure) -> DataStructure {
         object_id: Some(object),
         ..Default::default()
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_ids_are_sent_with_their_producer_id_parsed_out() {
+        let id = "ID:host-1234-5-2:7:3:9:42";
+        let DataStructure::MessageId(m) = wire_message_id(id) else {
+            panic!("not a message id");
+        };
+        assert_eq!(m.producer_sequence_id, 42);
+        let Some(DataStructure::ProducerId(p)) = &m.producer_id else {
+            panic!("no producer id");
+        };
+        assert_eq!(p.value, 9);
+        assert_eq!(p.session_id, 3);
+        assert_eq!(text(&p.connection_id), "ID:host-1234-5-2:7");
+        assert_eq!(id_string(&DataStructure::MessageId(m.clone())), id);
+        // Whatever the shape, there is a producer id to hash.
+        let DataStructure::MessageId(odd) = wire_message_id("not-an-activemq-id") else {
+            panic!("not a message id");
+        };
+        assert!(odd.producer_id.is_some());
+    }
 }

@@ -70,6 +70,7 @@ impl From<BrokerError> for Failure {
             }
             BrokerError::ResourceLimit(_) => "javax.jms.ResourceAllocationException",
             BrokerError::InvalidSelector(_) => "javax.jms.InvalidSelectorException",
+            BrokerError::Schedule(_) => "javax.jms.MessageFormatException",
             _ => "javax.jms.JMSException",
         };
         Failure::new(class, e.to_string())

@@ -67,7 +67,14 @@ impl Failure {
 
 impl From<BrokerError> for Failure {
     fn from(e: BrokerError) -> Self {
-        let fatal = matches!(e, BrokerError::ClientIdInUse(_));
+        // ActiveMQ drops a STOMP connection whose SEND carries a bad
+        // AMQ_SCHEDULED_* value (it fails while reading the frame); a
+        // repeat over the limit is refused later, keeping the connection.
+        let fatal = matches!(e, BrokerError::ClientIdInUse(_) | BrokerError::Schedule(_))
+            && !matches!(
+                e,
+                BrokerError::Schedule(broker::ScheduleError::RepeatTooLarge)
+            );
         Failure {
             message: e.to_string(),
             fatal,
