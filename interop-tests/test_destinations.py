@@ -195,3 +195,11 @@ def test_stomp_retroactive_subscription(broker, client):
     late.subscribe(t, headers={"activemq.retroactive": "true"})
     with pytest.raises(AssertionError):
         late.get(timeout=0.5)
+
+
+def test_java_consumer_destination_options(broker, java_classes):
+    out = run_java(java_classes, "DestOptions", f"tcp://127.0.0.1:{broker.openwire_port}")
+    # Identical on ActiveMQ 5.17.2.
+    assert "prefetch one 1 other 3" in out, out
+    assert "dispatchAsync=false 1" in out, out
+    assert "noLocal got foreign" in out, out
