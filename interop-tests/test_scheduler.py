@@ -3,10 +3,11 @@ and the real JMS client: AMQ_SCHEDULED_DELAY / PERIOD / REPEAT / CRON, the
 ActiveMQ.Scheduler.Management destination, survival of a kill -9, bad
 values, and the scheduler switched off.
 
-Every wait is bounded. A cron entry fires on whole minutes, too slow for a
-test: cron timing is covered by the unit tests in crates/broker/src/cron.rs
-and scheduler_tests.rs; here a cron job is checked to be held, listed by
-BROWSE and removed by REMOVE.
+Every wait is bounded. A cron entry fires on whole minutes: one test waits
+for a `* * * * *` job to fire (at most a minute); the rest of cron timing is
+covered by the unit tests in crates/broker/src/cron.rs and
+scheduler_tests.rs, and a cron job is checked to be held, listed by BROWSE
+and removed by REMOVE.
 """
 
 import time
@@ -287,3 +288,21 @@ def test_persistent_jobs_survive_kill_9_and_fire_after_restart(tmp_path, java_cl
         for b in started:
             if b.alive():
                 b.kill()
+
+
+def test_a_cron_job_fires_on_the_next_whole_minute(start_ferrum):
+    f = start_ferrum(*SCHED)
+    c = Client(f)
+    q = f"/queue/{unique('cron')}"
+    c.subscribe(q)
+    c.send(q, "tick", headers={"AMQ_SCHEDULED_CRON": "* * * * *"})
+    got = received_times(c, 1, 65)
+    assert len(got) == 1, "no firing within a minute"
+    fired_at = time.time() - (time.monotonic() - got[0][0])
+    assert fired_at % 60 < 2.0, f"fired {fired_at % 60:.2f}s past the minute"
+    assert got[0][1].body == "tick"
+    assert got[0][1].headers["scheduledJobId"].startswith("ID:")
+    # A cron job never ends by itself: remove it.
+    c.send("/queue/ActiveMQ.Scheduler.Management", "",
+           headers={"AMQ_SCHEDULER_ACTION": "REMOVEALL"})
+    c.disconnect()
