@@ -337,6 +337,19 @@ impl Broker {
         self.lock().congested(dest)
     }
 
+    /// For a connection held back after a congested send (`throttle` names
+    /// the destination): whether it must keep waiting. Clears `throttle`
+    /// once that destination has caught up.
+    pub fn still_throttled(&self, throttle: &mut Option<Destination>) -> bool {
+        match throttle {
+            Some(dest) if self.congested(dest) => true,
+            _ => {
+                *throttle = None;
+                false
+            }
+        }
+    }
+
     /// Acknowledges delivered messages.
     ///
     /// # Errors

@@ -38,26 +38,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             store_limit: config.store_limit,
             send_fail_if_no_space: config.send_fail_if_no_space,
             scheduler_support: config.scheduler_support,
-            individual_dead_letter: config
-                .individual_dlq
-                .iter()
-                .map(|d| policy_target(d))
-                .collect(),
-            prioritized_messages: config
-                .prioritized_messages
-                .iter()
-                .map(|d| policy_target(d))
-                .collect(),
-            advisory_for_delivery: config
-                .advisory_for_delivery
-                .iter()
-                .map(|d| policy_target(d))
-                .collect(),
-            advisory_for_consumed: config
-                .advisory_for_consumed
-                .iter()
-                .map(|d| policy_target(d))
-                .collect(),
+            individual_dead_letter: policy_targets(&config.individual_dlq),
+            prioritized_messages: policy_targets(&config.prioritized_messages),
+            advisory_for_delivery: policy_targets(&config.advisory_for_delivery),
+            advisory_for_consumed: policy_targets(&config.advisory_for_consumed),
             advisory_for_slow_consumers: config
                 .advisory_for_slow_consumers
                 .iter()
@@ -224,11 +208,14 @@ pub async fn accept_loop<F, Fut>(
     }
 }
 
-/// A destination named in a per-destination policy flag: `topic://` for a
-/// topic, else a queue (`queue://` optional).
-fn policy_target(d: &str) -> broker::Destination {
-    match d.strip_prefix("topic://") {
-        Some(t) => broker::Destination::topic(t),
-        None => broker::Destination::queue(d.strip_prefix("queue://").unwrap_or(d)),
-    }
+/// The destinations named in a per-destination policy flag: `topic://` for
+/// a topic, else a queue (`queue://` optional).
+fn policy_targets(names: &[String]) -> Vec<broker::Destination> {
+    names
+        .iter()
+        .map(|d| match d.strip_prefix("topic://") {
+            Some(t) => broker::Destination::topic(t),
+            None => broker::Destination::queue(d.strip_prefix("queue://").unwrap_or(d)),
+        })
+        .collect()
 }

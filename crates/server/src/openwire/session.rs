@@ -173,13 +173,7 @@ impl Session {
     /// Whether the client must still wait before more of its commands are
     /// read; clears the throttle once its destination has caught up.
     pub fn throttled(&mut self) -> bool {
-        if let Some(dest) = &self.throttle {
-            if self.broker.congested(dest) {
-                return true;
-            }
-            self.throttle = None;
-        }
-        false
+        self.broker.still_throttled(&mut self.throttle)
     }
 
     /// Sends the held-back response, or an exception if the store could not

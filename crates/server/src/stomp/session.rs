@@ -644,13 +644,7 @@ impl Session {
     /// Whether the client must still wait before more of its frames are
     /// read; clears the throttle once its destination has caught up.
     pub fn throttled(&mut self) -> bool {
-        if let Some(dest) = &self.throttle {
-            if self.broker.congested(dest) {
-                return true;
-            }
-            self.throttle = None;
-        }
-        false
+        self.broker.still_throttled(&mut self.throttle)
     }
 
     /// Releases everything this connection held in the broker.
