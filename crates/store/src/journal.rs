@@ -219,13 +219,26 @@ impl JournalStore {
                 seq,
                 redelivery_count,
                 ..
-            }) => self.pending.push(Pending::Add {
-                key,
-                seq,
-                redelivery: redelivery_count,
-                at,
-                len,
-            }),
+            }) => {
+                // Redelivery notes are not live records: the old segment's
+                // go with it. Write the count the index holds beside the
+                // moved record, in the same group, so a restart keeps it.
+                let current = self.index.get(&key, seq).map_or(0, |(_, r)| r);
+                let note = (current > redelivery_count).then(|| (key.clone(), current));
+                self.pending.push(Pending::Add {
+                    key,
+                    seq,
+                    redelivery: redelivery_count,
+                    at,
+                    len,
+                });
+                if let Some((key, count)) = note {
+                    let at = self.begin_op();
+                    op::put_redelivered(&mut self.payload, &key, seq, count);
+                    self.end_op(at);
+                    self.pending.push(Pending::Redelivered { key, seq, count });
+                }
+            }
             Ok(op::Op::Durable(def)) => self.pending.push(Pending::Durable { def, at, len }),
             Ok(op::Op::Prepare { tx, .. }) => self.pending.push(Pending::Prepare { tx, at, len }),
             Ok(op::Op::Job { job, .. }) => self.pending.push(Pending::Job {

@@ -518,3 +518,39 @@ fn compaction_moves_live_jobs_and_frees_their_old_segment() {
     let (_, rec) = open(dir.path(), opts(4096));
     assert_eq!(rec.jobs, vec![job("keep", 5000, 1)]);
 }
+
+#[test]
+fn a_redelivery_count_survives_the_compaction_of_its_note() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (mut s, _) = open(dir.path(), opts(4096));
+        s.add(&q("q"), 1, &msg(1, 200)).unwrap();
+        commit(&mut s);
+        // Delivered and returned three times; each note is a record.
+        for count in 1..=3 {
+            s.redelivered(&q("q"), 1, count);
+            commit(&mut s);
+        }
+        // Fill past the segment with messages that are then consumed, so
+        // the first segment is mostly dead and gets compacted away.
+        for n in 2..=40 {
+            s.add(&q("q"), n, &msg(n, 200)).unwrap();
+            commit(&mut s);
+        }
+        for n in 2..=40 {
+            s.remove(&q("q"), n, &MessageId::from("x")).unwrap();
+            commit(&mut s);
+        }
+        let first = s.segments()[0].0;
+        for _ in 0..4 {
+            s.maintain();
+            commit(&mut s);
+        }
+        assert_ne!(s.segments()[0].0, first, "the note's segment is gone");
+    }
+    let (_, rec) = open(dir.path(), opts(4096));
+    assert_eq!(rec.messages.len(), 1);
+    // 3 redeliveries, +1 because a recovered message may have been
+    // dispatched before the restart.
+    assert_eq!(rec.messages[0].redelivery_count, 4);
+}
