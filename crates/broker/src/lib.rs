@@ -98,4 +98,6 @@ impl fmt::Display for ConsumerId {
 #[cfg(test)]
 mod policy_tests;
 #[cfg(test)]
+mod semantics_tests;
+#[cfg(test)]
 mod tests;
