@@ -96,3 +96,23 @@ def test_stomp_delivered_and_consumed_advisories_follow_the_policy(advising_brok
     assert c.get().body == "untracked"
     with pytest.raises(AssertionError):
         watcher.get(timeout=0.5)
+
+
+def test_a_message_nobody_consumes_still_expires_to_the_dlq(tmp_path, client):
+    # ActiveMQ sweeps waiting messages every expireMessagesPeriod (30 s by
+    # default); here every 500 ms.
+    f = Ferrum(tmp_path / "data", ["--expire-messages-period", "500"])
+    try:
+        q = unique("unread")
+        watcher = client(f)
+        watcher.subscribe(f"/topic/ActiveMQ.Advisory.Expired.Queue.{q}", id="adv")
+        watcher.subscribe("/queue/ActiveMQ.DLQ", id="dlq")
+        p = client(f)
+        soon = str(int(time.time() * 1000) + 300)
+        p.send(f"/queue/{q}", "unread", headers={"expires": soon, "persistent": "true"})
+        got = {m.headers["subscription"]: m for m in watcher.get_n(2, timeout=5)}
+        assert got["dlq"].body == "unread"
+        assert got["dlq"].headers["original-destination"] == f"/queue/{q}", got["dlq"].headers
+        assert got["adv"].headers["type"] == "Advisory"
+    finally:
+        f.terminate()

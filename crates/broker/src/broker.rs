@@ -64,6 +64,10 @@ pub struct BrokerConfig {
     /// them later (ActiveMQ's `schedulerSupport`, off by default there
     /// too). Off, those properties are checked but ignored.
     pub scheduler_support: bool,
+    /// How often waiting messages are checked for expiry even when no
+    /// consumer looks at them (ActiveMQ's `expireMessagesPeriod`, 30 s);
+    /// zero turns the sweep off.
+    pub expire_messages_period: std::time::Duration,
 }
 
 impl Default for BrokerConfig {
@@ -82,6 +86,7 @@ impl Default for BrokerConfig {
             advisory_for_consumed: Vec::new(),
             advisory_for_slow_consumers: Vec::new(),
             scheduler_support: false,
+            expire_messages_period: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -232,7 +237,16 @@ impl Broker {
     /// Store upkeep: removes journal segments nothing refers to any more and
     /// compacts mostly-dead ones. The server calls it every second or so.
     pub fn maintain(&self) {
-        self.lock().store.maintain();
+        let mut core = self.lock();
+        core.store.maintain();
+        let period = core.config.expire_messages_period;
+        if !period.is_zero() && core.last_expiry_sweep.elapsed() >= period {
+            core.last_expiry_sweep = std::time::Instant::now();
+            let n = core.expire_waiting(crate::now_millis());
+            if n > 0 {
+                tracing::debug!("{n} waiting messages expired");
+            }
+        }
     }
 
     /// A broker with default settings and a memory store.

@@ -128,6 +128,8 @@ pub(crate) struct Core {
     /// The keys of `topics` that are wildcard patterns, checked on every
     /// topic send.
     pub wildcards: Vec<Destination>,
+    /// When expired messages were last swept (see `Broker::maintain`).
+    pub last_expiry_sweep: std::time::Instant,
     /// Each topic's retained message (see `retained.rs`).
     pub retained: HashMap<Destination, Arc<Message>>,
     /// Durable subscriptions by (client id, subscription name).
@@ -166,6 +168,7 @@ impl Core {
             topics: HashMap::new(),
             wildcards: Vec::new(),
             retained: HashMap::new(),
+            last_expiry_sweep: std::time::Instant::now(),
             durables: HashMap::new(),
             temp_owner: HashMap::new(),
             transactions: HashMap::new(),

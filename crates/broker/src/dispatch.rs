@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::broker::BrokerStats;
 use crate::buffer::{Buffer, BufferId, Entry, Owner};
 use crate::core::{Consumer, Core, InFlight};
 use crate::destination::Destination;
@@ -11,6 +12,7 @@ use crate::error::BrokerError;
 use crate::event::{Delivery, Event};
 use crate::ids::IdMap;
 use crate::message::{now_millis, Value};
+use crate::store::{MessageStore, StoreKey};
 use crate::ConsumerId;
 
 impl Core {
@@ -90,13 +92,12 @@ impl Core {
                 break;
             };
             if entry.message.is_expired(now) {
-                self.stats.messages_expired += 1;
-                // Persistent or spilled: the store forgets it.
-                if let Some(key) = &store_key {
-                    if let Err(e) = self.store.remove(key, entry.seq, &entry.message.id) {
-                        tracing::error!("store: removing expired message: {e}");
-                    }
-                }
+                forget_expired(
+                    &mut self.stats,
+                    self.store.as_mut(),
+                    store_key.as_ref(),
+                    &entry,
+                );
                 expired.push(entry);
                 continue;
             }
@@ -160,20 +161,53 @@ impl Core {
                 .consumers
                 .iter()
                 .any(|c| self.consumers.get(c).is_some_and(Consumer::has_credit));
-        // As ActiveMQ's default dead-letter strategy (processExpired=true):
-        // an expired persistent message goes to the DLQ, a non-persistent
-        // one is dropped.
         for entry in expired {
-            self.advise_expired(&entry.message);
-            let cause = format!(
-                "java.lang.Throwable: Message Expired. Expiration:{}",
-                entry.message.expiration
-            );
-            if let Err(e) = self.dead_letter(entry, Some(&cause)) {
-                tracing::error!("moving an expired message to the DLQ: {e}");
-            }
+            self.expired(entry);
         }
         again
+    }
+
+    /// What becomes of an expired message, once out of its buffer: the
+    /// advisory, then as ActiveMQ's default dead-letter strategy
+    /// (processExpired=true) the DLQ if persistent, else nothing.
+    fn expired(&mut self, entry: Entry) {
+        self.advise_expired(&entry.message);
+        let cause = format!(
+            "java.lang.Throwable: Message Expired. Expiration:{}",
+            entry.message.expiration
+        );
+        if let Err(e) = self.dead_letter(entry, Some(&cause)) {
+            tracing::error!("moving an expired message to the DLQ: {e}");
+        }
+    }
+
+    /// ActiveMQ's periodic expiry (`expireMessagesPeriod`): expired
+    /// messages waiting in memory leave their buffers even when no consumer
+    /// comes to find them, so the DLQ and the advisories see them. Paged-out
+    /// messages are checked when paged in. Returns how many expired.
+    pub fn expire_waiting(&mut self, now: i64) -> usize {
+        let mut found: Vec<(BufferId, u64)> = Vec::new();
+        for (bid, buf) in self.buffers.iter() {
+            found.extend(
+                buf.pending
+                    .values()
+                    .filter(|e| e.message.is_expired(now))
+                    .map(|e| (*bid, e.seq)),
+            );
+        }
+        let count = found.len();
+        for (bid, seq) in found {
+            let Some(buf) = self.buffers.get_mut(&bid) else {
+                continue;
+            };
+            let key = buf.store_key();
+            let Some(entry) = buf.take(seq) else {
+                continue;
+            };
+            forget_expired(&mut self.stats, self.store.as_mut(), key.as_ref(), &entry);
+            self.expired(entry);
+        }
+        count
     }
 
     /// Moves a message the client gave up on to the dead-letter queue
@@ -222,6 +256,23 @@ impl Core {
         self.dispatch(bid);
         self.advise_dead_lettered(&entry.message);
         Ok(())
+    }
+}
+
+/// Counts an expired message taken out of its buffer and has the store
+/// forget it (persistent or spilled). Takes the core's parts, not the
+/// core: dispatch calls it while holding the buffer.
+fn forget_expired(
+    stats: &mut BrokerStats,
+    store: &mut dyn MessageStore,
+    store_key: Option<&StoreKey>,
+    entry: &Entry,
+) {
+    stats.messages_expired += 1;
+    if let Some(key) = store_key {
+        if let Err(e) = store.remove(key, entry.seq, &entry.message.id) {
+            tracing::error!("store: removing expired message: {e}");
+        }
     }
 }
 

@@ -109,6 +109,12 @@ pub struct Config {
     #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub scheduler_support: bool,
 
+    /// Milliseconds between sweeps that expire waiting messages nobody is
+    /// consuming, sending persistent ones to the DLQ (ActiveMQ's
+    /// expireMessagesPeriod). 0 turns the sweep off.
+    #[arg(long, default_value_t = 30_000)]
+    pub expire_messages_period: u64,
+
     /// Broker name: shown to clients and used in generated ids.
     #[arg(long, default_value = "ferrum")]
     pub broker_name: String,

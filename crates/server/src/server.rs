@@ -38,6 +38,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             store_limit: config.store_limit,
             send_fail_if_no_space: config.send_fail_if_no_space,
             scheduler_support: config.scheduler_support,
+            expire_messages_period: Duration::from_millis(config.expire_messages_period),
             individual_dead_letter: policy_targets(&config.individual_dlq),
             prioritized_messages: policy_targets(&config.prioritized_messages),
             advisory_for_delivery: policy_targets(&config.advisory_for_delivery),
