@@ -195,7 +195,7 @@ impl Core {
 
     /// Bytes of messages waiting in memory, broker-wide.
     pub fn memory_used(&self) -> usize {
-        self.memory.load(std::sync::atomic::Ordering::Relaxed)
+        self.memory.load(std::sync::atomic::Ordering::Relaxed) + self.jobs.bytes()
     }
 
     /// The broker-wide limit a message would cross, if any: memory for

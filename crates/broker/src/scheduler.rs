@@ -389,12 +389,16 @@ pub struct Jobs {
     by_time: BTreeMap<(i64, u64), Arc<str>>,
     by_id: HashMap<Arc<str>, (Job, u64)>,
     arrivals: u64,
+    /// Memory the held messages take: it counts against the broker's
+    /// memory limit, so a flood of scheduled sends is held back like any.
+    bytes: usize,
 }
 
 impl Jobs {
     pub fn insert(&mut self, job: Job) {
         self.remove(&job.id);
         self.arrivals += 1;
+        self.bytes += job.message.memory_size();
         self.by_time
             .insert((job.next, self.arrivals), Arc::clone(&job.id));
         self.by_id.insert(Arc::clone(&job.id), (job, self.arrivals));
@@ -403,6 +407,7 @@ impl Jobs {
     pub fn remove(&mut self, id: &str) -> Option<Job> {
         let (job, arrival) = self.by_id.remove(id)?;
         self.by_time.remove(&(job.next, arrival));
+        self.bytes = self.bytes.saturating_sub(job.message.memory_size());
         Some(job)
     }
 
@@ -432,6 +437,11 @@ impl Jobs {
 
     pub fn len(&self) -> usize {
         self.by_id.len()
+    }
+
+    /// Memory of the held messages.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     pub fn is_empty(&self) -> bool {

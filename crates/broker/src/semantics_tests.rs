@@ -300,3 +300,35 @@ fn the_periodic_sweep_expires_messages_nobody_consumes() {
         "the persistent one went to the DLQ, the other was dropped"
     );
 }
+
+#[test]
+fn held_scheduled_messages_count_against_the_memory_limit() {
+    let b = Broker::new(
+        BrokerConfig {
+            scheduler_support: true,
+            memory_limit: 16 * 1024,
+            send_fail_if_no_space: true,
+            ..BrokerConfig::default()
+        },
+        Box::new(store::MemoryStore::default()),
+    );
+    let q = Destination::queue("later");
+    let p = connect(&b, None);
+    let mut refused = None;
+    for i in 0..100 {
+        let mut m = msg(&q, &"x".repeat(1024));
+        m.properties
+            .push((Arc::from("AMQ_SCHEDULED_DELAY"), Value::Long(3_600_000)));
+        if let Err(e) = b.send(p.id, m, None) {
+            refused = Some((i, e));
+            break;
+        }
+    }
+    let Some((i, BrokerError::ResourceLimit(_))) = refused else {
+        panic!("scheduled messages held in memory without limit: {refused:?}");
+    };
+    assert!(
+        (10..=20).contains(&i),
+        "refused after {i} messages of ~1 KiB"
+    );
+}

@@ -58,8 +58,10 @@ impl Core {
         // At a memory or store limit: refuse (sendFailIfNoSpace) or take
         // this one and hold the producer back until usage falls.
         // Non-persistent messages to a queue spill to disk past the memory
-        // limit (when the store can), so only topics are held to it.
-        let spills = !message.persistent
+        // limit (when the store can), so only topics are held to it, and
+        // scheduled ones, which wait in memory.
+        let spills = !matches!(intent, crate::scheduler::Intent::Schedule(_))
+            && !message.persistent
             && message.destination.kind == crate::DestinationKind::Queue
             && self.store.spills();
         let limit = if spills {
