@@ -236,7 +236,9 @@ impl Core {
         // Non-persistent messages to a queue spill to disk rather than
         // fill memory (when the store can), so the memory limit holds back
         // only topic producers; persistent ones are not kept in memory.
-        let spills = dest.is_queue() && self.store.spills();
+        // (Scheduled messages wait in memory: while any are held, the
+        // limit holds every producer.)
+        let spills = dest.is_queue() && self.store.spills() && self.jobs.is_empty();
         if (!spills && self.limit_reached(false).is_some())
             || self.limit_reached(true).is_some()
             || self.disk_behind()
