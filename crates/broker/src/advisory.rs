@@ -41,31 +41,37 @@ const CONSUMER_ID: &str = "consumerId";
 
 impl Core {
     /// A message expired before delivery.
-    pub(crate) fn advise_expired(&mut self, m: &Message) {
-        let props = vec![(ORIGINAL_MESSAGE_ID, m.id.as_str().into())];
-        self.advise("Expired", &m.destination, about(m), props);
+    pub(crate) fn advise_expired(&mut self, m: &Arc<Message>) {
+        if let Some(topic) = self.listened("Expired", &m.destination) {
+            let props = vec![(ORIGINAL_MESSAGE_ID, m.id.as_str().into())];
+            self.publish(topic, about(m), props);
+        }
     }
 
     /// A message was moved to a dead-letter queue.
-    pub(crate) fn advise_dead_lettered(&mut self, m: &Message) {
-        self.advise("MessageDLQd", &m.destination, about(m), Vec::new());
+    pub(crate) fn advise_dead_lettered(&mut self, m: &Arc<Message>) {
+        if let Some(topic) = self.listened("MessageDLQd", &m.destination) {
+            self.publish(topic, about(m), Vec::new());
+        }
     }
 
     /// A message arrived at the broker, if its destination's policy asks.
-    pub(crate) fn advise_delivered(&mut self, m: &Message) {
-        if matches_any(&self.config.advisory_for_delivery, &m.destination) {
-            let props = tracking_props(m);
-            self.advise("MessageDelivered", &m.destination, about(m), props);
+    pub(crate) fn advise_delivered(&mut self, m: &Arc<Message>) {
+        if !m.destination.covered_by(&self.config.advisory_for_delivery) {
+            return;
+        }
+        if let Some(topic) = self.listened("MessageDelivered", &m.destination) {
+            self.publish(topic, about(m), tracking_props(m));
         }
     }
 
     /// A message was acknowledged, if its destination's policy asks.
-    /// (Called before `about` is built, so policy-less brokers pay one
-    /// empty-list check.)
-    pub(crate) fn advise_consumed(&mut self, m: &Message) {
-        if matches_any(&self.config.advisory_for_consumed, &m.destination) {
-            let props = tracking_props(m);
-            self.advise("MessageConsumed", &m.destination, about(m), props);
+    pub(crate) fn advise_consumed(&mut self, m: &Arc<Message>) {
+        if !m.destination.covered_by(&self.config.advisory_for_consumed) {
+            return;
+        }
+        if let Some(topic) = self.listened("MessageConsumed", &m.destination) {
+            self.publish(topic, about(m), tracking_props(m));
         }
     }
 
@@ -74,7 +80,7 @@ impl Core {
     /// prefetch waits behind a full prefetch (prefetch above 1), and
     /// announces it once until it catches up.
     pub(crate) fn check_slow_subscriber(&mut self, bid: BufferId, topic: &Destination) {
-        if !matches_any(&self.config.advisory_for_slow_consumers, topic) {
+        if !topic.covered_by(&self.config.advisory_for_slow_consumers) {
             return;
         }
         let Some(buf) = self.buffers.get(&bid) else {
@@ -99,31 +105,37 @@ impl Core {
                 c.slow_advised = false;
             }
         }
+        let Some(advisory_topic) = self.listened("SlowConsumer", topic) else {
+            return;
+        };
         for (label, description) in slow {
             let props = vec![(CONSUMER_ID, label)];
-            self.advise(
-                "SlowConsumer",
-                topic,
+            self.publish(
+                advisory_topic.clone(),
                 description.map(Subject::Consumer),
                 props,
             );
         }
     }
 
-    fn advise(
+    /// The advisory topic for `kind` events about `dest`, if anybody
+    /// subscribes to it: otherwise nothing needs building. Advisories are
+    /// never advised on.
+    fn listened(&self, kind: &str, dest: &Destination) -> Option<Destination> {
+        if dest.name.starts_with(ADVISORY_PREFIX) {
+            return None;
+        }
+        let topic = advisory_topic(kind, dest);
+        (!self.topic_subscriptions(&topic).is_empty()).then_some(topic)
+    }
+
+    /// Sends an advisory on `topic`.
+    fn publish(
         &mut self,
-        kind: &str,
-        dest: &Destination,
+        topic: Destination,
         subject: Option<Subject>,
         props: Vec<(&str, String)>,
     ) {
-        if dest.name.starts_with(ADVISORY_PREFIX) {
-            return;
-        }
-        let topic = advisory_topic(kind, dest);
-        if self.topic_subscriptions(&topic).is_empty() {
-            return;
-        }
         let n = self.next_id();
         let id = format!("ID:{}-advisory:1:1:{n}", self.config.name);
         let mut advisory = Message::new(MessageId::from(id), topic, Body::Empty);
@@ -143,16 +155,14 @@ impl Core {
             .push((Arc::from("originBrokerId"), Value::String(name)));
         advisory.subject = subject;
         if let Err(e) = self.route(Arc::new(advisory)) {
-            tracing::warn!("{kind} advisory about {dest}: {e}");
+            tracing::warn!("advisory not published: {e}");
         }
     }
 }
 
-/// A message as the subject of an advisory.
-fn about(m: &Message) -> Option<Subject> {
-    let mut copy = m.clone();
-    copy.subject = None;
-    Some(Subject::Message(Arc::new(copy)))
+/// A message as the subject of an advisory: shared, not copied.
+fn about(m: &Arc<Message>) -> Option<Subject> {
+    Some(Subject::Message(Arc::clone(m)))
 }
 
 fn tracking_props(m: &Message) -> Vec<(&'static str, String)> {
@@ -160,8 +170,4 @@ fn tracking_props(m: &Message) -> Vec<(&'static str, String)> {
         (ORIGINAL_MESSAGE_ID, m.id.as_str().to_string()),
         (ORIGINAL_DESTINATION, m.destination.to_string()),
     ]
-}
-
-fn matches_any(patterns: &[Destination], dest: &Destination) -> bool {
-    patterns.iter().any(|p| p == dest || p.matches(dest))
 }

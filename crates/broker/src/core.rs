@@ -350,10 +350,7 @@ impl Core {
 
     /// Whether `dest` has ActiveMQ's prioritizedMessages policy.
     pub fn prioritized(&self, dest: &Destination) -> bool {
-        self.config
-            .prioritized_messages
-            .iter()
-            .any(|p| p == dest || p.matches(dest))
+        dest.covered_by(&self.config.prioritized_messages)
     }
 
     /// The existing queues a wildcard pattern covers.

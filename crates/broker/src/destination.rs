@@ -86,6 +86,12 @@ impl Destination {
         }
     }
 
+    /// Whether any of `patterns` (per-destination policy entries) covers
+    /// this destination; a plain name covers only itself.
+    pub fn covered_by(&self, patterns: &[Destination]) -> bool {
+        patterns.iter().any(|p| p.matches(self))
+    }
+
     /// The parts of a composite destination (`A,B`; a part may name its
     /// kind, `queue://A,topic://B`, else it has this one's), or `None`.
     pub fn composite_parts(&self) -> Option<Vec<Destination>> {

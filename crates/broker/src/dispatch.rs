@@ -225,11 +225,7 @@ impl Core {
             self.stats.messages_discarded += 1;
             return Ok(());
         }
-        let individual = self
-            .config
-            .individual_dead_letter
-            .iter()
-            .any(|p| p == origin || p.matches(origin));
+        let individual = origin.covered_by(&self.config.individual_dead_letter);
         let dlq = if individual {
             origin.individual_dead_letter_queue()
         } else {
