@@ -54,13 +54,12 @@ impl Core {
         let mut found: Vec<Arc<Message>> = self
             .retained
             .iter()
-            .filter(|(t, _)| *t == topic || topic.matches(t))
+            .filter(|(t, _)| topic.matches(t))
             .map(|(_, m)| Arc::clone(m))
             .collect();
         found.sort_by_key(|m| m.timestamp);
-        let selector = self.buffers.get(&bid).and_then(|b| b.selector.clone());
         for m in found {
-            if selector.as_ref().is_some_and(|s| !m.selected_by(s, 0)) {
+            if !self.subscription_takes(bid, &m) {
                 continue;
             }
             if let Err(e) = self.enqueue(bid, m, 0) {

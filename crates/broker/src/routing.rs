@@ -60,30 +60,31 @@ impl Core {
         }
         let subs = self.topic_subscriptions(&dest);
         for bid in subs {
-            let skip = match self.buffers.get(&bid) {
-                Some(Buffer {
-                    owner: Owner::Subscription { no_local: true, .. },
-                    consumers,
-                    ..
-                }) => consumers.iter().any(|c| {
-                    self.consumers
-                        .get(c)
-                        .is_some_and(|c| Some(c.conn) == message.origin)
-                }),
-                Some(Buffer {
-                    selector: Some(sel),
-                    ..
-                }) => !message.selected_by(sel, 0),
-                Some(_) => false,
-                None => true,
-            };
-            if !skip {
+            if self.subscription_takes(bid, &message) {
                 self.enqueue(bid, Arc::clone(&message), 0)?;
                 self.dispatch(bid);
                 self.check_slow_subscriber(bid, &dest);
             }
         }
         Ok(())
+    }
+
+    /// Whether a topic subscription takes a message: not its own
+    /// connection's when it is `noLocal`, and only what its selector selects.
+    pub fn subscription_takes(&self, bid: BufferId, message: &Message) -> bool {
+        let Some(buf) = self.buffers.get(&bid) else {
+            return false;
+        };
+        let own = matches!(buf.owner, Owner::Subscription { no_local: true, .. })
+            && buf.consumers.iter().any(|c| {
+                self.consumers
+                    .get(c)
+                    .is_some_and(|c| Some(c.conn) == message.origin)
+            });
+        !own && buf
+            .selector
+            .as_ref()
+            .is_none_or(|sel| message.selected_by(sel, 0))
     }
 
     /// Every subscription buffer a message sent to `dest` reaches: those on

@@ -332,3 +332,22 @@ fn held_scheduled_messages_count_against_the_memory_limit() {
         "refused after {i} messages of ~1 KiB"
     );
 }
+
+#[test]
+fn a_no_local_subscriber_with_a_selector_gets_only_selected_foreign_messages() {
+    let b = Broker::in_memory();
+    let t = Destination::topic("t");
+    let mut c = connect(&b, None);
+    let mut req = SubscribeRequest::new(t.clone());
+    req.no_local = true;
+    req.selector = Some("color = 'red'".into());
+    b.subscribe(c.id, req).expect("subscribe");
+    let other = connect(&b, None);
+    for color in ["red", "blue"] {
+        let m = with_prop(&t, color, "color", Value::String(Arc::from(color)));
+        b.send(other.id, m, None).expect("send");
+    }
+    let own = with_prop(&t, "own", "color", Value::String(Arc::from("red")));
+    b.send(c.id, own, None).expect("send");
+    assert_eq!(c.bodies(), ["red"]);
+}
