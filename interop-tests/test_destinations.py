@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ferrum_harness import Ferrum, unique
+from ferrum_harness import unique
 from test_openwire_jms import java_classes, run_java  # noqa: F401 (fixture)
 
 
@@ -132,10 +132,8 @@ def test_stomp_wildcard_queue_subscription(broker, client):
 
 
 @pytest.fixture
-def prioritizing_broker(tmp_path):
-    f = Ferrum(tmp_path / "data", ["--prioritized-messages", "prio.>"])
-    yield f
-    f.terminate()
+def prioritizing_broker(start_ferrum):
+    return start_ferrum("--prioritized-messages", "prio.>")
 
 
 @pytest.mark.ferrum_only

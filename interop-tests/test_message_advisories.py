@@ -10,19 +10,17 @@ import time
 
 import pytest
 
-from ferrum_harness import Ferrum, unique
+from ferrum_harness import unique
 from test_openwire_jms import java_classes, run_java  # noqa: F401 (fixture)
 
 
 @pytest.fixture
-def advising_broker(tmp_path):
-    f = Ferrum(tmp_path / "data", [
+def advising_broker(start_ferrum):
+    return start_ferrum(
         "--advisory-for-delivery", "adv.>",
         "--advisory-for-consumed", "adv.>",
         "--advisory-for-slow-consumers", "adv.>",
-    ])
-    yield f
-    f.terminate()
+    )
 
 
 def test_java_message_advisories(advising_broker, java_classes):
@@ -98,21 +96,18 @@ def test_stomp_delivered_and_consumed_advisories_follow_the_policy(advising_brok
         watcher.get(timeout=0.5)
 
 
-def test_a_message_nobody_consumes_still_expires_to_the_dlq(tmp_path, client):
+def test_a_message_nobody_consumes_still_expires_to_the_dlq(start_ferrum, client):
     # ActiveMQ sweeps waiting messages every expireMessagesPeriod (30 s by
     # default); here every 500 ms.
-    f = Ferrum(tmp_path / "data", ["--expire-messages-period", "500"])
-    try:
-        q = unique("unread")
-        watcher = client(f)
-        watcher.subscribe(f"/topic/ActiveMQ.Advisory.Expired.Queue.{q}", id="adv")
-        watcher.subscribe("/queue/ActiveMQ.DLQ", id="dlq")
-        p = client(f)
-        soon = str(int(time.time() * 1000) + 300)
-        p.send(f"/queue/{q}", "unread", headers={"expires": soon, "persistent": "true"})
-        got = {m.headers["subscription"]: m for m in watcher.get_n(2, timeout=5)}
-        assert got["dlq"].body == "unread"
-        assert got["dlq"].headers["original-destination"] == f"/queue/{q}", got["dlq"].headers
-        assert got["adv"].headers["type"] == "Advisory"
-    finally:
-        f.terminate()
+    f = start_ferrum("--expire-messages-period", "500")
+    q = unique("unread")
+    watcher = client(f)
+    watcher.subscribe(f"/topic/ActiveMQ.Advisory.Expired.Queue.{q}", id="adv")
+    watcher.subscribe("/queue/ActiveMQ.DLQ", id="dlq")
+    p = client(f)
+    soon = str(int(time.time() * 1000) + 300)
+    p.send(f"/queue/{q}", "unread", headers={"expires": soon, "persistent": "true"})
+    got = {m.headers["subscription"]: m for m in watcher.get_n(2, timeout=5)}
+    assert got["dlq"].body == "unread"
+    assert got["dlq"].headers["original-destination"] == f"/queue/{q}", got["dlq"].headers
+    assert got["adv"].headers["type"] == "Advisory"
