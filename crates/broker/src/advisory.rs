@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::buffer::BufferId;
 use crate::core::Core;
 use crate::destination::{Destination, DestinationKind};
-use crate::message::{now_millis, Body, Message, MessageId, Subject, Value};
+use crate::message::{Body, Message, MessageId, Subject, Value};
 
 /// Every advisory topic starts with this; advisories are never advised on.
 pub const ADVISORY_PREFIX: &str = "ActiveMQ.Advisory.";
@@ -140,7 +140,7 @@ impl Core {
         let id = format!("ID:{}-advisory:1:1:{n}", self.config.name);
         let mut advisory = Message::new(MessageId::from(id), topic, Body::Empty);
         advisory.message_type = Some(Arc::from("Advisory"));
-        advisory.timestamp = now_millis();
+        advisory.timestamp = self.clock.now_millis();
         let name: Arc<str> = Arc::from(self.config.name.as_str());
         advisory.properties = props
             .into_iter()

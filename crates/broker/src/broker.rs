@@ -134,48 +134,73 @@ pub struct Broker {
 }
 
 /// The core, locked for one operation. Releasing it seals what the operation
-/// wrote to the store as one atomic group (see [`crate::store`]).
-struct Locked<'a>(MutexGuard<'a, Core>);
+/// wrote to the store as one atomic group (see [`crate::store`]) and, when
+/// the operation was a connection's, notes the group against that
+/// connection: the connection is the sync token, so whatever task or thread
+/// makes the call, [`Broker::sync_point`] for that connection finds it.
+struct Locked<'a> {
+    core: MutexGuard<'a, Core>,
+    /// Whose confirmation waits for what this operation wrote.
+    conn: Option<ConnectionId>,
+}
 
 impl Deref for Locked<'_> {
     type Target = Core;
     fn deref(&self) -> &Core {
-        &self.0
+        &self.core
     }
 }
 
 impl DerefMut for Locked<'_> {
     fn deref_mut(&mut self) -> &mut Core {
-        &mut self.0
+        &mut self.core
     }
 }
 
 impl Drop for Locked<'_> {
     fn drop(&mut self) {
-        if let Some(group) = self.0.store.seal() {
-            SEALED.with(|s| s.set(s.get().max(group)));
+        if let Some(group) = self.core.store.seal() {
+            self.core.last_sealed = group;
+            if let Some(conn) = self.conn {
+                self.core.note_unconfirmed(conn, group);
+            }
         }
     }
-}
-
-thread_local! {
-    /// The newest store group sealed by operations on this thread since the
-    /// last [`Broker::sync_point`]: a protocol handler calls the broker and
-    /// then asks for its sync point without yielding in between, so the
-    /// thread identifies whose writes they were.
-    static SEALED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 impl Broker {
     pub fn new(config: BrokerConfig, store: Box<dyn MessageStore>) -> Broker {
+        Broker::with_clock(config, store, crate::clock::SystemClock::shared())
+    }
+
+    /// A broker reading time from `clock` (a [`crate::ManualClock`] in
+    /// tests and the simulator).
+    pub fn with_clock(
+        config: BrokerConfig,
+        store: Box<dyn MessageStore>,
+        clock: std::sync::Arc<dyn crate::clock::Clock>,
+    ) -> Broker {
         Broker {
-            core: Mutex::new(Core::new(config, store)),
+            core: Mutex::new(Core::new(config, store, clock)),
             wake: std::sync::Arc::default(),
         }
     }
 
+    /// Locks the core for an operation nobody confirms to a client.
     fn lock(&self) -> Locked<'_> {
-        Locked(self.core.lock())
+        Locked {
+            core: self.core.lock(),
+            conn: None,
+        }
+    }
+
+    /// Locks the core for an operation of `conn`, whose confirmation must
+    /// wait for what the operation writes (see [`Broker::sync_point`]).
+    fn lock_for(&self, conn: ConnectionId) -> Locked<'_> {
+        Locked {
+            core: self.core.lock(),
+            conn: Some(conn),
+        }
     }
 
     /// Rebuilds persistent queues and durable subscriptions from what the
@@ -220,18 +245,27 @@ impl Broker {
         self.lock().jobs.len()
     }
 
-    /// Where to wait before confirming to a client what the calls made on
-    /// this thread since the last `sync_point` wrote (a persistent send, an
-    /// ack, a commit): `None` when they wrote nothing or it is durable
-    /// already. Call it right after those calls, before any `.await`, and
-    /// after every client command (so nothing carries over to the next).
+    /// Where to wait before confirming to `conn`'s client what its calls
+    /// since its last `sync_point` wrote (a persistent send, an ack, a
+    /// commit): `None` when they wrote nothing or it is durable already.
+    /// Call it after every client command that is confirmed, so nothing
+    /// carries over to the next. Calls may come from any task or thread:
+    /// the connection, not the caller, owns what was written.
     /// See [`crate::store`].
-    pub fn sync_point(&self) -> Option<SyncPoint> {
-        let group = SEALED.with(|s| s.replace(0));
-        if group == 0 {
-            return None;
+    pub fn sync_point(&self, conn: ConnectionId) -> Option<SyncPoint> {
+        let mut core = self.core.lock();
+        let group = core.take_unconfirmed(conn)?;
+        core.store.sync_point(group)
+    }
+
+    /// Where to wait for everything any operation wrote so far to be
+    /// durable (tools, tests, an orderly stop); `None` if it already is.
+    pub fn sync_all(&self) -> Option<SyncPoint> {
+        let core = self.core.lock();
+        match core.last_sealed {
+            0 => None,
+            group => core.store.sync_point(group),
         }
-        self.core.lock().store.sync_point(group)
     }
 
     /// Store upkeep: removes journal segments nothing refers to any more and
@@ -240,9 +274,11 @@ impl Broker {
         let mut core = self.lock();
         core.store.maintain();
         let period = core.config.expire_messages_period;
-        if !period.is_zero() && core.last_expiry_sweep.elapsed() >= period {
-            core.last_expiry_sweep = std::time::Instant::now();
-            let n = core.expire_waiting(crate::now_millis());
+        let now = core.clock.monotonic();
+        if !period.is_zero() && now.saturating_sub(core.last_expiry_sweep) >= period {
+            core.last_expiry_sweep = now;
+            let wall = core.clock.now_millis();
+            let n = core.expire_waiting(wall);
             if n > 0 {
                 tracing::debug!("{n} waiting messages expired");
             }
@@ -313,7 +349,7 @@ impl Broker {
         conn: ConnectionId,
         req: SubscribeRequest,
     ) -> Result<ConsumerId, BrokerError> {
-        self.lock().subscribe(conn, req)
+        self.lock_for(conn).subscribe(conn, req)
     }
 
     /// Closes a consumer; its un-acknowledged messages are redelivered.
@@ -326,8 +362,13 @@ impl Broker {
     ///
     /// # Errors
     /// When it does not exist or has an active consumer.
-    pub fn remove_durable(&self, client_id: &str, name: &str) -> Result<(), BrokerError> {
-        self.lock().remove_durable(client_id, name)
+    pub fn remove_durable(
+        &self,
+        conn: ConnectionId,
+        client_id: &str,
+        name: &str,
+    ) -> Result<(), BrokerError> {
+        self.lock_for(conn).remove_durable(client_id, name)
     }
 
     /// Accepts a message from a connection, now or (inside `tx`) at commit.
@@ -340,7 +381,7 @@ impl Broker {
         message: Message,
         tx: Option<&TxId>,
     ) -> Result<SendOutcome, BrokerError> {
-        let mut core = self.lock();
+        let mut core = self.lock_for(conn);
         let outcome = core.send(conn, message, tx);
         self.woken(core);
         outcome
@@ -374,7 +415,10 @@ impl Broker {
         ack: Ack,
         tx: Option<&TxId>,
     ) -> Result<(), BrokerError> {
-        self.lock().ack(consumer, ack, tx)
+        let mut core = self.lock();
+        // The consumer's connection waits for what the ack writes.
+        core.conn = core.connection_of(consumer);
+        core.ack(consumer, ack, tx)
     }
 
     /// Grants a pull-mode (prefetch 0) consumer `count` more messages.
@@ -395,13 +439,13 @@ impl Broker {
     /// # Errors
     /// Unknown connection, or a transaction with that id already open.
     pub fn begin(&self, conn: ConnectionId, tx: TxId) -> Result<(), BrokerError> {
-        self.lock().begin(conn, tx)
+        self.lock_for(conn).begin(conn, tx)
     }
 
     /// # Errors
     /// Unknown transaction; a send that could not be routed.
     pub fn commit(&self, conn: ConnectionId, tx: &TxId) -> Result<(), BrokerError> {
-        let mut core = self.lock();
+        let mut core = self.lock_for(conn);
         let done = core.commit(conn, tx);
         self.woken(core);
         done
@@ -412,8 +456,8 @@ impl Broker {
     ///
     /// # Errors
     /// Unknown transaction, store failure.
-    pub fn prepare(&self, tx: &TxId) -> Result<(), BrokerError> {
-        self.lock().prepare(tx)
+    pub fn prepare(&self, conn: ConnectionId, tx: &TxId) -> Result<(), BrokerError> {
+        self.lock_for(conn).prepare(tx)
     }
 
     /// Prepared transactions waiting for their outcome.
@@ -424,7 +468,7 @@ impl Broker {
     /// # Errors
     /// Unknown transaction.
     pub fn rollback(&self, conn: ConnectionId, tx: &TxId) -> Result<(), BrokerError> {
-        self.lock().rollback(conn, tx)
+        self.lock_for(conn).rollback(conn, tx)
     }
 
     /// The messages waiting on a queue, oldest first, left in place.

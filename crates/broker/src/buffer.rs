@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::Duration;
 
 use crate::destination::Destination;
 use crate::message::Message;
@@ -69,7 +69,8 @@ pub(crate) struct Buffer {
     pub cursor: usize,
     /// When a message last left `pending` for a consumer: how the core tells
     /// a subscriber that is merely behind from one that stopped reading.
-    pub last_drain: Instant,
+    /// (The core clock's monotonic reading.)
+    pub last_drain: Duration,
     /// A non-durable subscriber judged stalled: its oldest messages are
     /// discarded past the pending limit instead of holding producers back.
     pub slow: bool,
@@ -85,7 +86,7 @@ pub(crate) struct Buffer {
 }
 
 impl Buffer {
-    pub fn new(owner: Owner, usage: &Arc<AtomicUsize>) -> Buffer {
+    pub fn new(owner: Owner, usage: &Arc<AtomicUsize>, now: Duration) -> Buffer {
         Buffer {
             owner,
             pending: BTreeMap::new(),
@@ -94,7 +95,7 @@ impl Buffer {
             paged: BTreeSet::new(),
             consumers: Vec::new(),
             cursor: 0,
-            last_drain: Instant::now(),
+            last_drain: now,
             slow: false,
             usage: Arc::clone(usage),
             selector: None,

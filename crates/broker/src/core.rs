@@ -10,7 +10,7 @@ use crate::destination::{Destination, DestinationKind};
 use crate::error::BrokerError;
 use crate::event::{Event, EventSender};
 use crate::ids::IdMap;
-use crate::message::{now_millis, Message};
+use crate::message::Message;
 use crate::store::{DurableDef, MessageStore};
 use crate::subscription::SubscribeRequest;
 use crate::transaction::Transaction;
@@ -129,7 +129,14 @@ pub(crate) struct Core {
     /// topic send.
     pub wildcards: Vec<Destination>,
     /// When expired messages were last swept (see `Broker::maintain`).
-    pub last_expiry_sweep: std::time::Instant,
+    pub last_expiry_sweep: std::time::Duration,
+    /// Per connection, the newest store group its operations wrote and it
+    /// has not yet asked to have confirmed (see `Broker::sync_point`).
+    pub unconfirmed: IdMap<ConnectionId, u64>,
+    /// The newest store group sealed by any operation.
+    pub last_sealed: u64,
+    /// Every time reading of the core (see `clock.rs`).
+    pub clock: Arc<dyn crate::clock::Clock>,
     /// Each topic's retained message (see `retained.rs`).
     pub retained: HashMap<Destination, Arc<Message>>,
     /// Durable subscriptions by (client id, subscription name).
@@ -153,8 +160,12 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    pub fn new(config: BrokerConfig, store: Box<dyn MessageStore>) -> Core {
-        let sched_ids = crate::scheduler::Ids::new(&config.name, crate::message::now_millis());
+    pub fn new(
+        config: BrokerConfig,
+        store: Box<dyn MessageStore>,
+        clock: Arc<dyn crate::clock::Clock>,
+    ) -> Core {
+        let sched_ids = crate::scheduler::Ids::new(&config.name, clock.now_millis());
         Core {
             config,
             store,
@@ -168,7 +179,10 @@ impl Core {
             topics: HashMap::new(),
             wildcards: Vec::new(),
             retained: HashMap::new(),
-            last_expiry_sweep: std::time::Instant::now(),
+            last_expiry_sweep: clock.monotonic(),
+            clock,
+            unconfirmed: IdMap::default(),
+            last_sealed: 0,
             durables: HashMap::new(),
             temp_owner: HashMap::new(),
             transactions: HashMap::new(),
@@ -195,6 +209,22 @@ impl Core {
     }
 
     // ---- connections -------------------------------------------------
+
+    /// Notes that `conn`'s operation wrote store group `group`.
+    pub fn note_unconfirmed(&mut self, conn: ConnectionId, group: u64) {
+        let g = self.unconfirmed.entry(conn).or_insert(0);
+        *g = (*g).max(group);
+    }
+
+    /// The newest group `conn` wrote since it last asked; forgets it.
+    pub fn take_unconfirmed(&mut self, conn: ConnectionId) -> Option<u64> {
+        self.unconfirmed.remove(&conn)
+    }
+
+    /// The connection a consumer belongs to.
+    pub fn connection_of(&self, consumer: ConsumerId) -> Option<ConnectionId> {
+        self.consumers.get(&consumer).map(|c| c.conn)
+    }
 
     pub fn connect(
         &mut self,
@@ -248,6 +278,7 @@ impl Core {
         for dest in temporaries {
             self.delete_temporary(&dest);
         }
+        self.unconfirmed.remove(&id);
         if let Some(conn) = self.connections.remove(&id) {
             if let Some(cid) = conn.client_id {
                 self.client_ids.remove(&cid);
@@ -335,7 +366,11 @@ impl Core {
             return *bid;
         }
         let bid = BufferId(self.next_id());
-        let mut buf = Buffer::new(Owner::Queue(dest.clone()), &self.memory);
+        let mut buf = Buffer::new(
+            Owner::Queue(dest.clone()),
+            &self.memory,
+            self.clock.monotonic(),
+        );
         buf.prioritized = self.prioritized(dest);
         for (cid, c) in self.consumers.iter_mut() {
             if c.pattern.as_ref().is_some_and(|p| p.matches(dest)) {
@@ -402,6 +437,7 @@ impl Core {
                         no_local: req.no_local,
                     },
                     &self.memory,
+                    self.clock.monotonic(),
                 ),
             );
             self.add_topic_subscription(&dest, bid);
@@ -496,6 +532,7 @@ impl Core {
                 no_local: req.no_local,
             },
             &self.memory,
+            self.clock.monotonic(),
         );
         buf.prioritized = self.prioritized(&req.destination);
         self.buffers.insert(bid, buf);
@@ -626,7 +663,7 @@ impl Core {
     /// A snapshot of the messages waiting on a queue, oldest first, without
     /// consuming them (a JMS QueueBrowser). Expired ones are left out.
     pub fn browse(&mut self, dest: &Destination) -> Vec<Arc<Message>> {
-        let now = now_millis();
+        let now = self.clock.now_millis();
         let Some(buf) = self.queues.get(dest).and_then(|b| self.buffers.get(b)) else {
             return Vec::new();
         };

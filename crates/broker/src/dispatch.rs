@@ -11,7 +11,7 @@ use crate::destination::Destination;
 use crate::error::BrokerError;
 use crate::event::{Delivery, Event};
 use crate::ids::IdMap;
-use crate::message::{now_millis, Value};
+use crate::message::Value;
 use crate::store::{MessageStore, StoreKey};
 use crate::ConsumerId;
 
@@ -75,7 +75,7 @@ impl Core {
             return false;
         }
         let store_key = buf.store_key();
-        let now = now_millis();
+        let now = self.clock.now_millis();
         let before = buf.pending.len();
         // The consumers do not change during a pass.
         let exclusive = exclusive_of(buf, &self.consumers);
@@ -150,7 +150,7 @@ impl Core {
             buf.push(entry);
         }
         if buf.pending.len() < before {
-            buf.last_drain = std::time::Instant::now();
+            buf.last_drain = self.clock.monotonic();
             if buf.slow && buf.pending_bytes < self.config.topic_subscriber_pending_limit / 2 {
                 buf.slow = false;
             }

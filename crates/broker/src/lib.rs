@@ -29,6 +29,7 @@
 pub mod advisory;
 mod broker;
 mod buffer;
+pub mod clock;
 mod core;
 pub mod cron;
 pub mod destination;
@@ -50,6 +51,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use broker::{Broker, BrokerConfig, BrokerStats, ConnectInfo, SendOutcome};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use cron::{Cron, CronError};
 pub use destination::{Destination, DestinationKind};
 pub use error::BrokerError;

@@ -27,6 +27,7 @@ impl Core {
                         no_local: def.no_local,
                     },
                     &self.memory,
+                    self.clock.monotonic(),
                 ),
             );
             match parse_selector(def.selector.as_deref()) {

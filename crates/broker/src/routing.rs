@@ -168,13 +168,14 @@ impl Core {
     pub fn judge_backlog(&mut self, bid: BufferId) -> bool {
         let limit = self.config.topic_subscriber_pending_limit;
         let slow_after = self.config.slow_subscriber_after;
+        let now = self.clock.monotonic();
         let Some(buf) = self.buffers.get_mut(&bid) else {
             return false;
         };
         if buf.pending_bytes <= limit {
             return false;
         }
-        if !buf.slow && buf.last_drain.elapsed() < slow_after {
+        if !buf.slow && now.saturating_sub(buf.last_drain) < slow_after {
             return true;
         }
         if !buf.slow {

@@ -27,7 +27,7 @@ impl Core {
     }
 
     fn schedule(&mut self, spec: Spec, message: Message) -> Result<(), BrokerError> {
-        let now = crate::message::now_millis();
+        let now = self.clock.now_millis();
         let id = self.sched_ids.job();
         let job = Job::new(id, spec, Arc::new(message), now, &self.time_zone);
         self.persist(&job)?;

@@ -275,23 +275,25 @@ fn higher_priority_consumers_are_offered_messages_first() {
 
 #[test]
 fn the_periodic_sweep_expires_messages_nobody_consumes() {
-    let b = Broker::new(
+    let clock = ManualClock::new(1_000_000);
+    let b = Broker::with_clock(
         BrokerConfig {
             expire_messages_period: std::time::Duration::from_millis(1),
             ..BrokerConfig::default()
         },
         Box::new(store::MemoryStore::default()),
+        Arc::new(clock.clone()),
     );
     let q = Destination::queue("q");
     let p = connect(&b, None);
     for (body, persistent) in [("durable", true), ("fleeting", false)] {
         let mut m = msg(&q, body);
         m.persistent = persistent;
-        m.expiration = now_millis() + 20;
+        m.expiration = clock.now_millis() + 20;
         b.send(p.id, m, None).expect("send");
     }
     send(&b, &p, &q, "lasting");
-    std::thread::sleep(std::time::Duration::from_millis(40));
+    clock.advance(std::time::Duration::from_millis(40));
     b.maintain();
     assert_eq!(b.queue_depth(&q), 1, "only the one without expiry waits");
     assert_eq!(

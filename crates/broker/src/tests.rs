@@ -341,11 +341,11 @@ fn durable_subscription_keeps_messages_while_offline() {
         Err(BrokerError::DurableInUse { .. })
     ));
     assert!(matches!(
-        b.remove_durable("client1", "sub1"),
+        b.remove_durable(c.id, "client1", "sub1"),
         Err(BrokerError::DurableActive)
     ));
     b.disconnect(c.id);
-    b.remove_durable("client1", "sub1").expect("remove");
+    b.remove_durable(c.id, "client1", "sub1").expect("remove");
     assert_eq!(b.durable_depth("client1", "sub1"), None);
 }
 
@@ -622,7 +622,12 @@ fn a_subscriber_behind_holds_producers_back_until_judged_stalled() {
         slow_subscriber_after: std::time::Duration::from_millis(100),
         ..BrokerConfig::default()
     };
-    let b = Broker::new(config, Box::new(MemoryStore::new()));
+    let clock = ManualClock::new(1_000_000);
+    let b = Broker::with_clock(
+        config,
+        Box::new(MemoryStore::new()),
+        Arc::new(clock.clone()),
+    );
     let t = Destination::topic("t");
     let p = connect(&b, None);
     let mut behind = connect(&b, None);
@@ -646,7 +651,7 @@ fn a_subscriber_behind_holds_producers_back_until_judged_stalled() {
     b.ack(cid, Ack::Cumulative(d[0].message.id.clone()), None)
         .expect("ack");
     assert!(b.congested(&t));
-    std::thread::sleep(std::time::Duration::from_millis(150));
+    clock.advance(std::time::Duration::from_millis(150));
     // Stalled now: its oldest messages go, and producers are free.
     assert!(!b.congested(&t));
     assert!(b.stats().messages_discarded > 0);

@@ -69,7 +69,7 @@ fn text(d: &Delivery) -> String {
 
 /// Waits, as a protocol handler does before confirming.
 fn synced(b: &Broker) {
-    if let Some(p) = b.sync_point() {
+    if let Some(p) = b.sync_all() {
         p.wait_blocking().unwrap();
     }
 }
@@ -137,7 +137,7 @@ fn an_unsubscribed_durable_is_gone_after_a_restart() {
         let (sub, _rx) = connect(&b, Some("client-1"));
         let consumer = b.subscribe(sub, req).unwrap();
         b.unsubscribe(consumer);
-        b.remove_durable("client-1", "d").unwrap();
+        b.remove_durable(sub, "client-1", "d").unwrap();
         synced(&b);
     }
     let b = open(dir.path());
@@ -210,7 +210,7 @@ fn a_prepared_transaction_survives_until_its_outcome() {
             Some(&xid),
         )
         .unwrap();
-        b.prepare(&xid).unwrap();
+        b.prepare(c, &xid).unwrap();
         synced(&b);
         // The connection goes; a prepared transaction stays.
         b.disconnect(c);
@@ -407,7 +407,7 @@ fn persistent_scheduled_jobs_survive_a_restart_and_are_forgotten_when_done() {
         .unwrap();
         assert_eq!(b.scheduled_jobs(), 3);
         assert_eq!(b.queue_depth(&q), 0, "held, not queued");
-        if let Some(p) = b.sync_point() {
+        if let Some(p) = b.sync_all() {
             p.wait_blocking().unwrap();
         }
     }

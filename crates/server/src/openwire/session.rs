@@ -205,7 +205,7 @@ impl Session {
         let result = self.handle(cmd);
         // Taken after every command, so what one command wrote never counts
         // as the next one's.
-        let synced = self.broker.sync_point();
+        let synced = self.conn.and_then(|c| self.broker.sync_point(c));
         match result {
             Ok(()) if response_required => {
                 let reply = match self.reply.take() {
@@ -372,7 +372,7 @@ impl Session {
                     .or(r.subscription_name.as_ref())
                     .map(OwString::to_string_lossy)
                     .unwrap_or_default();
-                self.broker.remove_durable(&client, &name)?;
+                self.broker.remove_durable(self.conn()?, &client, &name)?;
                 Ok(())
             }
             DataStructure::KeepAliveInfo(k) => {

@@ -95,7 +95,7 @@ impl Session {
                         "Prepare not implemented on Local Transactions",
                     ));
                 }
-                self.broker.prepare(&tx)?;
+                self.broker.prepare(self.conn()?, &tx)?;
                 self.reply = Some(Reply::Integer(0));
             }
             // Heuristic outcomes are never taken, so there is nothing to forget.

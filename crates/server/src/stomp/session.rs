@@ -184,7 +184,7 @@ impl Session {
         let result = self.on_frame(frame);
         // Taken after every frame, so what one frame wrote never counts as
         // the next one's.
-        let synced = self.broker.sync_point();
+        let synced = self.conn.and_then(|c| self.broker.sync_point(c));
         match result {
             Ok(()) => {
                 let disconnect = command == Command::Disconnect;
@@ -273,7 +273,7 @@ impl Session {
         match frame.command {
             Command::Send => self.on_send(conn, frame),
             Command::Subscribe => self.on_subscribe(conn, &frame),
-            Command::Unsubscribe => self.on_unsubscribe(&frame),
+            Command::Unsubscribe => self.on_unsubscribe(conn, &frame),
             Command::Ack => self.on_ack(&frame, false),
             Command::Nack => self.on_ack(&frame, true),
             Command::Begin => {
@@ -480,7 +480,7 @@ impl Session {
 
     /// Ends a subscription. A durable subscription outlives its consumer;
     /// naming it with `activemq.subscriptionName` removes it too, as in ActiveMQ.
-    fn on_unsubscribe(&mut self, frame: &Frame) -> Result<(), Failure> {
+    fn on_unsubscribe(&mut self, conn: ConnectionId, frame: &Frame) -> Result<(), Failure> {
         let durable = frame.header("activemq.subscriptionName");
         let id = frame.header("id").or_else(|| frame.header("destination"));
         match id.and_then(|id| self.subs.remove(id)) {
@@ -495,7 +495,7 @@ impl Session {
             let client_id = self.client_id.clone().ok_or_else(|| {
                 Failure::soft("Cannot remove a durable subscription without a client-id")
             })?;
-            self.broker.remove_durable(&client_id, name)?;
+            self.broker.remove_durable(conn, &client_id, name)?;
         }
         Ok(())
     }
