@@ -11,6 +11,7 @@ use crate::error::BrokerError;
 use crate::event::{Event, EventSender};
 use crate::ids::IdMap;
 use crate::message::Message;
+use crate::selecting::SelectedBy;
 use crate::store::{DurableDef, MessageStore};
 use crate::subscription::SubscribeRequest;
 use crate::transaction::Transaction;

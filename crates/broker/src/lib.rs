@@ -32,18 +32,16 @@ mod buffer;
 pub mod clock;
 mod core;
 pub mod cron;
-pub mod destination;
 mod dispatch;
 mod error;
 mod event;
 mod ids;
-pub mod message;
 mod restore;
 mod retained;
 mod routing;
 mod scheduled;
 pub mod scheduler;
-pub mod store;
+mod selecting;
 mod subscription;
 mod transaction;
 
@@ -53,20 +51,19 @@ use std::sync::Arc;
 pub use broker::{Broker, BrokerConfig, BrokerStats, ConnectInfo, SendOutcome};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use cron::{Cron, CronError};
-pub use destination::{Destination, DestinationKind};
 pub use error::BrokerError;
 pub use event::{Delivery, Event, EventReceiver, EventSender};
-pub use message::{now_millis, Body, Message, MessageId, Native, Value};
-pub use scheduler::ScheduleError;
-pub use store::{
-    DurableDef, MemoryStore, MessageStore, PreparedTx, Recovered, RecoveredMessage, StoreError,
-    StoreKey, StoredJob, SyncPoint, SyncStatus,
+/// The message model and the storage seam live in `crates/model`, shared
+/// with the store; they are re-exported here so a protocol handler needs
+/// only this crate.
+pub use model::{destination, message, store, ConnectionId};
+pub use model::{
+    now_millis, Body, Destination, DestinationKind, DurableDef, MemoryStore, Message, MessageId,
+    MessageStore, Native, PreparedTx, Recovered, RecoveredMessage, StoreError, StoreKey, StoredJob,
+    SyncPoint, SyncStatus, Value,
 };
+pub use scheduler::ScheduleError;
 pub use subscription::{Ack, SubscribeRequest};
-
-/// One client connection, whatever its protocol.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ConnectionId(pub u64);
 
 /// One consumer (a STOMP subscription, an OpenWire ConsumerInfo).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -82,12 +79,6 @@ pub struct TxId(pub Arc<str>);
 impl fmt::Display for TxId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-impl fmt::Display for ConnectionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
     }
 }
 

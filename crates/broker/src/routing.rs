@@ -9,6 +9,7 @@ use crate::core::Core;
 use crate::destination::{Destination, DestinationKind};
 use crate::error::BrokerError;
 use crate::message::Message;
+use crate::selecting::SelectedBy;
 
 impl Core {
     /// Routes a message that is ready to be delivered (not, or no longer,

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use broker::store::{MessageStore, StoreKey};
-use broker::{Body, Destination, Message, MessageId};
+use model::store::{MessageStore, StoreKey};
+use model::{Body, Destination, Message, MessageId};
 use store::{JournalStore, Options};
 
 fn rss_mb() -> f64 {

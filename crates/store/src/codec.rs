@@ -7,8 +7,8 @@
 
 use std::sync::Arc;
 
-use broker::{Body, Destination, DestinationKind, Message, MessageId, Value};
 use bytes::Bytes;
+use model::{Body, Destination, DestinationKind, Message, MessageId, Value};
 
 use crate::bin_io::{
     put_bytes, put_i64, put_opt_str, put_str, put_u32, put_u8, Cursor, DecodeError,

@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use broker::store::{DurableDef, StoreKey};
+use model::store::{DurableDef, StoreKey};
 
 /// Where a record's operation bytes lie.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -299,7 +299,7 @@ mod tests {
         let def = DurableDef {
             client_id: Arc::from("c"),
             name: Arc::from("n"),
-            topic: broker::Destination::topic("t"),
+            topic: model::Destination::topic("t"),
             selector: None,
             no_local: false,
         };

@@ -4,8 +4,8 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use broker::store::{DurableDef, MessageStore, Recovered, StoreError, StoreKey, SyncPoint};
-use broker::{Message, MessageId};
+use model::store::{DurableDef, MessageStore, Recovered, StoreError, StoreKey, SyncPoint};
+use model::{Message, MessageId};
 
 use crate::codec::encode_message;
 use crate::frame::{self, HEADER_LEN};
@@ -391,7 +391,7 @@ impl MessageStore for JournalStore {
         }
     }
 
-    fn prepare(&mut self, tx: &broker::store::PreparedTx) -> Result<(), StoreError> {
+    fn prepare(&mut self, tx: &model::store::PreparedTx) -> Result<(), StoreError> {
         let at = self.begin_op();
         op::put_prepare(&mut self.payload, tx);
         let len = self.end_op(at);
@@ -411,7 +411,7 @@ impl MessageStore for JournalStore {
         Ok(())
     }
 
-    fn schedule(&mut self, job: &broker::StoredJob) -> Result<(), StoreError> {
+    fn schedule(&mut self, job: &model::StoredJob) -> Result<(), StoreError> {
         let at = self.begin_op();
         op::put_job(&mut self.payload, job);
         let len = self.end_op(at);

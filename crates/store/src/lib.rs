@@ -61,9 +61,9 @@ pub mod segment;
 mod writer;
 
 pub use bin_io::DecodeError;
-pub use broker::store::StoreError;
 pub use journal::{JournalStore, Options};
 pub use lock::DirLock;
+pub use model::store::StoreError;
 
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use broker::store::{DurableDef, StoreKey, StoredJob};
+use model::store::{DurableDef, StoreKey, StoredJob};
 
 use crate::bin_io::{put_i64, put_opt_str, put_str, put_u32, put_u64, put_u8, Cursor, DecodeError};
 use crate::codec::{destination, put_destination};
@@ -78,7 +78,7 @@ pub struct JobHeader {
 }
 
 impl JobHeader {
-    pub fn into_job(self, message: Arc<broker::Message>) -> StoredJob {
+    pub fn into_job(self, message: Arc<model::Message>) -> StoredJob {
         StoredJob {
             id: self.id,
             next: self.next,
@@ -142,7 +142,7 @@ pub fn put_durable(out: &mut Vec<u8>, def: &DurableDef) {
     put_u8(out, u8::from(def.no_local));
 }
 
-pub fn put_prepare(out: &mut Vec<u8>, tx: &broker::store::PreparedTx) {
+pub fn put_prepare(out: &mut Vec<u8>, tx: &model::store::PreparedTx) {
     put_u8(out, PREPARE);
     put_str(out, &tx.id);
     put_u32(out, tx.sends.len() as u32);
@@ -292,7 +292,7 @@ pub fn split(payload: &[u8]) -> Result<Vec<(usize, &[u8])>, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use broker::Destination;
+    use model::Destination;
 
     fn q() -> StoreKey {
         StoreKey::Queue(Arc::from("q"))
@@ -333,13 +333,13 @@ mod tests {
         let mut du = Vec::new();
         put_durable(&mut du, &def);
         assert_eq!(decode(&du).unwrap(), Op::Durable(def));
-        let mut m = broker::Message::new(
-            broker::MessageId::from("ID:1"),
+        let mut m = model::Message::new(
+            model::MessageId::from("ID:1"),
             Destination::queue("q"),
-            broker::Body::Empty,
+            model::Body::Empty,
         );
         m.persistent = true;
-        let tx = broker::store::PreparedTx {
+        let tx = model::store::PreparedTx {
             id: Arc::from("XID:[1,globalId=ab,branchId=cd]"),
             sends: vec![m.clone()],
             acks: vec![(q(), 7)],
@@ -364,10 +364,10 @@ mod tests {
 
     #[test]
     fn jobs_round_trip() {
-        let mut m = broker::Message::new(
-            broker::MessageId::from("ID:1"),
+        let mut m = model::Message::new(
+            model::MessageId::from("ID:1"),
             Destination::queue("q"),
-            broker::Body::Text(Arc::from("hi")),
+            model::Body::Text(Arc::from("hi")),
         );
         m.persistent = true;
         let job = StoredJob {

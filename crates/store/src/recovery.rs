@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use broker::store::{Recovered, RecoveredMessage};
+use model::store::{Recovered, RecoveredMessage};
 
 use crate::codec::message_from;
 use crate::frame::{self, Scan, HEADER_LEN};
@@ -171,7 +171,7 @@ fn apply_frame(index: &mut Index, segment: u32, payload_at: usize, payload: &[u8
 /// # Errors
 /// If a segment cannot be read.
 pub fn load(dir: &Path, index: &Index, preload: u64) -> Result<Recovered, StoreError> {
-    let mut by_segment: std::collections::BTreeMap<u32, Vec<(broker::StoreKey, u64, u32, Loc)>> =
+    let mut by_segment: std::collections::BTreeMap<u32, Vec<(model::StoreKey, u64, u32, Loc)>> =
         std::collections::BTreeMap::new();
     let mut paged = Vec::new();
     for (key, q) in &index.messages {
@@ -254,7 +254,7 @@ pub fn read_op(dir: &Path, loc: Loc) -> Result<Vec<u8>, StoreError> {
     Ok(bytes)
 }
 
-fn prepared_from(bytes: &[u8]) -> Result<broker::store::PreparedTx, StoreError> {
+fn prepared_from(bytes: &[u8]) -> Result<model::store::PreparedTx, StoreError> {
     let bad = |e: crate::bin_io::DecodeError| {
         StoreError::WriteFailed(std::sync::Arc::from(e.to_string()))
     };
@@ -267,7 +267,7 @@ fn prepared_from(bytes: &[u8]) -> Result<broker::store::PreparedTx, StoreError> 
     for s in sends {
         messages.push((*message_from(s).map_err(bad)?).clone());
     }
-    Ok(broker::store::PreparedTx {
+    Ok(model::store::PreparedTx {
         id: tx,
         sends: messages,
         acks,

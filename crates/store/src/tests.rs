@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use broker::store::{DurableDef, MessageStore, StoreKey};
-use broker::{Body, Destination, Message, MessageId};
+use model::store::{DurableDef, MessageStore, StoreKey};
+use model::{Body, Destination, Message, MessageId};
 
 use crate::segment::{list, segment_path};
 use crate::{JournalStore, Options};
@@ -33,7 +33,7 @@ fn opts(max_segment: u64) -> Options {
     }
 }
 
-fn open(dir: &std::path::Path, o: Options) -> (JournalStore, broker::store::Recovered) {
+fn open(dir: &std::path::Path, o: Options) -> (JournalStore, model::store::Recovered) {
     JournalStore::open(dir, o).unwrap()
 }
 
@@ -456,8 +456,8 @@ fn the_backlog_counts_what_is_accepted_but_not_yet_written() {
     assert_eq!(s.backlog(), 0, "written and synced: nothing pending");
 }
 
-fn job(id: &str, next: i64, repeat: i64) -> broker::StoredJob {
-    broker::StoredJob {
+fn job(id: &str, next: i64, repeat: i64) -> model::StoredJob {
+    model::StoredJob {
         id: Arc::from(id),
         next,
         delay: 0,

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use broker::store::SyncStatus;
+use model::store::SyncStatus;
 use parking_lot::{Condvar, Mutex};
 use tokio::sync::watch;
 

@@ -5,13 +5,13 @@
 //! journal store (`crates/store`) implements this trait; [`MemoryStore`]
 //! keeps records in memory, for non-persistent brokers and tests.
 //!
-//! Atomicity and durability: [`crate::Broker`] calls [`MessageStore::seal`]
+//! Atomicity and durability: the broker core calls [`MessageStore::seal`]
 //! at the end of every operation, so everything one operation wrote (a
 //! transaction's sends and acks, a message routed to several durable
 //! subscriptions, a poison message moved to the DLQ) becomes one atomic
 //! group. Writing is asynchronous: a protocol handler that is about to
 //! confirm something to a client (a send's response, a receipt, a commit)
-//! first waits on [`crate::Broker::sync_point`], which returns once what its
+//! first waits on the broker's `sync_point`, which returns once what its
 //! own operations wrote is on disk. Concurrent clients waiting at once
 //! share one disk sync: that is the group commit.
 
