@@ -20,7 +20,9 @@ public class Advisories {
     c.close(); p.close(); app.close();
     print("consumer", consumers, 2);
     print("producer", producers, 2);
-    print("connection", connections, 2);
+    // The watcher's own connection first: a new subscriber is told of
+    // the connections that exist, as in ActiveMQ.
+    print("connection", connections, 3);
     watcher.close();
     System.out.println("OK");
     System.exit(0);

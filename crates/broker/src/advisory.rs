@@ -30,7 +30,10 @@ pub fn advisory_topic(kind: &str, dest: &Destination) -> Destination {
         DestinationKind::TempQueue => "TempQueue",
         DestinationKind::TempTopic => "TempTopic",
     };
-    Destination::topic(format!("{ADVISORY_PREFIX}{kind}.{qualifier}.{}", dest.name))
+    // ActiveMQ writes a composite destination's commas as `&sbquo;`, so
+    // the advisory topic is not itself composite.
+    let name = dest.name.replace(',', "&sbquo;");
+    Destination::topic(format!("{ADVISORY_PREFIX}{kind}.{qualifier}.{name}"))
 }
 
 /// The property names ActiveMQ uses (AdvisorySupport; the misspelling is
@@ -43,7 +46,7 @@ impl Core {
     /// A message expired before delivery.
     pub(crate) fn advise_expired(&mut self, m: &Arc<Message>) {
         if let Some(topic) = self.listened("Expired", &m.destination) {
-            let props = vec![(ORIGINAL_MESSAGE_ID, m.id.as_str().into())];
+            let props = vec![(ORIGINAL_MESSAGE_ID, text(m.id.as_str()))];
             self.publish(topic, about(m), props);
         }
     }
@@ -87,6 +90,7 @@ impl Core {
             return;
         };
         let (waiting, consumers) = (buf.pending.len() + buf.paged.len(), buf.consumers.clone());
+        // ActiveMQ's `consumerId` property: the consumer as clients name it.
         let mut slow = Vec::new();
         for cid in consumers {
             let Some(c) = self.consumers.get_mut(&cid) else {
@@ -95,11 +99,7 @@ impl Core {
             if c.prefetch > 1 && waiting > c.prefetch as usize && !c.has_credit() {
                 if !c.slow_advised {
                     c.slow_advised = true;
-                    let label = c.label.as_deref().map_or_else(
-                        || format!("ID:{}-consumer-{}", self.config.name, cid.0),
-                        str::to_string,
-                    );
-                    slow.push((label, c.description.clone()));
+                    slow.push(Arc::clone(&c.about));
                 }
             } else if waiting == 0 {
                 c.slow_advised = false;
@@ -108,20 +108,20 @@ impl Core {
         let Some(advisory_topic) = self.listened("SlowConsumer", topic) else {
             return;
         };
-        for (label, description) in slow {
-            let props = vec![(CONSUMER_ID, label)];
-            self.publish(
-                advisory_topic.clone(),
-                description.map(Subject::Consumer),
-                props,
-            );
+        for about in slow {
+            let props = vec![(CONSUMER_ID, text(&about.id))];
+            let subject = Subject::Consumer {
+                consumer: about,
+                removed: false,
+            };
+            self.publish(advisory_topic.clone(), Some(subject), props);
         }
     }
 
     /// The advisory topic for `kind` events about `dest`, if anybody
     /// subscribes to it: otherwise nothing needs building. Advisories are
     /// never advised on.
-    fn listened(&self, kind: &str, dest: &Destination) -> Option<Destination> {
+    pub(crate) fn listened(&self, kind: &str, dest: &Destination) -> Option<Destination> {
         if dest.name.starts_with(ADVISORY_PREFIX) {
             return None;
         }
@@ -130,34 +130,49 @@ impl Core {
     }
 
     /// Sends an advisory on `topic`.
-    fn publish(
+    pub(crate) fn publish(
         &mut self,
         topic: Destination,
         subject: Option<Subject>,
-        props: Vec<(&str, String)>,
+        props: Vec<(&'static str, Value)>,
     ) {
-        let n = self.next_id();
-        let id = format!("ID:{}-advisory:1:1:{n}", self.config.name);
-        let mut advisory = Message::new(MessageId::from(id), topic, Body::Empty);
-        advisory.message_type = Some(Arc::from("Advisory"));
-        advisory.timestamp = self.clock.now_millis();
-        let name: Arc<str> = Arc::from(self.config.name.as_str());
-        advisory.properties = props
-            .into_iter()
-            .map(|(k, v)| (Arc::from(k), Value::String(Arc::from(v))))
-            .collect();
-        advisory.properties.push((
-            Arc::from("originBrokerName"),
-            Value::String(Arc::clone(&name)),
-        ));
-        advisory
-            .properties
-            .push((Arc::from("originBrokerId"), Value::String(name)));
-        advisory.subject = subject;
+        let advisory = self.advisory_message(topic, subject, props);
         if let Err(e) = self.route(Arc::new(advisory)) {
             tracing::warn!("advisory not published: {e}");
         }
     }
+
+    /// An advisory as ActiveMQ's AdvisoryBroker makes it: a non-persistent
+    /// message of JMSType `Advisory` from the broker's advisory producer,
+    /// saying which broker it came from.
+    pub(crate) fn advisory_message(
+        &mut self,
+        topic: Destination,
+        subject: Option<Subject>,
+        props: Vec<(&'static str, Value)>,
+    ) -> Message {
+        let n = self.next_id();
+        let id = format!("{}:0:0:0:{n}", self.identity.id_prefix);
+        let mut advisory = Message::new(MessageId::from(id), topic, Body::Empty);
+        advisory.message_type = Some(Arc::from("Advisory"));
+        advisory.timestamp = self.clock.now_millis();
+        advisory.properties = props.into_iter().map(|(k, v)| (Arc::from(k), v)).collect();
+        let origin = [
+            ("originBrokerName", Arc::from(self.config.name.as_str())),
+            ("originBrokerId", Arc::clone(&self.identity.broker_id)),
+            ("originBrokerURL", Arc::clone(&self.identity.url)),
+        ];
+        for (k, v) in origin {
+            advisory.properties.push((Arc::from(k), Value::String(v)));
+        }
+        advisory.subject = subject;
+        advisory
+    }
+}
+
+/// A string property value.
+pub(crate) fn text(s: &str) -> Value {
+    Value::String(Arc::from(s))
 }
 
 /// A message as the subject of an advisory: shared, not copied.
@@ -165,9 +180,9 @@ fn about(m: &Arc<Message>) -> Option<Subject> {
     Some(Subject::Message(Arc::clone(m)))
 }
 
-fn tracking_props(m: &Message) -> Vec<(&'static str, String)> {
+fn tracking_props(m: &Message) -> Vec<(&'static str, Value)> {
     vec![
-        (ORIGINAL_MESSAGE_ID, m.id.as_str().to_string()),
-        (ORIGINAL_DESTINATION, m.destination.to_string()),
+        (ORIGINAL_MESSAGE_ID, text(m.id.as_str())),
+        (ORIGINAL_DESTINATION, text(&m.destination.to_string())),
     ]
 }

@@ -18,6 +18,9 @@ use crate::{ConnectionId, ConsumerId, TxId};
 pub struct BrokerConfig {
     /// Shows in CONNECTED `server`, in generated ids and in logs.
     pub name: String,
+    /// Where clients reach this broker (`tcp://host:61616`), as advisories'
+    /// `originBrokerURL` says; `vm://<name>` when unset, as in ActiveMQ.
+    pub url: Option<String>,
     /// Bytes a non-durable topic subscriber may have waiting before its
     /// oldest messages are discarded (so a stalled subscriber cannot
     /// exhaust memory).
@@ -74,6 +77,7 @@ impl Default for BrokerConfig {
     fn default() -> Self {
         BrokerConfig {
             name: "ferrum".to_string(),
+            url: None,
             topic_subscriber_pending_limit: 32 * 1024 * 1024,
             slow_subscriber_after: std::time::Duration::from_secs(2),
             destination_memory_limit: 16 * 1024 * 1024,
@@ -98,6 +102,12 @@ pub struct ConnectInfo {
     pub client_id: Option<String>,
     /// The user name, for security once it lands.
     pub login: Option<String>,
+    /// The client's own connection id (OpenWire ConnectionId); the broker
+    /// makes one up in ActiveMQ's shape when there is none.
+    pub label: Option<String>,
+    /// The protocol's own description (OpenWire: its ConnectionInfo without
+    /// the password), carried by advisories.
+    pub native: Option<crate::message::Native>,
 }
 
 /// What the core says about an accepted message.
@@ -292,6 +302,47 @@ impl Broker {
 
     pub fn name(&self) -> String {
         self.lock().config.name.clone()
+    }
+
+    /// This broker's id as clients see it (OpenWire BrokerInfo, advisories'
+    /// `originBrokerId`, a network bridge's broker path).
+    pub fn broker_id(&self) -> String {
+        self.lock().identity.broker_id.to_string()
+    }
+
+    /// Registers a producer that named its destination, announcing it to
+    /// `ActiveMQ.Advisory.Producer.*` subscribers.
+    ///
+    /// # Errors
+    /// When the connection is unknown.
+    pub fn add_producer(
+        &self,
+        conn: ConnectionId,
+        req: crate::ProducerRequest,
+    ) -> Result<crate::ProducerId, BrokerError> {
+        self.lock().add_producer(conn, req)
+    }
+
+    /// Removes a producer; returns whether it existed.
+    pub fn remove_producer(&self, producer: crate::ProducerId) -> bool {
+        self.lock().remove_producer(producer)
+    }
+
+    /// Every consumer's interest in every destination it takes from, now.
+    pub fn demand(&self) -> Vec<std::sync::Arc<crate::Interest>> {
+        self.lock().current_demand()
+    }
+
+    /// The demand now, and a channel told of every change after it (no
+    /// change falls between the two).
+    pub fn watch_demand(
+        &self,
+    ) -> (
+        Vec<std::sync::Arc<crate::Interest>>,
+        tokio::sync::mpsc::UnboundedReceiver<crate::DemandEvent>,
+    ) {
+        let mut core = self.lock();
+        (core.current_demand(), core.demand.watch())
     }
 
     /// Registers a connection; its deliveries go to `events`.

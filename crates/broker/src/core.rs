@@ -4,18 +4,21 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use crate::broker::{BrokerConfig, BrokerStats, ConnectInfo};
+use crate::broker::{BrokerConfig, BrokerStats};
 use crate::buffer::{Buffer, BufferId, Entry, Owner};
-use crate::destination::{Destination, DestinationKind};
+use crate::clients::Producer;
+use crate::demand::DemandWatchers;
+use crate::destination::Destination;
 use crate::error::BrokerError;
-use crate::event::{Event, EventSender};
+use crate::event::EventSender;
 use crate::ids::IdMap;
 use crate::message::Message;
 use crate::selecting::SelectedBy;
 use crate::store::{DurableDef, MessageStore};
 use crate::subscription::SubscribeRequest;
 use crate::transaction::Transaction;
-use crate::{ConnectionId, ConsumerId, TxId};
+use crate::{ConnectionId, ConsumerId, ProducerId, TxId};
+use model::{ConnectionAbout, ConsumerAbout};
 
 /// A connected client.
 pub(crate) struct Conn {
@@ -23,7 +26,13 @@ pub(crate) struct Conn {
     pub sink: EventSender,
     /// Registered client id; durable subscriptions are named under it.
     pub client_id: Option<Arc<str>>,
+    /// As advisories describe it.
+    pub about: Arc<ConnectionAbout>,
     pub consumers: Vec<ConsumerId>,
+    /// How many consumer and producer ids the broker made up for it
+    /// (`<connection id>:-1:<n>`, as ActiveMQ names a STOMP consumer).
+    pub local_ids: u64,
+    pub producers: Vec<ProducerId>,
     /// Temporary destinations this connection created; they die with it.
     pub temporaries: Vec<Destination>,
     /// Open transactions begun on this connection.
@@ -43,11 +52,14 @@ pub(crate) struct InFlight {
 pub(crate) struct Consumer {
     pub conn: ConnectionId,
     /// The buffers it takes from: one, except for a consumer on a wildcard
-    /// queue (`FOO.>`), which takes from every matching queue.
+    /// queue (`FOO.>`), which takes from every matching queue, and one on a
+    /// composite destination (`a,topic://b`), which takes from each part.
     pub buffers: Vec<BufferId>,
-    /// A wildcard queue consumer's pattern: queues created later that
-    /// match it gain this consumer too, as in ActiveMQ.
-    pub pattern: Option<Destination>,
+    /// The destinations it takes from (a composite's parts).
+    pub parts: Vec<Destination>,
+    /// Its wildcard queue patterns: queues created later that match one
+    /// gain this consumer too, as in ActiveMQ.
+    pub patterns: Vec<Destination>,
     /// 0 = pull mode: `pulls` grants messages one at a time.
     pub prefetch: u32,
     pub pulls: u32,
@@ -66,9 +78,8 @@ pub(crate) struct Consumer {
     pub selector: Option<Arc<selector::Selector>>,
     /// Higher goes first (see `SubscribeRequest::priority`).
     pub priority: i8,
-    /// For advisories about it (see `SubscribeRequest::label`).
-    pub label: Option<Arc<str>>,
-    pub description: Option<crate::message::Native>,
+    /// As advisories and demand watchers describe it.
+    pub about: Arc<ConsumerAbout>,
     /// A slow-consumer advisory went out and it has not caught up since.
     pub slow_advised: bool,
 }
@@ -158,6 +169,40 @@ pub(crate) struct Core {
     pub time_zone: crate::scheduler::TimeZone,
     /// A job became the earliest: the broker's timer must look again.
     pub jobs_changed: bool,
+    /// Producers that named their destination (see `clients.rs`).
+    pub producers: IdMap<ProducerId, Producer>,
+    /// Who is told about demand (see `demand.rs`).
+    pub demand: DemandWatchers,
+    /// How this broker names itself to clients.
+    pub identity: Identity,
+}
+
+/// How the broker names itself and what it makes up ids from.
+pub(crate) struct Identity {
+    /// ActiveMQ's broker id shape: `ID:<name>-<boot millis>:1`.
+    pub broker_id: Arc<str>,
+    /// Where clients reach it (advisories' `originBrokerURL`).
+    pub url: Arc<str>,
+    /// `ID:<name>-<boot millis>`: ids of connections the broker names.
+    pub id_prefix: Arc<str>,
+}
+
+impl Identity {
+    fn new(config: &BrokerConfig, boot: i64) -> Identity {
+        // Ids are split on ':' by clients; the name must not add parts.
+        let name = config.name.replace(':', "_");
+        let id_prefix = format!("ID:{name}-{boot}");
+        Identity {
+            broker_id: Arc::from(format!("{id_prefix}:1")),
+            url: Arc::from(
+                config
+                    .url
+                    .clone()
+                    .unwrap_or_else(|| format!("vm://{}", config.name)),
+            ),
+            id_prefix: Arc::from(id_prefix),
+        }
+    }
 }
 
 impl Core {
@@ -167,6 +212,7 @@ impl Core {
         clock: Arc<dyn crate::clock::Clock>,
     ) -> Core {
         let sched_ids = crate::scheduler::Ids::new(&config.name, clock.now_millis());
+        let identity = Identity::new(&config, clock.now_millis());
         Core {
             config,
             store,
@@ -194,6 +240,9 @@ impl Core {
             sched_ids,
             time_zone: crate::scheduler::TimeZone::Local,
             jobs_changed: false,
+            producers: IdMap::default(),
+            demand: DemandWatchers::default(),
+            identity,
         }
     }
 
@@ -227,139 +276,6 @@ impl Core {
         self.consumers.get(&consumer).map(|c| c.conn)
     }
 
-    pub fn connect(
-        &mut self,
-        info: ConnectInfo,
-        sink: EventSender,
-    ) -> Result<ConnectionId, BrokerError> {
-        let client_id: Option<Arc<str>> = info.client_id.map(Arc::from);
-        if let Some(cid) = &client_id {
-            if self.client_ids.contains_key(cid) {
-                return Err(BrokerError::ClientIdInUse(cid.to_string()));
-            }
-        }
-        let id = ConnectionId(self.next_id());
-        if let Some(cid) = &client_id {
-            self.client_ids.insert(Arc::clone(cid), id);
-        }
-        self.connections.insert(
-            id,
-            Conn {
-                sink,
-                client_id,
-                consumers: Vec::new(),
-                temporaries: Vec::new(),
-                transactions: Vec::new(),
-            },
-        );
-        self.stats.connections_total += 1;
-        Ok(id)
-    }
-
-    /// Ends a connection: open transactions roll back, consumers close (their
-    /// un-acked messages return to their buffers as redelivered), temporary
-    /// destinations are deleted and the client id is freed.
-    pub fn disconnect(&mut self, id: ConnectionId) {
-        let Some(conn) = self.connections.get(&id) else {
-            return;
-        };
-        let transactions = conn.transactions.clone();
-        let consumers = conn.consumers.clone();
-        for tx in transactions {
-            let _ = self.rollback(id, &tx);
-        }
-        for consumer in consumers {
-            self.close_consumer(consumer);
-        }
-        let temporaries = self
-            .connections
-            .get(&id)
-            .map(|c| c.temporaries.clone())
-            .unwrap_or_default();
-        for dest in temporaries {
-            self.delete_temporary(&dest);
-        }
-        self.unconfirmed.remove(&id);
-        if let Some(conn) = self.connections.remove(&id) {
-            if let Some(cid) = conn.client_id {
-                self.client_ids.remove(&cid);
-            }
-        }
-    }
-
-    // ---- temporary destinations ----------------------------------------
-
-    /// Registers a temporary destination owned by `conn`. OpenWire clients
-    /// pick the name themselves; STOMP's handler asks for a fresh one.
-    pub fn add_temporary(
-        &mut self,
-        conn: ConnectionId,
-        dest: Destination,
-    ) -> Result<(), BrokerError> {
-        if !dest.is_temporary() {
-            return Err(BrokerError::InvalidDestination(dest.to_string()));
-        }
-        let c = self
-            .connections
-            .get_mut(&conn)
-            .ok_or(BrokerError::UnknownConnection)?;
-        if self.temp_owner.insert(dest.clone(), conn).is_none() {
-            c.temporaries.push(dest);
-        }
-        Ok(())
-    }
-
-    pub fn create_temporary(
-        &mut self,
-        conn: ConnectionId,
-        kind: DestinationKind,
-    ) -> Result<Destination, BrokerError> {
-        let n = self.next_id();
-        let name = format!("ID:{}-{}:{}", self.config.name, conn.0, n);
-        let dest = Destination::new(kind, name);
-        self.add_temporary(conn, dest.clone())?;
-        Ok(dest)
-    }
-
-    pub fn temporary_exists(&self, dest: &Destination) -> bool {
-        self.temp_owner.contains_key(dest)
-    }
-
-    /// Deletes a temporary destination: its consumers are told and closed,
-    /// its messages dropped.
-    pub fn delete_temporary(&mut self, dest: &Destination) {
-        let Some(owner) = self.temp_owner.remove(dest) else {
-            return;
-        };
-        if let Some(c) = self.connections.get_mut(&owner) {
-            c.temporaries.retain(|d| d != dest);
-        }
-        let buffers: Vec<BufferId> = if dest.is_queue() {
-            self.queues.remove(dest).into_iter().collect()
-        } else {
-            self.topics.remove(dest).unwrap_or_default()
-        };
-        for bid in buffers {
-            let consumers = self
-                .buffers
-                .get(&bid)
-                .map(|b| b.consumers.clone())
-                .unwrap_or_default();
-            for cid in consumers {
-                if let Some(consumer) = self.consumers.get(&cid) {
-                    if let Some(conn) = self.connections.get(&consumer.conn) {
-                        let _ = conn.sink.send(Event::ConsumerClosed {
-                            consumer: cid,
-                            reason: format!("destination {dest} was deleted"),
-                        });
-                    }
-                }
-                self.close_consumer(cid);
-            }
-            self.buffers.remove(&bid);
-        }
-    }
-
     // ---- consumers ---------------------------------------------------
 
     pub fn queue_buffer(&mut self, dest: &Destination) -> BufferId {
@@ -374,7 +290,7 @@ impl Core {
         );
         buf.prioritized = self.prioritized(dest);
         for (cid, c) in self.consumers.iter_mut() {
-            if c.pattern.as_ref().is_some_and(|p| p.matches(dest)) {
+            if c.patterns.iter().any(|p| p.matches(dest)) {
                 c.buffers.push(bid);
                 buf.consumers.push(*cid);
             }
@@ -401,6 +317,9 @@ impl Core {
         bids.into_iter().map(|(_, b)| b).collect()
     }
 
+    /// Adds a consumer. A composite destination (`a,topic://b`) gives one
+    /// consumer taking from every part, with one prefetch window, as in
+    /// ActiveMQ.
     pub fn subscribe(
         &mut self,
         conn: ConnectionId,
@@ -412,20 +331,125 @@ impl Core {
             .ok_or(BrokerError::UnknownConnection)?
             .client_id
             .clone();
-        let dest = req.destination.clone();
-        if dest.is_temporary() && !self.temp_owner.contains_key(&dest) {
-            return Err(BrokerError::DeletedDestination(dest));
+        let parts = req
+            .destination
+            .composite_parts()
+            .unwrap_or_else(|| vec![req.destination.clone()]);
+        for part in &parts {
+            if part.is_temporary() && !self.temp_owner.contains_key(part) {
+                return Err(BrokerError::DeletedDestination(part.clone()));
+            }
+        }
+        if req.durable_name.is_some() && parts.len() > 1 {
+            return Err(BrokerError::InvalidDestination(format!(
+                "a durable subscription takes one topic, not {}",
+                req.destination
+            )));
         }
         // Parsed once, here: a bad selector fails the subscription.
         let selector = parse_selector(req.selector.as_deref())?;
-        let wildcard_queue = dest.is_queue() && dest.is_wildcard();
-        let bids = if wildcard_queue {
-            self.queues_matching(&dest)
-        } else if dest.is_queue() {
-            vec![self.queue_buffer(&dest)]
-        } else if let Some(name) = &req.durable_name {
+        let mut bids = Vec::new();
+        for part in &parts {
+            for bid in self.part_buffers(part, &req, client_id.clone(), &selector)? {
+                if !bids.contains(&bid) {
+                    bids.push(bid);
+                }
+            }
+        }
+        let cid = ConsumerId(self.next_id());
+        let about = self.consumer_about(conn, &req)?;
+        let any_queue = parts.iter().any(Destination::is_queue);
+        self.consumers.insert(
+            cid,
+            Consumer {
+                conn,
+                buffers: bids.clone(),
+                patterns: parts
+                    .iter()
+                    .filter(|p| p.is_queue() && p.is_wildcard())
+                    .cloned()
+                    .collect(),
+                parts,
+                prefetch: req.prefetch,
+                pulls: 0,
+                inflight: VecDeque::new(),
+                window_used: 0,
+                window_bytes: 0,
+                window_bytes_limit: req.window_bytes.unwrap_or(usize::MAX),
+                exclusive: req.exclusive && any_queue,
+                // Topic subscriptions filter as messages arrive (see `route`);
+                // the same selector at dispatch changes nothing for them.
+                selector: if any_queue { selector } else { None },
+                priority: req.priority,
+                about,
+                slow_advised: false,
+            },
+        );
+        for bid in &bids {
+            if let Some(b) = self.buffers.get_mut(bid) {
+                b.consumers.push(cid);
+            }
+        }
+        if let Some(c) = self.connections.get_mut(&conn) {
+            c.consumers.push(cid);
+        }
+        self.consumer_added(cid);
+        for bid in bids {
+            self.dispatch(bid);
+        }
+        Ok(cid)
+    }
+
+    /// How advisories and demand watchers will describe a new consumer.
+    fn consumer_about(
+        &mut self,
+        conn: ConnectionId,
+        req: &SubscribeRequest,
+    ) -> Result<Arc<ConsumerAbout>, BrokerError> {
+        let c = self
+            .connections
+            .get_mut(&conn)
+            .ok_or(BrokerError::UnknownConnection)?;
+        let id = match &req.label {
+            Some(l) => Arc::from(l.as_str()),
+            None => {
+                c.local_ids += 1;
+                Arc::from(format!("{}:-1:{}", c.about.id, c.local_ids))
+            }
+        };
+        Ok(Arc::new(ConsumerAbout {
+            id,
+            connection: Arc::clone(&c.about.id),
+            destination: req.destination.clone(),
+            prefetch: req.prefetch,
+            selector: req.selector.as_deref().map(Arc::from),
+            durable_name: req.durable_name.as_deref().map(Arc::from),
+            no_local: req.no_local,
+            exclusive: req.exclusive,
+            priority: req.priority,
+            retroactive: req.retroactive,
+            network: req.network.clone(),
+            native: req.description.clone(),
+        }))
+    }
+
+    /// The buffers a consumer of one destination takes from.
+    fn part_buffers(
+        &mut self,
+        dest: &Destination,
+        req: &SubscribeRequest,
+        client_id: Option<Arc<str>>,
+        selector: &Option<Arc<selector::Selector>>,
+    ) -> Result<Vec<BufferId>, BrokerError> {
+        if dest.is_queue() && dest.is_wildcard() {
+            return Ok(self.queues_matching(dest));
+        }
+        if dest.is_queue() {
+            return Ok(vec![self.queue_buffer(dest)]);
+        }
+        let bid = if let Some(name) = &req.durable_name {
             let client_id = client_id.ok_or(BrokerError::DurableWithoutClientId)?;
-            vec![self.durable_buffer(client_id, Arc::from(name.as_str()), &req)?]
+            self.durable_buffer(client_id, Arc::from(name.as_str()), req)?
         } else {
             let bid = BufferId(self.next_id());
             self.buffers.insert(
@@ -441,53 +465,16 @@ impl Core {
                     self.clock.monotonic(),
                 ),
             );
-            self.add_topic_subscription(&dest, bid);
-            vec![bid]
+            self.add_topic_subscription(dest, bid);
+            bid
         };
-        if !dest.is_queue() {
-            // A topic subscription filters as messages arrive (see `route`).
-            for bid in &bids {
-                if let Some(b) = self.buffers.get_mut(bid) {
-                    b.selector.clone_from(&selector);
-                }
-                if req.retroactive {
-                    self.recover_retained(*bid, &dest);
-                }
-            }
+        if let Some(b) = self.buffers.get_mut(&bid) {
+            b.selector.clone_from(selector);
         }
-        let cid = ConsumerId(self.next_id());
-        self.consumers.insert(
-            cid,
-            Consumer {
-                conn,
-                buffers: bids.clone(),
-                pattern: wildcard_queue.then(|| dest.clone()),
-                prefetch: req.prefetch,
-                pulls: 0,
-                inflight: VecDeque::new(),
-                window_used: 0,
-                window_bytes: 0,
-                window_bytes_limit: req.window_bytes.unwrap_or(usize::MAX),
-                exclusive: req.exclusive && dest.is_queue(),
-                selector: if dest.is_queue() { selector } else { None },
-                priority: req.priority,
-                label: req.label.as_deref().map(Arc::from),
-                description: req.description.clone(),
-                slow_advised: false,
-            },
-        );
-        for bid in &bids {
-            if let Some(b) = self.buffers.get_mut(bid) {
-                b.consumers.push(cid);
-            }
+        if req.retroactive {
+            self.recover_retained(bid, dest);
         }
-        if let Some(c) = self.connections.get_mut(&conn) {
-            c.consumers.push(cid);
-        }
-        for bid in bids {
-            self.dispatch(bid);
-        }
-        Ok(cid)
+        Ok(vec![bid])
     }
 
     /// Finds or creates the buffer of a durable subscription. A changed topic
@@ -598,6 +585,7 @@ impl Core {
                 }
             }
         }
+        self.consumer_removed(cid, &consumer.about, &consumer.parts);
         let mut touched = consumer.buffers.clone();
         for f in consumer.inflight {
             let Some(buf) = self.buffers.get_mut(&f.buffer) else {

@@ -27,11 +27,14 @@
 //! into the core).
 
 pub mod advisory;
+mod advisory_clients;
 mod broker;
 mod buffer;
+mod clients;
 pub mod clock;
 mod core;
 pub mod cron;
+pub mod demand;
 mod dispatch;
 mod error;
 mod event;
@@ -49,8 +52,10 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use broker::{Broker, BrokerConfig, BrokerStats, ConnectInfo, SendOutcome};
+pub use clients::ProducerRequest;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use cron::{Cron, CronError};
+pub use demand::{DemandEvent, Interest};
 pub use error::BrokerError;
 pub use event::{Delivery, Event, EventReceiver, EventSender};
 /// The message model and the storage seam live in `crates/model`, shared
@@ -58,9 +63,10 @@ pub use event::{Delivery, Event, EventReceiver, EventSender};
 /// only this crate.
 pub use model::{destination, message, store, ConnectionId};
 pub use model::{
-    now_millis, Body, Destination, DestinationKind, DurableDef, MemoryStore, Message, MessageId,
-    MessageStore, Native, PreparedTx, Recovered, RecoveredMessage, StoreError, StoreKey, StoredJob,
-    SyncPoint, SyncStatus, Value,
+    now_millis, Body, ConnectionAbout, ConsumerAbout, Destination, DestinationKind, DurableDef,
+    MemoryStore, Message, MessageId, MessageStore, Native, Network, PreparedTx, ProducerAbout,
+    Recovered, RecoveredMessage, StoreError, StoreKey, StoredJob, Subject, SyncPoint, SyncStatus,
+    Value,
 };
 pub use scheduler::ScheduleError;
 pub use subscription::{Ack, SubscribeRequest};
@@ -68,6 +74,10 @@ pub use subscription::{Ack, SubscribeRequest};
 /// One consumer (a STOMP subscription, an OpenWire ConsumerInfo).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConsumerId(pub u64);
+
+/// A producer that named its destination (OpenWire ProducerInfo).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProducerId(pub u64);
 
 /// A transaction id, unique across the broker. Protocol handlers namespace
 /// their clients' ids (a STOMP `transaction:tx1` is only unique within its
@@ -88,6 +98,8 @@ impl fmt::Display for ConsumerId {
     }
 }
 
+#[cfg(test)]
+mod client_events_tests;
 #[cfg(test)]
 mod policy_tests;
 #[cfg(test)]

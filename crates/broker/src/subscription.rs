@@ -39,6 +39,9 @@ pub struct SubscribeRequest {
     /// The protocol's own description of the consumer (OpenWire: its
     /// ConsumerInfo), carried by advisories about it; opaque to the core.
     pub description: Option<crate::message::Native>,
+    /// Set for another broker's bridge: whether it is one, and the brokers
+    /// and consumers it stands for.
+    pub network: model::Network,
 }
 
 impl SubscribeRequest {
@@ -57,6 +60,7 @@ impl SubscribeRequest {
             retroactive: false,
             label: None,
             description: None,
+            network: model::Network::default(),
         }
     }
 }

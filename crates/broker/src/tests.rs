@@ -44,6 +44,7 @@ pub(crate) fn connect(b: &Broker, client_id: Option<&str>) -> Client {
             ConnectInfo {
                 client_id: client_id.map(str::to_string),
                 login: None,
+                ..Default::default()
             },
             tx,
         )
@@ -365,6 +366,7 @@ fn durable_needs_client_id_and_client_id_is_unique() {
         ConnectInfo {
             client_id: Some("same".into()),
             login: None,
+            ..Default::default()
         },
         tx,
     );

@@ -95,12 +95,11 @@ impl Destination {
     /// The parts of a composite destination (`A,B`; a part may name its
     /// kind, `queue://A,topic://B`, else it has this one's), or `None`.
     pub fn composite_parts(&self) -> Option<Vec<Destination>> {
-        // Advisory topics name the destination they are about, composite or
-        // not: they are never split.
-        if !self.name.contains(',')
-            || self.is_temporary()
-            || self.name.starts_with("ActiveMQ.Advisory.")
-        {
+        // Advisory topics about a composite destination write its commas
+        // as `&sbquo;` (see broker's `advisory_topic`), so a comma always
+        // separates parts, as the Java client's own
+        // `ActiveMQ.Advisory.TempQueue,ActiveMQ.Advisory.TempTopic` does.
+        if !self.name.contains(',') || self.is_temporary() {
             return None;
         }
         let parts = self

@@ -5,12 +5,14 @@
 //!
 //! Nothing here is protocol-shaped or knows how messages are routed.
 
+pub mod about;
 pub mod destination;
 pub mod message;
 pub mod store;
 
 use std::fmt;
 
+pub use about::{ConnectionAbout, ConsumerAbout, Network, ProducerAbout};
 pub use destination::{Destination, DestinationKind};
 pub use message::{now_millis, Body, Message, MessageId, Native, Subject, Value};
 pub use store::{

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::about::{ConnectionAbout, ConsumerAbout, ProducerAbout};
 use crate::destination::Destination;
 use crate::ConnectionId;
 
@@ -136,6 +137,11 @@ pub struct Message {
     /// An advisory's subject: what it is about. OpenWire carries it as the
     /// advisory's dataStructure, as ActiveMQ's advisory broker does.
     pub subject: Option<Subject>,
+    /// The ids of the brokers this message passed through on a network of
+    /// brokers, oldest first (ActiveMQ's brokerPath): a bridge does not
+    /// send a message back to a broker on it. None for a message that
+    /// never left its broker, which is almost all of them.
+    pub broker_path: Option<Arc<[Arc<str>]>>,
 }
 
 /// What an advisory is about.
@@ -143,9 +149,28 @@ pub struct Message {
 pub enum Subject {
     /// A message (expired, sent to the DLQ, delivered, consumed).
     Message(Arc<Message>),
-    /// A consumer, as its protocol described it (OpenWire's ConsumerInfo;
-    /// see `SubscribeRequest::description`).
-    Consumer(Native),
+    /// A consumer came (`removed: false`), went, or fell behind.
+    Consumer {
+        consumer: Arc<ConsumerAbout>,
+        removed: bool,
+    },
+    /// A producer came or went.
+    Producer {
+        producer: Arc<ProducerAbout>,
+        removed: bool,
+    },
+    /// A connection came or went.
+    Connection {
+        connection: Arc<ConnectionAbout>,
+        removed: bool,
+    },
+    /// A destination was created or deleted (by the connection named, for a
+    /// temporary one).
+    Destination {
+        destination: Destination,
+        connection: Option<Arc<str>>,
+        removed: bool,
+    },
 }
 
 /// A protocol's own representation of a message, opaque to the core.
@@ -191,6 +216,7 @@ impl Message {
             body,
             native: None,
             subject: None,
+            broker_path: None,
         }
     }
 

@@ -33,6 +33,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let broker = Arc::new(Broker::new(
         BrokerConfig {
             name: config.broker_name.clone(),
+            url: Some(format!("tcp://{}:{}", config.bind, config.openwire_port)),
             destination_memory_limit: config.destination_memory_limit,
             memory_limit: config.memory_limit,
             store_limit: config.store_limit,
@@ -90,6 +91,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     let openwire_settings = Arc::new(crate::openwire::Settings::new(
         &config.broker_name,
+        &broker.broker_id(),
         openwire_addr,
         config.openwire_max_frame_size,
     ));

@@ -33,6 +33,7 @@ fn connect(b: &Broker, client_id: Option<&str>) -> (ConnectionId, EventReceiver)
             ConnectInfo {
                 client_id: client_id.map(str::to_string),
                 login: None,
+                ..Default::default()
             },
             tx,
         )
@@ -452,4 +453,25 @@ fn with_the_scheduler_off_scheduled_messages_are_delivered_at_once() {
     assert_eq!(b.scheduled_jobs(), 0);
     assert_eq!(b.queue_depth(&q), 1);
     assert_eq!(b.fire_due(now_millis() + 120_000), 0);
+}
+
+#[test]
+fn a_message_keeps_its_broker_path_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = Destination::queue("bridged");
+    let path: Vec<Arc<str>> = vec![Arc::from("ID:east-1:1"), Arc::from("ID:west-2:1")];
+    {
+        let b = open(dir.path());
+        let (c, _rx) = connect(&b, None);
+        let mut m = msg(&q, "forwarded", true);
+        m.broker_path = Some(Arc::from(path.clone()));
+        b.send(c, m, None).unwrap();
+        synced(&b);
+    }
+    let b = open(dir.path());
+    let (c, mut rx) = connect(&b, None);
+    b.subscribe(c, SubscribeRequest::new(q)).unwrap();
+    let got = deliveries(&mut rx);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].message.broker_path.as_deref(), Some(&path[..]));
 }

@@ -16,9 +16,21 @@ use crate::bin_io::{
 
 /// Bumped when the layout below changes; recovery refuses what it does not know.
 const VERSION: u8 = 1;
+/// Version 1 followed by the broker path (a count, then the broker ids).
+/// Written only for a message that came over a network of brokers, so
+/// every other record stays byte-for-byte version 1.
+const VERSION_WITH_PATH: u8 = 2;
 
 pub fn encode_message(m: &Message, out: &mut Vec<u8>) {
-    put_u8(out, VERSION);
+    let path = m.broker_path.as_deref().filter(|p| !p.is_empty());
+    put_u8(
+        out,
+        if path.is_some() {
+            VERSION_WITH_PATH
+        } else {
+            VERSION
+        },
+    );
     put_str(out, m.id.as_str());
     put_destination(out, &m.destination);
     put_u8(out, u8::from(m.persistent));
@@ -50,12 +62,19 @@ pub fn encode_message(m: &Message, out: &mut Vec<u8>) {
             put_bytes(out, data);
         }
     }
+    if let Some(path) = path {
+        put_u32(out, path.len() as u32);
+        for broker in path {
+            put_str(out, broker);
+        }
+    }
 }
 
 /// # Errors
 /// [`DecodeError`] if `c` does not hold a message of a known version.
 pub fn decode_message(c: &mut Cursor<'_>) -> Result<Message, DecodeError> {
-    if c.u8()? != VERSION {
+    let version = c.u8()?;
+    if version != VERSION && version != VERSION_WITH_PATH {
         return Err(DecodeError("unknown message version"));
     }
     let id = MessageId(c.arc_str()?);
@@ -90,6 +109,15 @@ pub fn decode_message(c: &mut Cursor<'_>) -> Result<Message, DecodeError> {
         }
         _ => return Err(DecodeError("bad body tag")),
     };
+    if version == VERSION_WITH_PATH {
+        let n = c.u32()? as usize;
+        // Each id takes at least 4 bytes: a count beyond the record is corruption.
+        let mut path = Vec::with_capacity(n.min(64));
+        for _ in 0..n {
+            path.push(c.arc_str()?);
+        }
+        m.broker_path = Some(Arc::from(path));
+    }
     Ok(m)
 }
 
@@ -254,9 +282,27 @@ mod tests {
     }
 
     #[test]
-    fn every_truncation_is_an_error_not_a_panic() {
+    fn a_broker_path_round_trips_and_its_absence_keeps_version_one() {
+        let mut m = full_message();
+        let mut plain = Vec::new();
+        encode_message(&m, &mut plain);
+        assert_eq!(plain[0], VERSION, "records without a path are unchanged");
+        m.broker_path = Some(Arc::from(vec![
+            Arc::from("ID:a-1:1"),
+            Arc::from("ID:b-2:1"),
+        ]));
         let mut out = Vec::new();
-        encode_message(&full_message(), &mut out);
+        encode_message(&m, &mut out);
+        assert_eq!(out[0], VERSION_WITH_PATH);
+        assert_eq!(*message_from(&out).unwrap(), m);
+    }
+
+    #[test]
+    fn every_truncation_is_an_error_not_a_panic() {
+        let mut m = full_message();
+        m.broker_path = Some(Arc::from(vec![Arc::from("ID:a-1:1")]));
+        let mut out = Vec::new();
+        encode_message(&m, &mut out);
         for cut in 0..out.len() {
             assert!(message_from(&out[..cut]).is_err(), "cut at {cut}");
         }

@@ -216,6 +216,8 @@ pub fn to_core(kind: u8, m: &Arc<openwire::Message>) -> Result<Message, String> 
                 .push((Arc::from("JMSXGroupSeq"), Value::Int(m.group_sequence)));
         }
     }
+    let path = path_of(&m.broker_path);
+    out.broker_path = (!path.is_empty()).then(|| Arc::from(path));
     out.native = Some(Native(Arc::new(WireMessage {
         kind,
         message: Arc::clone(m),
@@ -254,9 +256,7 @@ pub fn to_wire(m: &Message, redelivery_count: u32) -> DataStructure {
             about.content = None;
             msg.data_structure = Some(DataStructure::message(kind, Arc::new(about)));
         }
-        Some(Subject::Consumer(info)) => {
-            msg.data_structure = info.downcast::<DataStructure>().cloned();
-        }
+        Some(subject) => msg.data_structure = Some(subject_data(subject)),
         None => {}
     }
     DataStructure::message(kind, Arc::new(msg))
@@ -274,6 +274,7 @@ fn wire_parts(m: &Message, redelivery_count: u32) -> (u8, openwire::Message) {
         msg.jmsx_group_first_for_consumer = first_of_group(m);
         msg.original_destination = m.original_destination.as_ref().map(wire_destination);
         msg.transaction_id = None;
+        msg.broker_path = broker_path(m.broker_path.as_deref().unwrap_or_default());
         if m.properties.len() != w.properties {
             msg.marshalled_properties = marshal_properties(&m.properties);
         }
@@ -291,6 +292,7 @@ fn wire_parts(m: &Message, redelivery_count: u32) -> (u8, openwire::Message) {
         message_type: m.message_type.as_deref().map(OwString::from),
         original_destination: m.original_destination.as_ref().map(wire_destination),
         redelivery_counter: redelivery_count as i32,
+        broker_path: broker_path(m.broker_path.as_deref().unwrap_or_default()),
         ..Default::default()
     };
     msg.jmsx_group_first_for_consumer = first_of_group(m);
@@ -377,46 +379,161 @@ pub fn marshal_properties(properties: &[(Arc<str>, Value)]) -> Option<Bytes> {
     Some(Bytes::from(out))
 }
 
-/// An advisory message, shaped as ActiveMQ's advisory broker sends it: an
-/// ActiveMQMessage of type `Advisory` whose data structure says what
-/// happened (a DestinationInfo, ConsumerInfo, ProducerInfo, ConnectionInfo,
-/// or a RemoveInfo naming what went away).
-pub fn advisory(topic: &Destination, data: DataStructure) -> Arc<Message> {
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as i64;
-    let id = format!("ID:ferrum-advisory:1:1:{seq}");
-    let wire = openwire::Message {
-        destination: Some(wire_destination(topic)),
-        message_id: Some(DataStructure::MessageId(Arc::new(openwire::MessageId {
-            text_view: Some(OwString::from(id.as_str())),
-            producer_sequence_id: seq,
+/// The data structure an advisory carries about a client or destination,
+/// as ActiveMQ's advisory broker sends it: the client's own
+/// ConnectionInfo/ConsumerInfo/ProducerInfo when it is an OpenWire client
+/// (so another broker's bridge sees exactly what the consumer asked for),
+/// one built from the core's description otherwise, a RemoveInfo naming
+/// what went away, a DestinationInfo for a destination.
+fn subject_data(subject: &Subject) -> DataStructure {
+    match subject {
+        Subject::Message(m) => {
+            // As ActiveMQ's advisories (includeBodyForAdvisory is off by
+            // default): the subject without its body.
+            let (kind, mut about) = wire_parts(m, 0);
+            about.content = None;
+            DataStructure::message(kind, Arc::new(about))
+        }
+        Subject::Consumer { consumer, removed } => {
+            let info = native_or(&consumer.native, || consumer_info(consumer));
+            if !removed {
+                return info;
+            }
+            let id = match &info {
+                DataStructure::ConsumerInfo(c) => c.consumer_id.clone(),
+                _ => None,
+            };
+            remove_info(id.unwrap_or_else(|| session_scoped_id(&consumer.id, false)))
+        }
+        Subject::Producer { producer, removed } => {
+            let info = native_or(&producer.native, || {
+                DataStructure::ProducerInfo(Arc::new(openwire::ProducerInfo {
+                    producer_id: Some(session_scoped_id(&producer.id, true)),
+                    destination: Some(wire_destination(&producer.destination)),
+                    ..Default::default()
+                }))
+            });
+            if !removed {
+                return info;
+            }
+            let id = match &info {
+                DataStructure::ProducerInfo(p) => p.producer_id.clone(),
+                _ => None,
+            };
+            remove_info(id.unwrap_or_else(|| session_scoped_id(&producer.id, true)))
+        }
+        Subject::Connection {
+            connection,
+            removed,
+        } => {
+            if *removed {
+                return remove_info(connection_id(&connection.id));
+            }
+            native_or(&connection.native, || {
+                DataStructure::ConnectionInfo(Arc::new(openwire::ConnectionInfo {
+                    connection_id: Some(connection_id(&connection.id)),
+                    client_id: connection.client_id.as_deref().map(OwString::from),
+                    user_name: connection.user.as_deref().map(OwString::from),
+                    ..Default::default()
+                }))
+            })
+        }
+        Subject::Destination {
+            destination,
+            connection,
+            removed,
+        } => DataStructure::DestinationInfo(Arc::new(openwire::DestinationInfo {
+            connection_id: connection.as_deref().map(connection_id),
+            destination: Some(wire_destination(destination)),
+            operation_type: if *removed { 1 } else { 0 },
             ..Default::default()
-        }))),
-        message_type: Some(OwString::from("Advisory")),
-        data_structure: Some(data),
-        timestamp: broker::now_millis(),
-        ..Default::default()
-    };
-    let mut m = Message::new(MessageId::from(id), topic.clone(), Body::Empty);
-    m.timestamp = wire.timestamp;
-    m.message_type = Some(Arc::from("Advisory"));
-    m.native = Some(Native(Arc::new(WireMessage {
-        kind: 23,
-        message: Arc::new(wire),
-        properties: 0,
-    })));
-    Arc::new(m)
+        })),
+    }
 }
 
-pub use broker::advisory::advisory_topic;
+/// The protocol's own description when it is OpenWire's, else `build()`.
+fn native_or(native: &Option<Native>, build: impl FnOnce() -> DataStructure) -> DataStructure {
+    native
+        .as_ref()
+        .and_then(|n| n.downcast::<DataStructure>().cloned())
+        .unwrap_or_else(build)
+}
 
-/// A DestinationInfo saying a temporary destination was added (0) or removed (1).
-pub fn destination_info(dest: &Destination, operation: i8) -> DataStructure {
-    DataStructure::DestinationInfo(Arc::new(openwire::DestinationInfo {
-        destination: Some(wire_destination(dest)),
-        operation_type: operation,
+/// A ConsumerInfo for a consumer of another protocol, with the fields
+/// ActiveMQ fills in for it (a STOMP subscription shows this way).
+fn consumer_info(c: &broker::ConsumerAbout) -> DataStructure {
+    DataStructure::ConsumerInfo(Arc::new(openwire::ConsumerInfo {
+        consumer_id: Some(session_scoped_id(&c.id, false)),
+        destination: Some(wire_destination(&c.destination)),
+        prefetch_size: i32::try_from(c.prefetch).unwrap_or(i32::MAX),
+        selector: c.selector.as_deref().map(OwString::from),
+        subscription_name: c.durable_name.as_deref().map(OwString::from),
+        no_local: c.no_local,
+        exclusive: c.exclusive,
+        retroactive: c.retroactive,
+        priority: c.priority,
+        dispatch_async: true,
+        network_subscription: c.network.subscription,
+        broker_path: broker_path(&c.network.broker_path),
+        network_consumer_path: (!c.network.consumer_path.is_empty()).then(|| {
+            c.network
+                .consumer_path
+                .iter()
+                .map(|id| session_scoped_id(id, false))
+                .collect()
+        }),
         ..Default::default()
     }))
+}
+
+/// BrokerIds for a broker path; none when empty, as ActiveMQ sends it.
+pub fn broker_path(path: &[Arc<str>]) -> Option<Vec<DataStructure>> {
+    (!path.is_empty()).then(|| {
+        path.iter()
+            .map(|b| {
+                DataStructure::BrokerId(Arc::new(openwire::BrokerId {
+                    value: Some(OwString::from(&**b)),
+                }))
+            })
+            .collect()
+    })
+}
+
+/// The broker ids of an OpenWire broker path.
+pub fn path_of(path: &Option<Vec<DataStructure>>) -> Vec<Arc<str>> {
+    path.iter()
+        .flatten()
+        .map(|b| Arc::from(id_string(b).as_str()))
+        .collect()
+}
+
+fn connection_id(id: &str) -> DataStructure {
+    DataStructure::ConnectionId(Arc::new(openwire::ConnectionId {
+        value: Some(OwString::from(id)),
+    }))
+}
+
+/// A ConsumerId or ProducerId from its string form,
+/// `<connection id>:<session>:<value>`, parsed from the right since the
+/// connection id has colons of its own.
+fn session_scoped_id(id: &str, producer: bool) -> DataStructure {
+    let mut parts = id.rsplitn(3, ':');
+    let value = parts.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+    let session_id = parts.next().and_then(|v| v.parse().ok()).unwrap_or(-1);
+    let connection_id = Some(OwString::from(parts.next().unwrap_or(id)));
+    if producer {
+        DataStructure::ProducerId(Arc::new(openwire::ProducerId {
+            connection_id,
+            value,
+            session_id,
+        }))
+    } else {
+        DataStructure::ConsumerId(Arc::new(openwire::ConsumerId {
+            connection_id,
+            session_id,
+            value,
+        }))
+    }
 }
 
 /// A RemoveInfo naming what went away.
@@ -450,5 +567,36 @@ mod tests {
             panic!("not a message id");
         };
         assert!(odd.producer_id.is_some());
+    }
+
+    #[test]
+    fn a_broker_path_survives_the_trip_through_the_core_both_ways() {
+        let wire = Arc::new(openwire::Message {
+            destination: Some(wire_destination(&Destination::queue("q"))),
+            broker_path: broker_path(&[Arc::from("ID:a-1:1"), Arc::from("ID:b-2:1")]),
+            ..Default::default()
+        });
+        let mut core = to_core(23, &wire).expect("to core");
+        let path: Vec<Arc<str>> = vec![Arc::from("ID:a-1:1"), Arc::from("ID:b-2:1")];
+        assert_eq!(core.broker_path.as_deref(), Some(&path[..]));
+        // Rebuilt from the core's fields (as after a restart), not the native form.
+        core.native = None;
+        let DataStructure::ActiveMqMessage(back) = to_wire(&core, 0) else {
+            panic!("not a plain message");
+        };
+        assert_eq!(path_of(&back.broker_path), path);
+    }
+
+    #[test]
+    fn consumer_ids_made_up_by_the_broker_parse_as_activemq_would() {
+        let DataStructure::ConsumerId(c) = session_scoped_id("ID:b-1-2:7:-1:3", false) else {
+            panic!("not a consumer id");
+        };
+        assert_eq!((c.session_id, c.value), (-1, 3));
+        assert_eq!(text(&c.connection_id), "ID:b-1-2:7");
+        assert_eq!(
+            id_string(&DataStructure::ConsumerId(c.clone())),
+            "ID:b-1-2:7:-1:3"
+        );
     }
 }

@@ -29,18 +29,19 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn new(broker_name: &str, addr: SocketAddr, max_frame_size: i64) -> Settings {
+    pub fn new(
+        broker_name: &str,
+        broker_id: &str,
+        addr: SocketAddr,
+        max_frame_size: i64,
+    ) -> Settings {
         let mut properties = PrimitiveMap::default();
         properties.insert("ProviderName", Primitive::String("ActiveMQ".into()));
         properties.insert("ProviderVersion", Primitive::String("5.17.2".into()));
         properties.insert("PlatformDetails", Primitive::String("Ferrum".into()));
         Settings {
             broker_name: broker_name.to_string(),
-            broker_id: format!(
-                "ID:{broker_name}-{}-{}:1",
-                addr.port(),
-                broker::now_millis()
-            ),
+            broker_id: broker_id.to_string(),
             broker_url: format!("tcp://{addr}"),
             options: WireFormatOptions {
                 version: 12,

@@ -10,10 +10,7 @@ use broker::{
 };
 use openwire::{DataStructure, OwString, Throwable};
 
-use super::convert::{
-    advisory, advisory_topic, destination, destination_info, id_string, remove_info, to_core,
-    to_wire,
-};
+use super::convert::{destination, id_string, path_of, to_core, to_wire};
 
 /// ActiveMQ's MessageAck types.
 mod ack_type {
@@ -78,20 +75,11 @@ impl From<BrokerError> for Failure {
 }
 
 struct Consumer {
-    /// One core consumer per destination of a composite (`a,b`) destination.
-    ids: Vec<ConsumerId>,
-    /// What it consumes from, for the removal advisory.
-    destination: broker::Destination,
+    /// The core's consumer (one for a composite destination too).
+    id: ConsumerId,
     /// The client's id for it, echoed in every MessageDispatch.
     wire_id: DataStructure,
 }
-
-/// Topics on which the Java client learns about temporary destinations;
-/// it refuses to send to one it has not seen announced there.
-const TEMP_QUEUE_ADVISORY: &str = "ActiveMQ.Advisory.TempQueue";
-const TEMP_TOPIC_ADVISORY: &str = "ActiveMQ.Advisory.TempTopic";
-/// Where connections coming and going are announced.
-const CONNECTION_ADVISORY: &str = "ActiveMQ.Advisory.Connection";
 
 pub struct Session {
     broker: Arc<Broker>,
@@ -110,10 +98,8 @@ pub struct Session {
     reply: Option<Reply>,
     /// Pulls waiting for a message, with the time to give up.
     pulls: Vec<((i64, i64), std::time::Instant)>,
-    /// Producers with a destination, for their removal advisory.
-    producers: HashMap<(i64, i64), (DataStructure, broker::Destination)>,
-    /// The client's connection id, for the removal advisory.
-    connection_id: Option<DataStructure>,
+    /// Producers that named a destination, registered with the core.
+    producers: HashMap<(i64, i64), broker::ProducerId>,
     /// Sessions the client announced (SessionInfo), by value.
     sessions: std::collections::HashSet<i64>,
     /// A response held back until the store has synced what the command
@@ -163,7 +149,6 @@ impl Session {
             reply: None,
             pulls: Vec::new(),
             producers: HashMap::new(),
-            connection_id: None,
             sessions: std::collections::HashSet::new(),
             awaiting: None,
             throttle: None,
@@ -270,24 +255,23 @@ impl Session {
                 let events = self.events.take().ok_or_else(|| {
                     Failure::new("javax.jms.IllegalStateException", "Already connected")
                 })?;
+                // Advisories show the ConnectionInfo, never its password.
+                let mut public = (*info).clone();
+                public.password = None;
                 let conn = self.broker.connect(
                     ConnectInfo {
                         client_id: info.client_id.as_ref().map(OwString::to_string_lossy),
                         login: info.user_name.as_ref().map(OwString::to_string_lossy),
+                        label: info.connection_id.as_ref().map(id_string),
+                        native: Some(broker::Native(Arc::new(DataStructure::ConnectionInfo(
+                            Arc::new(public),
+                        )))),
                     },
                     events.clone(),
                 );
                 match conn {
                     Ok(c) => {
                         self.conn = Some(c);
-                        let mut public = (*info).clone();
-                        public.password = None;
-                        self.connection_id = public.connection_id.clone();
-                        self.advise(
-                            c,
-                            &broker::Destination::topic(CONNECTION_ADVISORY),
-                            DataStructure::ConnectionInfo(Arc::new(public)),
-                        );
                         Ok(())
                     }
                     Err(e) => {
@@ -316,14 +300,17 @@ impl Session {
                     }
                 }
                 if let Some(dest) = p.destination.as_ref().and_then(destination) {
-                    self.advise(
+                    let id = self.broker.add_producer(
                         conn,
-                        &advisory_topic("Producer", &dest),
-                        DataStructure::ProducerInfo(p.clone()),
-                    );
-                    if let Some(id) = &p.producer_id {
-                        self.producers.insert(k, (id.clone(), dest));
-                    }
+                        broker::ProducerRequest {
+                            destination: dest,
+                            label: p.producer_id.as_ref().map(id_string),
+                            native: Some(broker::Native(Arc::new(DataStructure::ProducerInfo(
+                                p.clone(),
+                            )))),
+                        },
+                    )?;
+                    self.producers.insert(k, id);
                 }
                 Ok(())
             }
@@ -348,14 +335,8 @@ impl Session {
                         Failure::new("javax.jms.InvalidDestinationException", "no destination")
                     })?;
                 match d.operation_type {
-                    0 if dest.is_temporary() => {
-                        self.broker.add_temporary(conn, dest.clone())?;
-                        self.publish_advisory(conn, &dest, 0);
-                    }
-                    1 if dest.is_temporary() => {
-                        self.broker.delete_temporary(&dest);
-                        self.publish_advisory(conn, &dest, 1);
-                    }
+                    0 if dest.is_temporary() => self.broker.add_temporary(conn, dest)?,
+                    1 if dest.is_temporary() => self.broker.delete_temporary(&dest),
                     _ => {}
                 }
                 Ok(())
@@ -433,89 +414,31 @@ impl Session {
             )));
             return Ok(());
         }
-        let mut ids = Vec::new();
-        for name in dest.name.split(',') {
-            let part = broker::Destination::new(dest.kind, name.trim());
-            let mut req = SubscribeRequest::new(part.clone());
-            req.prefetch = c.prefetch_size.max(0) as u32;
-            req.selector = c.selector.as_ref().map(OwString::to_string_lossy);
-            req.durable_name = c
-                .subscription_name
-                .as_ref()
-                .map(OwString::to_string_lossy)
-                .filter(|_| !part.is_queue());
-            req.no_local = c.no_local;
-            req.exclusive = c.exclusive;
-            req.priority = c.priority;
-            req.retroactive = c.retroactive;
-            req.label = Some(id_string(&wire_id));
-            req.description = Some(broker::Native(Arc::new(DataStructure::ConsumerInfo(
-                Arc::new(c.clone()),
-            ))));
-            match self.broker.subscribe(conn, req) {
-                Ok(id) => ids.push(id),
-                Err(e) => {
-                    for id in ids {
-                        self.broker.unsubscribe(id);
-                    }
-                    return Err(e.into());
-                }
-            }
-            if !part.is_queue()
-                && (&*part.name == TEMP_QUEUE_ADVISORY || &*part.name == TEMP_TOPIC_ADVISORY)
-            {
-                self.announce_existing(&wire_id, &part);
-            }
-        }
-        for id in &ids {
-            self.by_core.insert(*id, k);
-        }
-        if !dest.name.starts_with("ActiveMQ.Advisory.") {
-            self.advise(
-                conn,
-                &advisory_topic("Consumer", &dest),
-                DataStructure::ConsumerInfo(Arc::new(c.clone())),
-            );
-        }
-        self.consumers.insert(
-            k,
-            Consumer {
-                ids,
-                wire_id,
-                destination: dest,
-            },
-        );
+        let mut req = SubscribeRequest::new(dest.clone());
+        req.prefetch = c.prefetch_size.max(0) as u32;
+        req.selector = c.selector.as_ref().map(OwString::to_string_lossy);
+        req.durable_name = c
+            .subscription_name
+            .as_ref()
+            .map(OwString::to_string_lossy)
+            .filter(|_| !dest.is_queue());
+        req.no_local = c.no_local;
+        req.exclusive = c.exclusive;
+        req.priority = c.priority;
+        req.retroactive = c.retroactive;
+        req.label = Some(id_string(&wire_id));
+        req.network = broker::Network {
+            subscription: c.network_subscription,
+            broker_path: path_of(&c.broker_path),
+            consumer_path: path_of(&c.network_consumer_path),
+        };
+        req.description = Some(broker::Native(Arc::new(DataStructure::ConsumerInfo(
+            Arc::new(c.clone()),
+        ))));
+        let id = self.broker.subscribe(conn, req)?;
+        self.by_core.insert(id, k);
+        self.consumers.insert(k, Consumer { id, wire_id });
         Ok(())
-    }
-
-    /// A new advisory subscriber learns of the temporary destinations that
-    /// already exist, as ActiveMQ's advisory broker tells it.
-    fn announce_existing(&mut self, wire_id: &DataStructure, topic: &broker::Destination) {
-        let want_queues = &*topic.name == TEMP_QUEUE_ADVISORY;
-        for d in self.broker.temporaries() {
-            if d.is_queue() == want_queues {
-                let m = advisory(topic, destination_info(&d, 0));
-                self.dispatch(wire_id, &m, 0);
-            }
-        }
-    }
-
-    /// Tells advisory subscribers that a temporary destination came or went.
-    fn publish_advisory(&mut self, conn: ConnectionId, dest: &broker::Destination, operation: i8) {
-        let topic = broker::Destination::topic(if dest.is_queue() {
-            TEMP_QUEUE_ADVISORY
-        } else {
-            TEMP_TOPIC_ADVISORY
-        });
-        self.advise(conn, &topic, destination_info(dest, operation));
-    }
-
-    /// Publishes an advisory message (dropped if nobody listens).
-    fn advise(&self, conn: ConnectionId, topic: &broker::Destination, data: DataStructure) {
-        let m = advisory(topic, data);
-        if let Err(e) = self.broker.send(conn, (*m).clone(), None) {
-            tracing::warn!("advisory on {topic}: {e}");
-        }
     }
 
     fn remove(&mut self, object: Option<&DataStructure>) -> Result<(), Failure> {
@@ -542,8 +465,8 @@ impl Session {
             Some(DataStructure::ProducerId(p)) => {
                 let k = (p.session_id, p.value);
                 self.windows.remove(&k);
-                if let (Some(conn), Some((id, dest))) = (self.conn, self.producers.remove(&k)) {
-                    self.advise(conn, &advisory_topic("Producer", &dest), remove_info(id));
+                if let Some(id) = self.producers.remove(&k) {
+                    self.broker.remove_producer(id);
                 }
             }
             Some(DataStructure::ConnectionId(_)) => self.close(),
@@ -563,13 +486,7 @@ impl Session {
             .consumers
             .get(&k)
             .ok_or_else(|| Failure::new("javax.jms.JMSException", "Unknown consumer"))?;
-        let mut dispatched = false;
-        for id in &c.ids {
-            if self.broker.pull(*id, 1)? {
-                dispatched = true;
-                break;
-            }
-        }
+        let dispatched = self.broker.pull(c.id, 1)?;
         if !dispatched && p.timeout != 0 {
             let wait = std::time::Duration::from_millis(p.timeout.max(0) as u64);
             self.pulls.push((k, std::time::Instant::now() + wait));
@@ -590,11 +507,7 @@ impl Session {
             let Some(c) = self.consumers.get(&k) else {
                 continue;
             };
-            let mut withdrawn = false;
-            for id in &c.ids {
-                withdrawn |= self.broker.cancel_pull(*id);
-            }
-            if withdrawn {
+            if self.broker.cancel_pull(c.id) {
                 self.out.push(DataStructure::MessageDispatch(Arc::new(
                     openwire::MessageDispatch {
                         consumer_id: Some(c.wire_id.clone()),
@@ -618,20 +531,8 @@ impl Session {
     }
 
     fn drop_consumer(&mut self, consumer: Consumer) {
-        for id in consumer.ids {
-            self.by_core.remove(&id);
-            self.broker.unsubscribe(id);
-        }
-        if let (Some(conn), false) = (
-            self.conn,
-            consumer.destination.name.starts_with("ActiveMQ.Advisory."),
-        ) {
-            self.advise(
-                conn,
-                &advisory_topic("Consumer", &consumer.destination),
-                remove_info(consumer.wire_id),
-            );
-        }
+        self.by_core.remove(&consumer.id);
+        self.broker.unsubscribe(consumer.id);
     }
 
     fn tx(&self, t: Option<&DataStructure>) -> Option<TxId> {
@@ -719,13 +620,6 @@ impl Session {
 
     /// Releases everything this connection held in the broker.
     pub fn close(&mut self) {
-        if let (Some(conn), Some(id)) = (self.conn, self.connection_id.take()) {
-            self.advise(
-                conn,
-                &broker::Destination::topic(CONNECTION_ADVISORY),
-                remove_info(id),
-            );
-        }
         if let Some(conn) = self.conn.take() {
             self.broker.disconnect(conn);
         }

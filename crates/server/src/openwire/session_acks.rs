@@ -49,16 +49,11 @@ impl Session {
             }
         };
         let tx = self.tx(a.transaction_id.as_ref());
-        for id in &consumer.ids {
-            match self.broker.ack(*id, ack.clone(), tx.as_ref()) {
-                Ok(()) => return Ok(()),
-                // Another part of a composite consumer holds it, or a
-                // cumulative ack names messages already acked one by one.
-                Err(BrokerError::UnknownMessage(_)) => continue,
-                Err(e) => return Err(e.into()),
-            }
+        match self.broker.ack(consumer.id, ack, tx.as_ref()) {
+            // A cumulative ack may name messages already acked one by one.
+            Ok(()) | Err(BrokerError::UnknownMessage(_)) => Ok(()),
+            Err(e) => Err(e.into()),
         }
-        Ok(())
     }
 
     pub(super) fn transaction(&mut self, t: &openwire::TransactionInfo) -> Result<(), Failure> {

@@ -88,7 +88,9 @@ impl TempNames {
 }
 
 /// `/queue/a,/topic/b` (ActiveMQ's composite destination): the core's
-/// composite form, `a,topic://b`, of the first part's kind.
+/// composite form of the first part's kind, later parts qualified,
+/// `a,topic://b` (`/queue/a,/queue/b` is `a,queue://b`, as ActiveMQ's STOMP
+/// layer names it: advisories about the consumer show that name).
 fn composite(header: &str) -> Result<Destination, DestinationError> {
     let mut kind = None;
     let mut parts = Vec::new();
@@ -99,8 +101,9 @@ fn composite(header: &str) -> Result<Destination, DestinationError> {
             DestinationKind::TempTopic => DestinationKind::Topic,
             k => k,
         };
-        let first = *kind.get_or_insert(k);
-        parts.push(match (k == first, k) {
+        let first = kind.is_none();
+        kind.get_or_insert(k);
+        parts.push(match (first, k) {
             (true, _) => name.to_string(),
             (false, DestinationKind::Topic) => format!("topic://{name}"),
             (false, _) => format!("queue://{name}"),

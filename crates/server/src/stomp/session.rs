@@ -323,6 +323,7 @@ impl Session {
         let info = ConnectInfo {
             client_id: frame.header("client-id").map(str::to_string),
             login: frame.header("login").map(str::to_string),
+            ..Default::default()
         };
         let conn = self
             .broker

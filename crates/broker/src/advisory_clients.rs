@@ -1,0 +1,271 @@
+//! Advisories about clients, as ActiveMQ's AdvisoryBroker publishes them
+//! whatever the client's protocol: connections
+//! (`ActiveMQ.Advisory.Connection`), consumers and producers
+//! (`ActiveMQ.Advisory.Consumer.Queue.<name>`, `…Producer.Topic.<name>`,
+//! with `consumerCount` / `producerCount`), and temporary destinations
+//! (`ActiveMQ.Advisory.TempQueue`, `…TempTopic`).
+//!
+//! A new subscriber of one of these topics is first told what already
+//! exists (the connections, consumers, producers or temporary destinations
+//! its topic covers), and only it: a network bridge or a Java client
+//! learns the current state that way.
+//!
+//! Consumers are also demand (`demand.rs`): watchers hear of them here.
+
+use std::sync::Arc;
+
+use crate::advisory::{advisory_topic, ADVISORY_PREFIX};
+use crate::buffer::{BufferId, Owner};
+use crate::core::Core;
+use crate::demand::{interests, DemandEvent};
+use crate::destination::Destination;
+use crate::message::{Subject, Value};
+use crate::ConsumerId;
+use model::{ConnectionAbout, ConsumerAbout, ProducerAbout};
+
+const CONNECTION_TOPIC: &str = "ActiveMQ.Advisory.Connection";
+const TEMP_QUEUE_TOPIC: &str = "ActiveMQ.Advisory.TempQueue";
+const TEMP_TOPIC_TOPIC: &str = "ActiveMQ.Advisory.TempTopic";
+const CONSUMER_PREFIX: &str = "ActiveMQ.Advisory.Consumer.";
+const PRODUCER_PREFIX: &str = "ActiveMQ.Advisory.Producer.";
+
+/// An advisory not yet made into a message.
+type Pending = (Destination, Subject, Vec<(&'static str, Value)>);
+
+fn is_advisory(dest: &Destination) -> bool {
+    dest.name.starts_with(ADVISORY_PREFIX)
+}
+
+impl Core {
+    pub(crate) fn advise_connection(&mut self, about: &Arc<ConnectionAbout>, removed: bool) {
+        let topic = Destination::topic(CONNECTION_TOPIC);
+        if self.topic_subscriptions(&topic).is_empty() {
+            return;
+        }
+        let subject = Subject::Connection {
+            connection: Arc::clone(about),
+            removed,
+        };
+        self.publish(topic, Some(subject), Vec::new());
+    }
+
+    pub(crate) fn advise_producer(&mut self, about: &Arc<ProducerAbout>, removed: bool) {
+        let Some(topic) = self.listened("Producer", &about.destination) else {
+            return;
+        };
+        let (topic, subject, props) = self.producer_advisory(topic, about, removed);
+        self.publish(topic, Some(subject), props);
+    }
+
+    pub(crate) fn advise_temporary(&mut self, dest: &Destination, owner: &Arc<str>, removed: bool) {
+        let (topic, subject) = temporary_advisory(dest, owner, removed);
+        if !self.topic_subscriptions(&topic).is_empty() {
+            self.publish(topic, Some(subject), Vec::new());
+        }
+    }
+
+    /// A consumer was added: demand watchers hear of it, advisory
+    /// subscribers too, and if it subscribes to advisories it is told what
+    /// exists already.
+    pub(crate) fn consumer_added(&mut self, cid: ConsumerId) {
+        let Some(c) = self.consumers.get(&cid) else {
+            return;
+        };
+        let (about, parts) = (Arc::clone(&c.about), c.parts.clone());
+        if self.demand.any() {
+            for interest in interests(cid, &parts, &about) {
+                self.demand.tell(&DemandEvent::Added(interest));
+            }
+        }
+        if is_advisory(&about.destination) {
+            self.replay_to(cid, &parts);
+        } else {
+            self.advise_consumer(&about, false);
+        }
+    }
+
+    /// A consumer is gone (its buffers no longer name it).
+    pub(crate) fn consumer_removed(
+        &mut self,
+        cid: ConsumerId,
+        about: &Arc<ConsumerAbout>,
+        parts: &[Destination],
+    ) {
+        if self.demand.any() {
+            for interest in interests(cid, parts, about) {
+                self.demand.tell(&DemandEvent::Removed(interest));
+            }
+        }
+        if !is_advisory(&about.destination) {
+            self.advise_consumer(about, true);
+        }
+    }
+
+    fn advise_consumer(&mut self, about: &Arc<ConsumerAbout>, removed: bool) {
+        let Some(topic) = self.listened("Consumer", &about.destination) else {
+            return;
+        };
+        let (topic, subject, props) = self.consumer_advisory(topic, about, removed);
+        self.publish(topic, Some(subject), props);
+    }
+
+    fn consumer_advisory(
+        &self,
+        topic: Destination,
+        about: &Arc<ConsumerAbout>,
+        removed: bool,
+    ) -> Pending {
+        let count = self.consumer_count(&about.destination);
+        let subject = Subject::Consumer {
+            consumer: Arc::clone(about),
+            removed,
+        };
+        (topic, subject, vec![("consumerCount", Value::Int(count))])
+    }
+
+    fn producer_advisory(
+        &self,
+        topic: Destination,
+        about: &Arc<ProducerAbout>,
+        removed: bool,
+    ) -> Pending {
+        let count = self
+            .producers
+            .values()
+            .filter(|p| p.about.destination == about.destination)
+            .count();
+        let subject = Subject::Producer {
+            producer: Arc::clone(about),
+            removed,
+        };
+        let count = i32::try_from(count).unwrap_or(i32::MAX);
+        (topic, subject, vec![("producerCount", Value::Int(count))])
+    }
+
+    /// Consumers of `dest` as ActiveMQ counts them for `consumerCount`: on
+    /// every existing destination it covers. A composite destination names
+    /// no destination of its own, so ActiveMQ counts 0 there, and so do we.
+    fn consumer_count(&self, dest: &Destination) -> i32 {
+        let bids: Vec<BufferId> = if dest.composite_parts().is_some() {
+            Vec::new()
+        } else if dest.is_queue() {
+            self.queues
+                .iter()
+                .filter(|(q, _)| *q == dest || (dest.is_wildcard() && dest.matches(q)))
+                .map(|(_, b)| *b)
+                .collect()
+        } else {
+            self.topic_subscriptions(dest)
+        };
+        let n: usize = bids
+            .iter()
+            .filter_map(|b| self.buffers.get(b))
+            .map(|b| b.consumers.len())
+            .sum();
+        i32::try_from(n).unwrap_or(i32::MAX)
+    }
+
+    /// Every consumer's interests, oldest consumer first.
+    pub(crate) fn current_demand(&self) -> Vec<Arc<crate::Interest>> {
+        let mut ids: Vec<_> = self.consumers.keys().copied().collect();
+        ids.sort_unstable();
+        ids.iter()
+            .filter_map(|id| self.consumers.get(id).map(|c| (*id, c)))
+            .flat_map(|(id, c)| interests(id, &c.parts, &c.about))
+            .collect()
+    }
+
+    /// Tells a new advisory subscriber what exists already: only it, on
+    /// the subscription buffers whose topic covers each advisory.
+    fn replay_to(&mut self, cid: ConsumerId, parts: &[Destination]) {
+        let mut pending: Vec<Pending> = Vec::new();
+        // A wildcard subscription (`ActiveMQ.Advisory.>`) may cover any of
+        // them: each advisory is checked against it on delivery below.
+        let wildcard = parts.iter().any(Destination::is_wildcard);
+        let wants = |p: &dyn Fn(&str) -> bool| wildcard || parts.iter().any(|d| p(&d.name));
+        if wants(&|n| n == CONNECTION_TOPIC) {
+            let mut conns: Vec<_> = self.connections.iter().collect();
+            conns.sort_by_key(|(id, _)| **id);
+            for (_, c) in conns {
+                let subject = Subject::Connection {
+                    connection: Arc::clone(&c.about),
+                    removed: false,
+                };
+                pending.push((Destination::topic(CONNECTION_TOPIC), subject, Vec::new()));
+            }
+        }
+        if wants(&|n| n == TEMP_QUEUE_TOPIC || n == TEMP_TOPIC_TOPIC) {
+            let mut temps: Vec<_> = self.temp_owner.iter().collect();
+            temps.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+            for (dest, owner) in temps {
+                if let Some(c) = self.connections.get(owner) {
+                    let (topic, subject) = temporary_advisory(dest, &c.about.id, false);
+                    pending.push((topic, subject, Vec::new()));
+                }
+            }
+        }
+        if wants(&|n| n.starts_with(PRODUCER_PREFIX)) {
+            let mut producers: Vec<_> = self.producers.iter().collect();
+            producers.sort_by_key(|(id, _)| **id);
+            for (_, p) in producers {
+                let topic = advisory_topic("Producer", &p.about.destination);
+                pending.push(self.producer_advisory(topic, &p.about, false));
+            }
+        }
+        if wants(&|n| n.starts_with(CONSUMER_PREFIX)) {
+            let mut consumers: Vec<_> = self
+                .consumers
+                .iter()
+                .filter(|(id, c)| **id != cid && !is_advisory(&c.about.destination))
+                .collect();
+            consumers.sort_by_key(|(id, _)| **id);
+            for (_, c) in consumers {
+                let topic = advisory_topic("Consumer", &c.about.destination);
+                pending.push(self.consumer_advisory(topic, &c.about, false));
+            }
+        }
+        if pending.is_empty() {
+            return;
+        }
+        let bids = self
+            .consumers
+            .get(&cid)
+            .map(|c| c.buffers.clone())
+            .unwrap_or_default();
+        for bid in bids {
+            let Some(Owner::Subscription { topic: covers, .. }) =
+                self.buffers.get(&bid).map(|b| b.owner.clone())
+            else {
+                continue;
+            };
+            for (topic, subject, props) in &pending {
+                if covers == *topic || (covers.is_wildcard() && covers.matches(topic)) {
+                    let m =
+                        self.advisory_message(topic.clone(), Some(subject.clone()), props.clone());
+                    if let Err(e) = self.enqueue(bid, Arc::new(m), 0) {
+                        tracing::warn!("advisory replay not delivered: {e}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The advisory about a temporary destination coming or going.
+fn temporary_advisory(
+    dest: &Destination,
+    owner: &Arc<str>,
+    removed: bool,
+) -> (Destination, Subject) {
+    let topic = Destination::topic(if dest.is_queue() {
+        TEMP_QUEUE_TOPIC
+    } else {
+        TEMP_TOPIC_TOPIC
+    });
+    let subject = Subject::Destination {
+        destination: dest.clone(),
+        connection: Some(Arc::clone(owner)),
+        removed,
+    };
+    (topic, subject)
+}

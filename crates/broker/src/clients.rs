@@ -1,0 +1,247 @@
+//! Connections, their temporary destinations and their producers: coming
+//! and going, each announced to advisory subscribers (see
+//! `advisory_clients.rs`) whatever the client's protocol.
+
+use std::sync::Arc;
+
+use crate::broker::ConnectInfo;
+use crate::buffer::BufferId;
+use crate::core::{Conn, Core};
+use crate::destination::{Destination, DestinationKind};
+use crate::error::BrokerError;
+use crate::event::{Event, EventSender};
+use crate::{ConnectionId, ProducerId};
+use model::{ConnectionAbout, ProducerAbout};
+
+/// What a protocol handler says about a producer that named its
+/// destination (OpenWire ProducerInfo). Producers without one are not
+/// registered: they announce nothing, as in ActiveMQ.
+#[derive(Clone, Debug)]
+pub struct ProducerRequest {
+    pub destination: Destination,
+    /// The client's own id for it (OpenWire ProducerId), if it has one.
+    pub label: Option<String>,
+    /// The protocol's own description (OpenWire: its ProducerInfo).
+    pub native: Option<crate::message::Native>,
+}
+
+/// A registered producer.
+pub(crate) struct Producer {
+    pub conn: ConnectionId,
+    pub about: Arc<ProducerAbout>,
+}
+
+impl Core {
+    pub fn connect(
+        &mut self,
+        info: ConnectInfo,
+        sink: EventSender,
+    ) -> Result<ConnectionId, BrokerError> {
+        let client_id: Option<Arc<str>> = info.client_id.map(Arc::from);
+        if let Some(cid) = &client_id {
+            if self.client_ids.contains_key(cid) {
+                return Err(BrokerError::ClientIdInUse(cid.to_string()));
+            }
+        }
+        let id = ConnectionId(self.next_id());
+        if let Some(cid) = &client_id {
+            self.client_ids.insert(Arc::clone(cid), id);
+        }
+        // Clients see ActiveMQ-shaped ids: `ID:<broker>-<boot>:<n>`.
+        let label: Arc<str> = match info.label {
+            Some(l) => Arc::from(l),
+            None => Arc::from(format!("{}:{}", self.identity.id_prefix, id.0)),
+        };
+        let about = Arc::new(ConnectionAbout {
+            client_id: Some(client_id.clone().unwrap_or_else(|| Arc::clone(&label))),
+            id: label,
+            user: info.login.map(Arc::from),
+            native: info.native,
+        });
+        self.connections.insert(
+            id,
+            Conn {
+                sink,
+                client_id,
+                about: Arc::clone(&about),
+                consumers: Vec::new(),
+                local_ids: 0,
+                producers: Vec::new(),
+                temporaries: Vec::new(),
+                transactions: Vec::new(),
+            },
+        );
+        self.stats.connections_total += 1;
+        self.advise_connection(&about, false);
+        Ok(id)
+    }
+
+    /// Ends a connection: open transactions roll back, consumers close (their
+    /// un-acked messages return to their buffers as redelivered), producers
+    /// and temporary destinations go, and the client id is freed.
+    pub fn disconnect(&mut self, id: ConnectionId) {
+        let Some(conn) = self.connections.get(&id) else {
+            return;
+        };
+        let transactions = conn.transactions.clone();
+        let consumers = conn.consumers.clone();
+        let producers = conn.producers.clone();
+        for tx in transactions {
+            let _ = self.rollback(id, &tx);
+        }
+        for consumer in consumers {
+            self.close_consumer(consumer);
+        }
+        for producer in producers {
+            self.remove_producer(producer);
+        }
+        let temporaries = self
+            .connections
+            .get(&id)
+            .map(|c| c.temporaries.clone())
+            .unwrap_or_default();
+        for dest in temporaries {
+            self.delete_temporary(&dest);
+        }
+        self.unconfirmed.remove(&id);
+        if let Some(conn) = self.connections.remove(&id) {
+            if let Some(cid) = conn.client_id {
+                self.client_ids.remove(&cid);
+            }
+            self.advise_connection(&conn.about, true);
+        }
+    }
+
+    // ---- producers -----------------------------------------------------
+
+    pub fn add_producer(
+        &mut self,
+        conn: ConnectionId,
+        req: ProducerRequest,
+    ) -> Result<ProducerId, BrokerError> {
+        let id = ProducerId(self.next_id());
+        let c = self
+            .connections
+            .get_mut(&conn)
+            .ok_or(BrokerError::UnknownConnection)?;
+        let label = match req.label {
+            Some(l) => Arc::from(l),
+            None => {
+                c.local_ids += 1;
+                Arc::from(format!("{}:-1:{}", c.about.id, c.local_ids))
+            }
+        };
+        let about = Arc::new(ProducerAbout {
+            id: label,
+            connection: Arc::clone(&c.about.id),
+            destination: req.destination,
+            native: req.native,
+        });
+        c.producers.push(id);
+        self.producers.insert(
+            id,
+            Producer {
+                conn,
+                about: Arc::clone(&about),
+            },
+        );
+        self.advise_producer(&about, false);
+        Ok(id)
+    }
+
+    pub fn remove_producer(&mut self, id: ProducerId) -> bool {
+        let Some(p) = self.producers.remove(&id) else {
+            return false;
+        };
+        if let Some(c) = self.connections.get_mut(&p.conn) {
+            c.producers.retain(|x| *x != id);
+        }
+        self.advise_producer(&p.about, true);
+        true
+    }
+
+    // ---- temporary destinations ----------------------------------------
+
+    /// Registers a temporary destination owned by `conn`. OpenWire clients
+    /// pick the name themselves; STOMP's handler asks for a fresh one.
+    pub fn add_temporary(
+        &mut self,
+        conn: ConnectionId,
+        dest: Destination,
+    ) -> Result<(), BrokerError> {
+        if !dest.is_temporary() {
+            return Err(BrokerError::InvalidDestination(dest.to_string()));
+        }
+        let c = self
+            .connections
+            .get_mut(&conn)
+            .ok_or(BrokerError::UnknownConnection)?;
+        if self.temp_owner.insert(dest.clone(), conn).is_none() {
+            c.temporaries.push(dest.clone());
+            let owner = Arc::clone(&c.about.id);
+            self.advise_temporary(&dest, &owner, false);
+        }
+        Ok(())
+    }
+
+    pub fn create_temporary(
+        &mut self,
+        conn: ConnectionId,
+        kind: DestinationKind,
+    ) -> Result<Destination, BrokerError> {
+        let n = self.next_id();
+        let owner = self
+            .connections
+            .get(&conn)
+            .ok_or(BrokerError::UnknownConnection)?;
+        // As ActiveMQ names them: `<connection id>:<n>`.
+        let name = format!("{}:{n}", owner.about.id);
+        let dest = Destination::new(kind, name);
+        self.add_temporary(conn, dest.clone())?;
+        Ok(dest)
+    }
+
+    pub fn temporary_exists(&self, dest: &Destination) -> bool {
+        self.temp_owner.contains_key(dest)
+    }
+
+    /// Deletes a temporary destination: its consumers are told and closed,
+    /// its messages dropped.
+    pub fn delete_temporary(&mut self, dest: &Destination) {
+        let Some(owner) = self.temp_owner.remove(dest) else {
+            return;
+        };
+        let mut owner_id = None;
+        if let Some(c) = self.connections.get_mut(&owner) {
+            c.temporaries.retain(|d| d != dest);
+            owner_id = Some(Arc::clone(&c.about.id));
+        }
+        let buffers: Vec<BufferId> = if dest.is_queue() {
+            self.queues.remove(dest).into_iter().collect()
+        } else {
+            self.topics.remove(dest).unwrap_or_default()
+        };
+        for bid in buffers {
+            let consumers = self
+                .buffers
+                .get(&bid)
+                .map(|b| b.consumers.clone())
+                .unwrap_or_default();
+            for cid in consumers {
+                if let Some(consumer) = self.consumers.get(&cid) {
+                    if let Some(conn) = self.connections.get(&consumer.conn) {
+                        let _ = conn.sink.send(Event::ConsumerClosed {
+                            consumer: cid,
+                            reason: format!("destination {dest} was deleted"),
+                        });
+                    }
+                }
+                self.close_consumer(cid);
+            }
+            self.buffers.remove(&bid);
+        }
+        if let Some(owner_id) = owner_id {
+            self.advise_temporary(dest, &owner_id, true);
+        }
+    }
+}
