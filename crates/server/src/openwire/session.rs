@@ -10,7 +10,7 @@ use broker::{
 };
 use openwire::{DataStructure, OwString, Throwable};
 
-use super::convert::{
+use openwire_adapter::{
     advisory, advisory_topic, destination, destination_info, id_string, remove_info, to_core,
     to_wire,
 };
@@ -709,7 +709,7 @@ impl Session {
         self.out.push(DataStructure::MessageDispatch(Arc::new(
             openwire::MessageDispatch {
                 consumer_id: Some(wire_id.clone()),
-                destination: Some(super::convert::wire_destination(&message.destination)),
+                destination: Some(openwire_adapter::wire_destination(&message.destination)),
                 message: Some(to_wire(message, redelivery_count)),
                 redelivery_counter: redelivery_count as i32,
                 ..Default::default()

@@ -480,7 +480,7 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
                     .iter()
                     .map(|(k, v)| (Arc::from(*k), broker::Value::Int(*v as i32)))
                     .collect();
-                crate::openwire::convert::marshal_properties(&props)
+                openwire_adapter::marshal_properties(&props)
             }),
             ..Default::default()
         };
