@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use model::{Body, Destination, Message, MessageId, Native};
-use openwire::{DataStructure, OwString};
+use openwire::{DataStructure, DataType, OwString};
 
 use crate::destination::wire_destination;
 use crate::message::WireMessage;
@@ -36,14 +36,15 @@ pub fn advisory(topic: &Destination, data: DataStructure) -> Arc<Message> {
     m.timestamp = wire.timestamp;
     m.message_type = Some(Arc::from("Advisory"));
     m.native = Some(Native(Arc::new(WireMessage {
-        kind: 23,
+        kind: DataType::ActiveMqMessage.code(),
         message: Arc::new(wire),
         properties: 0,
     })));
     Arc::new(m)
 }
 
-/// A DestinationInfo saying a temporary destination was added (0) or removed (1).
+/// A DestinationInfo saying a temporary destination was added or removed
+/// (`operation`: [`openwire::destination_operation`]).
 pub fn destination_info(dest: &Destination, operation: i8) -> DataStructure {
     DataStructure::DestinationInfo(Arc::new(openwire::DestinationInfo {
         destination: Some(wire_destination(dest)),

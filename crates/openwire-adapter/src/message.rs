@@ -5,7 +5,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use model::{Body, Message, MessageId, Native, Subject, Value};
 use openwire::primitive::{inflate, inflate_bytes_message, read_text, write_text};
-use openwire::{DataStructure, OwString};
+use openwire::{DataStructure, DataType, OwString};
 
 use crate::destination::{destination, wire_destination};
 use crate::ids::{id_string, wire_message_id};
@@ -27,9 +27,9 @@ pub fn to_core(kind: u8, m: &Arc<openwire::Message>) -> Result<Message, ConvertE
         .and_then(destination)
         .ok_or(ConvertError::NoDestination)?;
     let id = m.message_id.as_ref().map(id_string).unwrap_or_default();
-    let body = match (kind, &m.content) {
+    let body = match (DataType::from_code(kind), &m.content) {
         (_, None) => Body::Empty,
-        (28, Some(c)) => {
+        (Some(DataType::TextMessage), Some(c)) => {
             let raw = if m.compressed {
                 inflate(c, MAX_INFLATED)?
             } else {
@@ -40,13 +40,15 @@ pub fn to_core(kind: u8, m: &Arc<openwire::Message>) -> Result<Message, ConvertE
                 None => Body::Empty,
             }
         }
-        (24, Some(c)) => Body::Bytes(if m.compressed {
+        (Some(DataType::BytesMessage), Some(c)) => Body::Bytes(if m.compressed {
             inflate_bytes_message(c, MAX_INFLATED)?
         } else {
             c.clone()
         }),
-        (k, Some(c)) => Body::Opaque {
-            kind: k,
+        // Map, object and stream bodies stay as sent: only OpenWire
+        // consumers read them.
+        (_, Some(c)) => Body::Opaque {
+            kind,
             data: c.clone(),
         },
     };
@@ -169,17 +171,17 @@ fn wire_parts(m: &Message, redelivery_count: u32) -> (u8, openwire::Message) {
     }
     msg.marshalled_properties = marshal_properties(&props);
     let kind = match &m.body {
-        Body::Empty => 23,
+        Body::Empty => DataType::ActiveMqMessage.code(),
         Body::Text(t) => {
             let mut out = Vec::new();
             if write_text(Some(t), &mut out).is_ok() {
                 msg.content = Some(Bytes::from(out));
             }
-            28
+            DataType::TextMessage.code()
         }
         Body::Bytes(b) => {
             msg.content = Some(b.clone());
-            24
+            DataType::BytesMessage.code()
         }
         Body::Opaque { kind, data } => {
             msg.content = Some(data.clone());

@@ -1,6 +1,7 @@
 //! OpenWire protocol rules, driven without sockets.
 
 use super::*;
+use openwire::ack_type;
 use tokio::sync::mpsc;
 
 fn text(v: &str) -> Option<OwString> {

@@ -11,19 +11,11 @@ use anyhow::{bail, Context};
 use bytes::Bytes;
 use openwire::negotiate::{negotiate, WireFormatOptions};
 use openwire::primitive::PrimitiveMap;
-use openwire::{Codec, DataStructure, OwString, WireFormat};
+use openwire::{ack_type, transaction_type, Codec, DataStructure, OwString, WireFormat};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::oneshot;
 
 use super::{stamp, AckMode, Ctx, DestKind, Pacer};
-
-/// MessageAck's STANDARD_ACK_TYPE.
-const STANDARD_ACK: i8 = 2;
-/// MessageAck's INDIVIDUAL_ACK_TYPE.
-const INDIVIDUAL_ACK: i8 = 4;
-/// TransactionInfo types.
-const TX_BEGIN: i8 = 0;
-const TX_COMMIT_ONE_PHASE: i8 = 2;
 
 fn s(v: &str) -> Option<OwString> {
     Some(OwString::from(v))
@@ -328,9 +320,9 @@ pub async fn consumer(ctx: Ctx, index: u32, ready: oneshot::Sender<()>) -> anyho
                     &mut last,
                     pending,
                     if individual {
-                        INDIVIDUAL_ACK
+                        ack_type::INDIVIDUAL
                     } else {
-                        STANDARD_ACK
+                        ack_type::STANDARD
                     },
                 );
                 conn.send(ack)?;
@@ -354,7 +346,7 @@ pub async fn consumer(ctx: Ctx, index: u32, ready: oneshot::Sender<()>) -> anyho
             &mut first,
             &mut last,
             pending,
-            STANDARD_ACK,
+            ack_type::STANDARD,
         );
         conn.send(ack)?;
     }
@@ -451,7 +443,7 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
                     },
                 ))),
             }));
-            let (begin, _) = transaction_info(&mut conn, &t, TX_BEGIN, false);
+            let (begin, _) = transaction_info(&mut conn, &t, transaction_type::BEGIN, false);
             conn.send(begin)?;
             tx = Some(t);
         }
@@ -490,7 +482,8 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
             ctx.verifier.truncate(index, seq + 1);
         }
         if let (Some(t), true) = (&tx, ctx.args.commits_after(seq, last)) {
-            let (commit, commit_id) = transaction_info(&mut conn, t, TX_COMMIT_ONE_PHASE, true);
+            let (commit, commit_id) =
+                transaction_info(&mut conn, t, transaction_type::COMMIT_ONE_PHASE, true);
             conn.send(commit)?;
             conn.request_done(commit_id)
                 .await
