@@ -468,9 +468,9 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
             content: Some(Bytes::copy_from_slice(&body)),
             transaction_id: tx.clone(),
             marshalled_properties: ctx.args.selector_properties(index, seq).and_then(|p| {
-                let props: Vec<(Arc<str>, broker::Value)> = p
+                let props: Vec<(Arc<str>, model::Value)> = p
                     .iter()
-                    .map(|(k, v)| (Arc::from(*k), broker::Value::Int(*v as i32)))
+                    .map(|(k, v)| (Arc::from(*k), model::Value::Int(*v as i32)))
                     .collect();
                 openwire_adapter::marshal_properties(&props)
             }),
