@@ -71,7 +71,8 @@ pub struct RemoteError {
 }
 
 impl RemoteError {
-    fn from_throwable(t: Option<&Throwable>) -> RemoteError {
+    /// The error a Throwable describes (empty parts when absent).
+    pub fn from_throwable(t: Option<&Throwable>) -> RemoteError {
         let text = |s: Option<&crate::OwString>| s.map(|s| s.to_string_lossy()).unwrap_or_default();
         RemoteError {
             class: text(t.and_then(|t| t.class.as_ref())),

@@ -8,6 +8,7 @@
 
 mod link;
 mod openwire;
+mod openwire_conn;
 mod report;
 mod stomp;
 mod verify;
