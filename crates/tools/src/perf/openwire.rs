@@ -179,23 +179,7 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
         .iter()
         .map(|n| destination(&ctx, n))
         .collect();
-    // One destination: the producer's own; spread: an anonymous producer
-    // naming each message's destination.
-    let producer_destination = (destinations.len() == 1).then(|| destinations[0].clone());
-    let producer_id = DataStructure::ProducerId(Arc::new(openwire::ProducerId {
-        connection_id: s(&conn.connection_id),
-        value: 1,
-        session_id: 1,
-    }));
-    let info = openwire::ProducerInfo {
-        producer_id: Some(producer_id.clone()),
-        destination: producer_destination,
-        ..Default::default()
-    };
-    let request = conn.request(DataStructure::ProducerInfo(Arc::new(info)))?;
-    conn.wait(request)
-        .await
-        .with_context(|| format!("producer {index} registering"))?;
+    let producer_id = register_producer(&mut conn, index, &destinations).await?;
 
     let persistent = ctx.args.persistent;
     let mut body = vec![0u8; ctx.args.size];
@@ -229,29 +213,8 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
         // last message of an async run also asks for a response, so the
         // run knows all arrived. Transactions wait for their commits.
         let sync = tx.is_none() && (persistent || last);
-        let msg = openwire::Message {
-            producer_id: Some(producer_id.clone()),
-            destination: Some(destinations[(seq % destinations.len() as u64) as usize].clone()),
-            message_id: Some(DataStructure::MessageId(Arc::new(openwire::MessageId {
-                producer_id: Some(producer_id.clone()),
-                producer_sequence_id: seq as i64 + 1,
-                ..Default::default()
-            }))),
-            persistent,
-            priority: 4,
-            timestamp: (super::now_ns() / 1_000_000) as i64,
-            content: Some(Bytes::copy_from_slice(&body)),
-            transaction_id: tx.clone(),
-            marshalled_properties: ctx.args.selector_properties(index, seq).and_then(|p| {
-                let props: Vec<(Arc<str>, model::Value)> = p
-                    .iter()
-                    .map(|(k, v)| (Arc::from(*k), model::Value::Int(*v as i32)))
-                    .collect();
-                openwire_adapter::marshal_properties(&props)
-            }),
-            ..Default::default()
-        };
-        let msg = DataStructure::BytesMessage(Arc::new(msg));
+        let destination = &destinations[(seq % destinations.len() as u64) as usize];
+        let msg = bytes_message(&ctx, index, seq, &producer_id, destination, &body, &tx);
         let request = if sync {
             Some(conn.request(msg)?)
         } else {
@@ -295,6 +258,69 @@ pub async fn producer(ctx: Ctx, index: u32, count: u64) -> anyhow::Result<()> {
     ctx.done_tx.send_modify(|_| {});
     conn.close().await;
     Ok(())
+}
+
+/// ProducerInfo: one destination is the producer's own; several (spread)
+/// make an anonymous producer naming each message's destination.
+async fn register_producer(
+    conn: &mut Conn,
+    index: u32,
+    destinations: &[DataStructure],
+) -> anyhow::Result<DataStructure> {
+    let producer_id = DataStructure::ProducerId(Arc::new(openwire::ProducerId {
+        connection_id: s(&conn.connection_id),
+        value: 1,
+        session_id: 1,
+    }));
+    let info = openwire::ProducerInfo {
+        producer_id: Some(producer_id.clone()),
+        destination: match destinations {
+            [only] => Some(only.clone()),
+            _ => None,
+        },
+        ..Default::default()
+    };
+    let request = conn.request(DataStructure::ProducerInfo(Arc::new(info)))?;
+    conn.wait(request)
+        .await
+        .with_context(|| format!("producer {index} registering"))?;
+    Ok(producer_id)
+}
+
+/// Producer `index`'s message `seq`, as the JMS client sends a
+/// BytesMessage (`body` already stamped).
+fn bytes_message(
+    ctx: &Ctx,
+    index: u32,
+    seq: u64,
+    producer_id: &DataStructure,
+    destination: &DataStructure,
+    body: &[u8],
+    tx: &Option<DataStructure>,
+) -> DataStructure {
+    let msg = openwire::Message {
+        producer_id: Some(producer_id.clone()),
+        destination: Some(destination.clone()),
+        message_id: Some(DataStructure::MessageId(Arc::new(openwire::MessageId {
+            producer_id: Some(producer_id.clone()),
+            producer_sequence_id: seq as i64 + 1,
+            ..Default::default()
+        }))),
+        persistent: ctx.args.persistent,
+        priority: 4,
+        timestamp: (super::now_ns() / 1_000_000) as i64,
+        content: Some(Bytes::copy_from_slice(body)),
+        transaction_id: tx.clone(),
+        marshalled_properties: ctx.args.selector_properties(index, seq).and_then(|p| {
+            let props: Vec<(Arc<str>, model::Value)> = p
+                .iter()
+                .map(|(k, v)| (Arc::from(*k), model::Value::Int(*v as i32)))
+                .collect();
+            openwire_adapter::marshal_properties(&props)
+        }),
+        ..Default::default()
+    };
+    DataStructure::BytesMessage(Arc::new(msg))
 }
 
 /// A TransactionInfo of `kind` for `tx`.
