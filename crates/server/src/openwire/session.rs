@@ -8,7 +8,9 @@ use broker::{
     Broker, BrokerError, ConnectInfo, ConnectionId, ConsumerId, Event, EventSender,
     SubscribeRequest, TxId,
 };
-use openwire::{CommandHeader, DataStructure, DataType, OwString, Throwable};
+use openwire::{
+    destination_operation, CommandHeader, DataStructure, DataType, OwString, Throwable,
+};
 
 use openwire_adapter::{
     advisory, advisory_topic, destination, destination_info, id_string, remove_info, to_core,
@@ -328,13 +330,13 @@ impl Session {
                         Failure::new("javax.jms.InvalidDestinationException", "no destination")
                     })?;
                 match d.operation_type {
-                    0 if dest.is_temporary() => {
+                    destination_operation::ADD if dest.is_temporary() => {
                         self.broker.add_temporary(conn, dest.clone())?;
-                        self.publish_advisory(conn, &dest, 0);
+                        self.publish_advisory(conn, &dest, destination_operation::ADD);
                     }
-                    1 if dest.is_temporary() => {
+                    destination_operation::REMOVE if dest.is_temporary() => {
                         self.broker.delete_temporary(&dest);
-                        self.publish_advisory(conn, &dest, 1);
+                        self.publish_advisory(conn, &dest, destination_operation::REMOVE);
                     }
                     _ => {}
                 }
@@ -474,7 +476,7 @@ impl Session {
         let want_queues = &*topic.name == TEMP_QUEUE_ADVISORY;
         for d in self.broker.temporaries() {
             if d.is_queue() == want_queues {
-                let m = advisory(topic, destination_info(&d, 0));
+                let m = advisory(topic, destination_info(&d, destination_operation::ADD));
                 self.dispatch(wire_id, &m, 0);
             }
         }
