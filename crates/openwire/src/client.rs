@@ -88,7 +88,8 @@ impl fmt::Display for RemoteError {
     }
 }
 
-/// Why the client cannot go on.
+/// What the client refuses (a non-command) or cannot go on after (bad
+/// bytes, a peer not speaking OpenWire).
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// Bytes that do not decode, or a command that does not encode (too
