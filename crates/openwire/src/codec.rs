@@ -49,14 +49,14 @@ impl Reader<'_> {
     /// Decodes the pooled kinds (messages, message ids) into recycled
     /// storage; `None` for every other kind.
     pub(crate) fn read_pooled(&mut self, kind: u8) -> Result<Option<DataStructure>> {
-        use crate::schema::{Message, MessageId};
-        match kind {
-            23..=28 => {
+        use crate::schema::{DataType, Message, MessageId};
+        match DataType::from_code(kind) {
+            Some(t) if t.is_message() => {
                 let spare = self.pool.messages.pop();
                 let m = reuse(spare, Message::read_fields(self)?);
                 Ok(Some(DataStructure::message(kind, m)))
             }
-            110 => {
+            Some(DataType::MessageId) => {
                 let spare = self.pool.ids.pop();
                 Ok(Some(DataStructure::MessageId(reuse(
                     spare,

@@ -11,10 +11,15 @@
 //! stream (size prefix, limits), then [`wire::Reader`] walks the fields the
 //! schema lists for the frame's type, tight or loose as negotiated, filling
 //! the marshalling cache as the peer did.
+//!
+//! [`Client`] is the client side of a connection on top of the codec, still
+//! without sockets: the WireFormatInfo exchange, command ids, and requests
+//! matched with their responses.
 
 pub mod error;
 #[macro_use]
 mod macros;
+pub mod client;
 mod codec;
 pub mod mutf8;
 pub mod negotiate;
@@ -22,6 +27,7 @@ pub mod primitive;
 pub mod schema;
 pub mod wire;
 
+pub use client::Client;
 pub use codec::Codec;
 pub use error::{OpenWireError, Result};
 pub use mutf8::OwString;

@@ -31,9 +31,50 @@ macro_rules! structures {
                     $( if ($lo..=$hi).contains(&version) { write_field!(w, $kind, &self.$field $(, $arg)?); } )*
                     Ok(())
                 }
+
+                /// The command id and response flag, if this structure is a
+                /// command (its fields start with BaseCommand's).
+                pub fn command_header(&self) -> Option<$crate::schema::CommandHeader> {
+                    command_header_of!(self; $($field)*)
+                }
+
+                /// Sets the command id and response flag; false (and
+                /// nothing set) if this structure is not a command.
+                pub fn set_command_header(&mut self, header: $crate::schema::CommandHeader) -> bool {
+                    set_command_header_of!(self, header; $($field)*)
+                }
             }
         )*
     };
+}
+
+/// Reads BaseCommand's header: a structure is a command when its field
+/// list starts with `command_id, response_required` (the schema lists
+/// inherited fields first, as the wire does).
+macro_rules! command_header_of {
+    ($s:ident; command_id response_required $($rest:ident)*) => {
+        Some($crate::schema::CommandHeader {
+            command_id: $s.command_id,
+            response_required: $s.response_required,
+        })
+    };
+    ($s:ident; $($rest:ident)*) => {
+        None
+    };
+}
+
+/// Writes BaseCommand's header, for the structures `command_header_of`
+/// recognises as commands.
+macro_rules! set_command_header_of {
+    ($s:ident, $h:ident; command_id response_required $($rest:ident)*) => {{
+        $s.command_id = $h.command_id;
+        $s.response_required = $h.response_required;
+        true
+    }};
+    ($s:ident, $h:ident; $($rest:ident)*) => {{
+        let _ = $h;
+        false
+    }};
 }
 
 /// The Rust type of each wire kind.
@@ -156,10 +197,59 @@ macro_rules! data_structures {
             $( $(#[$m])* $variant(std::sync::Arc<$struct>), )*
         }
 
+        /// The type byte of every structure, by the name of its
+        /// [`DataStructure`] variant: what to match a type byte against
+        /// instead of a number.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u8)]
+        pub enum DataType {
+            $( #[doc = concat!("Type byte ", stringify!($type), ": [`DataStructure::", stringify!($variant), "`].")]
+            $variant = $type, )*
+        }
+
+        impl DataType {
+            /// The type byte on the wire.
+            pub const fn code(self) -> u8 {
+                self as u8
+            }
+
+            /// The structure type a type byte names, if any (in some version).
+            pub const fn from_code(code: u8) -> Option<DataType> {
+                match code {
+                    $( $type => Some(DataType::$variant), )*
+                    _ => None,
+                }
+            }
+        }
+
         impl DataStructure {
             /// The type byte on the wire.
             pub fn data_type(&self) -> u8 {
-                match self { $( DataStructure::$variant(_) => $type, )* }
+                self.kind().code()
+            }
+
+            /// The structure's type.
+            pub fn kind(&self) -> DataType {
+                match self { $( DataStructure::$variant(_) => DataType::$variant, )* }
+            }
+
+            /// The command id and response flag, if this is a command
+            /// (anything with BaseCommand's fields: not ids, destinations,
+            /// WireFormatInfo...).
+            pub fn command_header(&self) -> Option<$crate::schema::CommandHeader> {
+                match self { $( DataStructure::$variant(v) => v.command_header(), )* }
+            }
+
+            /// Sets the command id and response flag of a command; false
+            /// (and nothing changed) for a structure that is not one. A
+            /// shared structure is copied first (copy on write).
+            pub fn set_command_header(&mut self, header: $crate::schema::CommandHeader) -> bool {
+                match self {
+                    $( DataStructure::$variant(v) => {
+                        v.command_header().is_some()
+                            && std::sync::Arc::make_mut(v).set_command_header(header)
+                    } )*
+                }
             }
 
             /// ActiveMQ's class name for the structure, for dumps and logs.
@@ -193,5 +283,27 @@ macro_rules! data_structures {
                 all
             }
         }
+    };
+}
+
+/// Declares the codes some fields carry (MessageAck's ack types,
+/// TransactionInfo's kinds...): a module of constants per field, and the
+/// constants' names for logs and dumps.
+macro_rules! codes {
+    ($( $(#[$m:meta])* pub mod $module:ident : $ty:ty { $( $(#[$cm:meta])* $name:ident = $value:literal, )* } )*) => {
+        $(
+            $(#[$m])*
+            pub mod $module {
+                $( $(#[$cm])* pub const $name: $ty = $value; )*
+
+                /// The constant's name for a code, if it is one.
+                pub fn name(code: $ty) -> Option<&'static str> {
+                    match code {
+                        $( $value => Some(stringify!($name)), )*
+                        _ => None,
+                    }
+                }
+            }
+        )*
     };
 }

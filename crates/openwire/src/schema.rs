@@ -44,22 +44,51 @@ pub struct StackFrame {
     pub line: i32,
 }
 
+/// BaseCommand's fields, which every command starts with: the sender's
+/// number for it, and whether the sender waits for a Response to it
+/// (which then carries the number as its correlation id).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CommandHeader {
+    pub command_id: i32,
+    pub response_required: bool,
+}
+
+impl DataType {
+    /// The JMS message types, which share the [`Message`] structure.
+    pub fn is_message(self) -> bool {
+        matches!(
+            self,
+            DataType::ActiveMqMessage
+                | DataType::BytesMessage
+                | DataType::MapMessage
+                | DataType::ObjectMessage
+                | DataType::StreamMessage
+                | DataType::TextMessage
+        )
+    }
+}
+
 impl DataStructure {
     /// Types that ActiveMQ may send pre-marshalled when nested (tight
     /// encoding then spends one more bit on them): messages and WireFormatInfo.
     pub fn is_marshal_aware(kind: u8) -> bool {
-        matches!(kind, 1 | 23..=29)
+        match DataType::from_code(kind) {
+            Some(t) => {
+                t.is_message() || matches!(t, DataType::WireFormatInfo | DataType::BlobMessage)
+            }
+            None => false,
+        }
     }
 
-    /// A message as the JMS type its type byte names (23 plain, 24 bytes,
-    /// 25 map, 26 object, 27 stream, 28 text; anything else plain).
+    /// A message as the JMS type its type byte names (anything that is not
+    /// a message type: a plain ActiveMQMessage).
     pub fn message(kind: u8, m: std::sync::Arc<Message>) -> DataStructure {
-        match kind {
-            24 => DataStructure::BytesMessage(m),
-            25 => DataStructure::MapMessage(m),
-            26 => DataStructure::ObjectMessage(m),
-            27 => DataStructure::StreamMessage(m),
-            28 => DataStructure::TextMessage(m),
+        match DataType::from_code(kind) {
+            Some(DataType::BytesMessage) => DataStructure::BytesMessage(m),
+            Some(DataType::MapMessage) => DataStructure::MapMessage(m),
+            Some(DataType::ObjectMessage) => DataStructure::ObjectMessage(m),
+            Some(DataType::StreamMessage) => DataStructure::StreamMessage(m),
+            Some(DataType::TextMessage) => DataStructure::TextMessage(m),
             _ => DataStructure::ActiveMqMessage(m),
         }
     }
@@ -652,3 +681,49 @@ data_structures! {
 122 => ConsumerId(ConsumerId) [1..=12],
 123 => ProducerId(ProducerId) [1..=12],
 124 => BrokerId(BrokerId) [1..=12],}
+
+codes! {
+/// `MessageAck.ack_type`: what an acknowledgement says about the messages
+/// it names (ActiveMQ's `MessageAck.*_ACK_TYPE`).
+pub mod ack_type: i8 {
+    /// Delivered to the application, not yet consumed: opens the
+    /// prefetch window without removing anything.
+    DELIVERED = 0,
+    /// Failed redelivery too often: to the dead-letter queue.
+    POISON = 1,
+    /// Consumed, along with every earlier message of the consumer.
+    STANDARD = 2,
+    /// Redelivered to the application (counts towards poisoning).
+    REDELIVERED = 3,
+    /// Consumed, just this one message.
+    INDIVIDUAL = 4,
+    /// Not matching a durable subscriber's selector: drop it.
+    UNMATCHED = 5,
+    /// Expired at the client: drop it.
+    EXPIRED = 6,
+}
+
+/// `TransactionInfo.kind`: the transaction operation (ActiveMQ's
+/// `TransactionInfo` constants).
+pub mod transaction_type: i8 {
+    BEGIN = 0,
+    PREPARE = 1,
+    COMMIT_ONE_PHASE = 2,
+    COMMIT_TWO_PHASE = 3,
+    ROLLBACK = 4,
+    RECOVER = 5,
+    FORGET = 6,
+    END = 7,
+}
+
+/// `DestinationInfo.operation_type`: whether a destination was added or
+/// removed (ActiveMQ's `DestinationInfo.*_OPERATION_TYPE`).
+pub mod destination_operation: i8 {
+    ADD = 0,
+    REMOVE = 1,
+}
+}
+
+#[cfg(test)]
+#[path = "schema_tests.rs"]
+mod tests;

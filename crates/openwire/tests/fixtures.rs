@@ -172,7 +172,7 @@ fn captured_message_contents_decode_and_reencode() {
                 let Some(content) = &m.content else { continue };
                 let body = if m.compressed {
                     compressed += 1;
-                    if kind == 24 {
+                    if kind == openwire::DataType::BytesMessage.code() {
                         inflate_bytes_message(content, 1 << 26).expect("inflate bytes")
                     } else {
                         inflate(content, 1 << 26).expect("inflate")

@@ -82,7 +82,7 @@ fn a_structure_outside_its_versions_is_unknown() {
     let all = DataStructure::defaults_for_version(12);
     let bsi = all
         .iter()
-        .find(|s| s.data_type() == 92)
+        .find(|s| s.kind() == openwire::DataType::BrokerSubscriptionInfo)
         .expect("BrokerSubscriptionInfo");
     Codec::new(v12)
         .write_frame(Some(bsi), &mut wire)

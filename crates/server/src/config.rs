@@ -143,7 +143,7 @@ pub enum Tool {
     /// Load generator: STOMP or OpenWire producers and consumers.
     Perf {
         #[command(subcommand)]
-        tool: crate::perf::PerfTool,
+        tool: ferrum_tools::perf::PerfTool,
     },
 }
 

@@ -5,9 +5,7 @@
 //! SIGINT or SIGTERM.
 
 mod config;
-mod dump;
 mod openwire;
-mod perf;
 mod server;
 mod shutdown;
 mod stomp;
@@ -23,10 +21,16 @@ fn main() -> anyhow::Result<()> {
         tool: OpenwireTool::Dump { file, peer },
     }) = &config.command
     {
-        return dump::run(file, peer.as_deref());
+        return ferrum_tools::dump::run(file, peer.as_deref());
     }
     if let Some(Tool::Perf { tool }) = &config.command {
-        return perf::main(tool);
+        // A failed run prints why on stderr (one line, no backtrace) and
+        // exits with status 1, which scripts and the interop tests check.
+        if let Err(e) = ferrum_tools::perf::run(tool) {
+            eprintln!("ferrum perf: FAILED: {e:#}");
+            std::process::exit(1);
+        }
+        return Ok(());
     }
     init_logging();
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -1,12 +1,12 @@
 //! The OpenWire transport (ActiveMQ's native protocol, port 61616): accept
-//! loop, per-connection I/O, protocol session, message translation.
+//! loop, per-connection I/O, protocol session (message translation is
+//! `openwire_adapter`'s).
 //!
 //! A frame's path: socket bytes → `openwire::Codec::read_frame` → a typed
 //! command → [`session::Session::on_command`] → a [`broker::Broker`] call.
 //! Deliveries come back as broker events → MessageDispatch → socket.
 
 mod connection;
-pub(crate) mod convert;
 mod session;
 
 use std::net::SocketAddr;

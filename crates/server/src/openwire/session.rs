@@ -8,32 +8,11 @@ use broker::{
     Broker, BrokerError, ConnectInfo, ConnectionId, ConsumerId, Event, EventSender,
     SubscribeRequest, TxId,
 };
-use openwire::{DataStructure, OwString, Throwable};
+use openwire::{
+    destination_operation, CommandHeader, DataStructure, DataType, OwString, Throwable,
+};
 
-use super::convert::{destination, id_string, path_of, to_core, to_wire};
-
-/// ActiveMQ's MessageAck types.
-mod ack_type {
-    pub const DELIVERED: i8 = 0;
-    pub const POISON: i8 = 1;
-    pub const STANDARD: i8 = 2;
-    pub const REDELIVERED: i8 = 3;
-    pub const INDIVIDUAL: i8 = 4;
-    pub const UNMATCHED: i8 = 5;
-    pub const EXPIRED: i8 = 6;
-}
-
-/// ActiveMQ's TransactionInfo types.
-mod tx_type {
-    pub const BEGIN: i8 = 0;
-    pub const PREPARE: i8 = 1;
-    pub const COMMIT_ONE_PHASE: i8 = 2;
-    pub const COMMIT_TWO_PHASE: i8 = 3;
-    pub const ROLLBACK: i8 = 4;
-    pub const RECOVER: i8 = 5;
-    pub const FORGET: i8 = 6;
-    pub const END: i8 = 7;
-}
+use openwire_adapter::{destination, id_string, path_of, to_core, to_wire};
 
 /// A failure to report in an ExceptionResponse: the Java exception class
 /// the client maps it to, and the message.
@@ -179,7 +158,10 @@ impl Session {
 
     /// Handles one command, answering it when the client asked for a response.
     pub fn on_command(&mut self, cmd: DataStructure) {
-        let (command_id, response_required) = command_header(&cmd);
+        let CommandHeader {
+            command_id,
+            response_required,
+        } = cmd.command_header().unwrap_or_default();
         tracing::trace!(
             command = cmd.name(),
             command_id,
@@ -316,12 +298,12 @@ impl Session {
             }
             DataStructure::ConsumerInfo(c) => self.add_consumer(&c),
             DataStructure::RemoveInfo(r) => self.remove(r.object_id.as_ref()),
-            DataStructure::ActiveMqMessage(m) => self.send(23, m),
-            DataStructure::BytesMessage(m) => self.send(24, m),
-            DataStructure::MapMessage(m) => self.send(25, m),
-            DataStructure::ObjectMessage(m) => self.send(26, m),
-            DataStructure::StreamMessage(m) => self.send(27, m),
-            DataStructure::TextMessage(m) => self.send(28, m),
+            DataStructure::ActiveMqMessage(m) => self.send(DataType::ActiveMqMessage.code(), m),
+            DataStructure::BytesMessage(m) => self.send(DataType::BytesMessage.code(), m),
+            DataStructure::MapMessage(m) => self.send(DataType::MapMessage.code(), m),
+            DataStructure::ObjectMessage(m) => self.send(DataType::ObjectMessage.code(), m),
+            DataStructure::StreamMessage(m) => self.send(DataType::StreamMessage.code(), m),
+            DataStructure::TextMessage(m) => self.send(DataType::TextMessage.code(), m),
             DataStructure::MessageAck(a) => self.ack(&a),
             DataStructure::MessagePull(p) => self.pull(&p),
             DataStructure::TransactionInfo(t) => self.transaction(&t),
@@ -335,8 +317,12 @@ impl Session {
                         Failure::new("javax.jms.InvalidDestinationException", "no destination")
                     })?;
                 match d.operation_type {
-                    0 if dest.is_temporary() => self.broker.add_temporary(conn, dest)?,
-                    1 if dest.is_temporary() => self.broker.delete_temporary(&dest),
+                    destination_operation::ADD if dest.is_temporary() => {
+                        self.broker.add_temporary(conn, dest)?
+                    }
+                    destination_operation::REMOVE if dest.is_temporary() => {
+                        self.broker.delete_temporary(&dest)
+                    }
                     _ => {}
                 }
                 Ok(())
@@ -610,7 +596,7 @@ impl Session {
         self.out.push(DataStructure::MessageDispatch(Arc::new(
             openwire::MessageDispatch {
                 consumer_id: Some(wire_id.clone()),
-                destination: Some(super::convert::wire_destination(&message.destination)),
+                destination: Some(openwire_adapter::wire_destination(&message.destination)),
                 message: Some(to_wire(message, redelivery_count)),
                 redelivery_counter: redelivery_count as i32,
                 ..Default::default()
@@ -639,43 +625,6 @@ fn exception_response(command_id: i32, class: &str, message: &str) -> DataStruct
         })),
         ..Default::default()
     }))
-}
-
-fn command_header(cmd: &DataStructure) -> (i32, bool) {
-    macro_rules! header {
-        ($($v:ident),*) => {
-            match cmd {
-                $(DataStructure::$v(c) => (c.command_id, c.response_required),)*
-                _ => (0, false),
-            }
-        };
-    }
-    header!(
-        ConnectionInfo,
-        SessionInfo,
-        ConsumerInfo,
-        ProducerInfo,
-        TransactionInfo,
-        DestinationInfo,
-        RemoveSubscriptionInfo,
-        KeepAliveInfo,
-        ShutdownInfo,
-        RemoveInfo,
-        ControlCommand,
-        FlushCommand,
-        ConnectionControl,
-        ConsumerControl,
-        ProducerAck,
-        MessagePull,
-        MessageAck,
-        ActiveMqMessage,
-        BytesMessage,
-        MapMessage,
-        ObjectMessage,
-        StreamMessage,
-        TextMessage,
-        BlobMessage
-    )
 }
 
 #[path = "session_acks.rs"]

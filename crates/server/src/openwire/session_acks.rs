@@ -2,10 +2,10 @@
 //! local and XA transactions (TransactionInfo).
 
 use broker::{Ack, BrokerError};
-use openwire::{DataStructure, OwString};
+use openwire::{ack_type, transaction_type as tx_type, DataStructure, OwString};
 
-use super::super::convert::{id_string, xid_from_string};
-use super::{ack_type, key, tx_type, Failure, Reply, Session};
+use super::{key, Failure, Reply, Session};
+use openwire_adapter::{id_string, xid_from_string};
 
 impl Session {
     pub(super) fn ack(&mut self, a: &openwire::MessageAck) -> Result<(), Failure> {

@@ -1,6 +1,7 @@
 //! OpenWire protocol rules, driven without sockets.
 
 use super::*;
+use openwire::ack_type;
 use tokio::sync::mpsc;
 
 fn text(v: &str) -> Option<OwString> {
@@ -123,7 +124,7 @@ fn acks_and_removals_of_unknown_consumers_are_harmless() {
         command_id: 2,
         response_required: true,
         consumer_id: Some(ghost.clone()),
-        ack_type: 2,
+        ack_type: ack_type::STANDARD,
         ..Default::default()
     })));
     assert_eq!(reply(&mut s), "Response");

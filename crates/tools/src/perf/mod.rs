@@ -8,6 +8,7 @@
 
 mod link;
 mod openwire;
+mod openwire_conn;
 mod report;
 mod stomp;
 mod verify;
@@ -284,17 +285,12 @@ fn parse_url(url: &str) -> anyhow::Result<(Proto, String)> {
     }
 }
 
-/// Entry point. A failed run prints why on stderr (one line, no
-/// backtrace) and exits with status 1.
-pub fn main(tool: &PerfTool) -> anyhow::Result<()> {
-    if let Err(e) = run_tool(tool) {
-        eprintln!("ferrum perf: FAILED: {e:#}");
-        std::process::exit(1);
-    }
-    Ok(())
-}
-
-fn run_tool(tool: &PerfTool) -> anyhow::Result<()> {
+/// Entry point: runs `ferrum perf …` to completion on its own runtime.
+///
+/// # Errors
+/// Why the run failed: a bad argument, a connection or protocol failure, a
+/// timeout, or a delivery check (loss, duplicate, reordering).
+pub fn run(tool: &PerfTool) -> anyhow::Result<()> {
     let (mut args, with_producers, with_consumers) = match tool {
         PerfTool::Run(a) => (a.clone(), true, true),
         PerfTool::Producer(a) => (a.clone(), true, false),
@@ -321,10 +317,14 @@ fn run_tool(tool: &PerfTool) -> anyhow::Result<()> {
         .thread_name("ferrum-perf")
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(run(args, with_producers, with_consumers))
+    runtime.block_on(run_async(args, with_producers, with_consumers))
 }
 
-async fn run(args: PerfArgs, with_producers: bool, with_consumers: bool) -> anyhow::Result<()> {
+async fn run_async(
+    args: PerfArgs,
+    with_producers: bool,
+    with_consumers: bool,
+) -> anyhow::Result<()> {
     now_ns();
     let (proto, host) = parse_url(&args.url)?;
     let verifier = Arc::new(Verifier::new(
