@@ -11,6 +11,7 @@ mod perf;
 mod server;
 mod shutdown;
 mod stomp;
+mod transport;
 
 use anyhow::Context;
 use clap::Parser;
