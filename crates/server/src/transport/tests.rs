@@ -220,7 +220,11 @@ async fn a_held_back_connection_wakes_as_soon_as_the_broker_frees_memory() {
         .unwrap();
     let start = Instant::now();
     relief.wait().await;
-    assert_eq!(Instant::now(), start, "woken by a timer, not the broker");
+    // At most the minimum gap between looks, well before the next pause ends.
+    assert!(
+        Instant::now() - start <= Duration::from_millis(1),
+        "woken by a timer, not the broker"
+    );
 }
 
 /// An OpenWire client's codec, and its socket.

@@ -19,6 +19,12 @@ const FIRST_RECHECK: Duration = Duration::from_millis(5);
 /// The longest a held-back connection goes without looking again.
 const MAX_RECHECK: Duration = Duration::from_millis(100);
 
+/// The shortest time between two looks. Memory is freed by nearly every
+/// dispatch, so a busy broker notifies far more often than a held-back
+/// producer needs to ask (each look takes the core lock); a notification
+/// during the gap is kept and acted on at its end.
+const MIN_GAP: Duration = Duration::from_millis(1);
+
 /// When a held-back connection should ask the broker again: as soon as the
 /// broker frees memory ([`Broker::relief`]), or after a backing-off pause.
 pub struct Relief {
@@ -28,6 +34,8 @@ pub struct Relief {
     armed: Pin<Box<OwnedNotified>>,
     recheck: Pin<Box<Sleep>>,
     pause: Duration,
+    /// When `wait` last let the caller look.
+    last_look: Instant,
 }
 
 impl Relief {
@@ -39,11 +47,13 @@ impl Relief {
             armed,
             recheck: Box::pin(tokio::time::sleep(FIRST_RECHECK)),
             pause: FIRST_RECHECK,
+            last_look: Instant::now(),
         }
     }
 
     /// Resolves when it is worth asking the broker again. Cancel-safe: the
-    /// state lives in `self`, so a select may drop it at any time.
+    /// state lives in `self` (a notification taken stays taken until the
+    /// next look), so a select may drop it at any time.
     pub async fn wait(&mut self) {
         tokio::select! {
             _ = self.armed.as_mut() => {}
@@ -51,10 +61,12 @@ impl Relief {
                 self.pause = (self.pause * 2).min(MAX_RECHECK);
             }
         }
+        tokio::time::sleep_until(self.last_look + MIN_GAP).await;
         // Re-armed before the caller looks, so nothing freed after the look
         // is missed.
         self.armed = arm(&self.notify);
-        self.recheck.as_mut().reset(Instant::now() + self.pause);
+        self.last_look = Instant::now();
+        self.recheck.as_mut().reset(self.last_look + self.pause);
     }
 
     /// The connection is no longer held back: the next throttle starts
