@@ -44,12 +44,7 @@ pub async fn drive<S: ProtocolSession>(
         shutdown,
         peer,
     };
-    conn.session.start(Instant::now());
-    let reason = match (conn.session.closing(), conn.flush().await) {
-        (Some(close), _) => close.reason,
-        (None, Ok(())) => conn.run().await,
-        (None, Err(reason)) => reason,
-    };
+    let reason = conn.run().await;
     tracing::debug!(%peer, reason, "{} connection closed", S::PROTOCOL);
     conn.session.close();
     let _ = conn.writer.shutdown().await;
@@ -73,18 +68,8 @@ struct Connection<S> {
 impl<S: ProtocolSession> Connection<S> {
     /// The select loop; returns why the connection ended.
     async fn run(&mut self) -> &'static str {
+        self.session.start(Instant::now());
         loop {
-            if let Err(reason) = self.step().await {
-                return reason;
-            }
-            // A confirmation waiting for the store: wait (sharing the sync
-            // with every other waiting client), answer, and go on with the
-            // frames behind it.
-            while let Some(point) = self.session.sync_point() {
-                let result = point.wait().await;
-                self.session.synced(result);
-                self.session.decode(&mut self.input, Instant::now());
-            }
             if let Some(Close {
                 reason,
                 flush: false,
@@ -97,6 +82,17 @@ impl<S: ProtocolSession> Connection<S> {
             }
             if let Some(close) = self.session.closing() {
                 return close.reason;
+            }
+            if let Err(reason) = self.step().await {
+                return reason;
+            }
+            // A confirmation waiting for the store: wait (sharing the sync
+            // with every other waiting client), answer, and go on with the
+            // frames behind it.
+            while let Some(point) = self.session.sync_point() {
+                let result = point.wait().await;
+                self.session.synced(result);
+                self.session.decode(&mut self.input, Instant::now());
             }
         }
     }
