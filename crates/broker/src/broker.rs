@@ -141,6 +141,8 @@ pub struct Broker {
     /// Wakes the scheduler's timer when a job earlier than all others is
     /// added (see [`Broker::scheduler_wake`]).
     wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Signalled when an operation freed memory (see [`Broker::relief`]).
+    relief: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// The core, locked for one operation. Releasing it seals what the operation
@@ -152,6 +154,9 @@ struct Locked<'a> {
     core: MutexGuard<'a, Core>,
     /// Whose confirmation waits for what this operation wrote.
     conn: Option<ConnectionId>,
+    /// Memory in use when the operation began, and whom to tell if the
+    /// operation freed some: held-back producers may go on.
+    relief: (&'a tokio::sync::Notify, usize),
 }
 
 impl Deref for Locked<'_> {
@@ -169,6 +174,9 @@ impl DerefMut for Locked<'_> {
 
 impl Drop for Locked<'_> {
     fn drop(&mut self) {
+        if self.core.memory_used() < self.relief.1 {
+            self.relief.0.notify_waiters();
+        }
         if let Some(group) = self.core.store.seal() {
             self.core.last_sealed = group;
             if let Some(conn) = self.conn {
@@ -193,23 +201,30 @@ impl Broker {
         Broker {
             core: Mutex::new(Core::new(config, store, clock)),
             wake: std::sync::Arc::default(),
+            relief: std::sync::Arc::default(),
         }
     }
 
     /// Locks the core for an operation nobody confirms to a client.
     fn lock(&self) -> Locked<'_> {
+        let core = self.core.lock();
+        let used = core.memory_used();
         Locked {
-            core: self.core.lock(),
+            core,
             conn: None,
+            relief: (&self.relief, used),
         }
     }
 
     /// Locks the core for an operation of `conn`, whose confirmation must
     /// wait for what the operation writes (see [`Broker::sync_point`]).
     fn lock_for(&self, conn: ConnectionId) -> Locked<'_> {
+        let core = self.core.lock();
+        let used = core.memory_used();
         Locked {
-            core: self.core.lock(),
+            core,
             conn: Some(conn),
+            relief: (&self.relief, used),
         }
     }
 
@@ -248,6 +263,15 @@ impl Broker {
     /// timer sleeping until [`Broker::next_due`] must look again.
     pub fn scheduler_wake(&self) -> std::sync::Arc<tokio::sync::Notify> {
         std::sync::Arc::clone(&self.wake)
+    }
+
+    /// Notified (to every task waiting at the time) when an operation
+    /// freed memory: a connection held back by [`Broker::still_throttled`]
+    /// waits on it instead of polling. Congestion can also clear without an
+    /// operation (the disk catching up, a subscriber judged stalled as time
+    /// passes), so waiters should still look again now and then.
+    pub fn relief(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        std::sync::Arc::clone(&self.relief)
     }
 
     /// Scheduled jobs waiting.

@@ -9,6 +9,7 @@ mod openwire;
 mod server;
 mod shutdown;
 mod stomp;
+mod transport;
 
 use anyhow::Context;
 use clap::Parser;

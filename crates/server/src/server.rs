@@ -9,8 +9,9 @@ use broker::{Broker, BrokerConfig, MemoryStore, MessageStore, Recovered};
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::shutdown::{Shutdown, Signals};
-use crate::stomp;
+use crate::shutdown::Signals;
+use crate::transport::Shutdown;
+use crate::{openwire, stomp};
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let mut signals = Signals::install().context("installing signal handlers")?;
@@ -89,13 +90,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         stop.clone(),
     ));
 
-    let openwire_settings = Arc::new(crate::openwire::Settings::new(
+    let openwire_settings = Arc::new(openwire::Settings::new(
         &config.broker_name,
         &broker.broker_id(),
         openwire_addr,
         config.openwire_max_frame_size,
     ));
-    let openwire_accept = tokio::spawn(crate::openwire::serve(
+    let openwire_accept = tokio::spawn(openwire::serve(
         openwire_listener,
         Arc::clone(&broker),
         openwire_settings,
@@ -179,35 +180,6 @@ async fn fire_scheduled(broker: Arc<Broker>, mut stop: Shutdown) {
             }
         }
         broker.fire_due(broker::now_millis());
-    }
-}
-
-/// Accepts connections until shutdown, handing each to `handle` on a task
-/// of its own. An accept error (out of file descriptors and the like) is
-/// logged and retried after a short pause instead of ending the listener.
-pub async fn accept_loop<F, Fut>(
-    protocol: &'static str,
-    listener: tokio::net::TcpListener,
-    mut shutdown: Shutdown,
-    handle: F,
-) where
-    F: Fn(tokio::net::TcpStream, std::net::SocketAddr, Shutdown) -> Fut,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    loop {
-        let accepted = tokio::select! {
-            a = listener.accept() => a,
-            _ = shutdown.requested() => return,
-        };
-        match accepted {
-            Ok((socket, peer)) => {
-                tokio::spawn(handle(socket, peer, shutdown.clone()));
-            }
-            Err(e) => {
-                tracing::warn!("{protocol} accept failed: {e}");
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-        }
     }
 }
 

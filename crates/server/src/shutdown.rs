@@ -1,6 +1,4 @@
-//! Waiting for SIGINT/SIGTERM, and telling every task to stop.
-
-use tokio::sync::watch;
+//! Waiting for SIGINT/SIGTERM.
 
 /// SIGINT and SIGTERM listeners. Created before the listeners bind, so a
 /// signal that arrives right after the port opens is already handled (the
@@ -42,26 +40,6 @@ impl Signals {
         #[cfg(not(unix))]
         {
             let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
-
-/// A handle each connection holds to learn that the broker is stopping.
-#[derive(Clone)]
-pub struct Shutdown(watch::Receiver<bool>);
-
-impl Shutdown {
-    pub fn new() -> (watch::Sender<bool>, Shutdown) {
-        let (tx, rx) = watch::channel(false);
-        (tx, Shutdown(rx))
-    }
-
-    /// Resolves once shutdown has been requested.
-    pub async fn requested(&mut self) {
-        while !*self.0.borrow() {
-            if self.0.changed().await.is_err() {
-                return;
-            }
         }
     }
 }

@@ -1,229 +1,265 @@
-//! One OpenWire connection's I/O: the WireFormatInfo exchange, frames in
-//! and out, and the inactivity monitor (KeepAliveInfo both ways).
+//! One OpenWire connection as the transport drives it, without I/O: the
+//! WireFormatInfo exchange (we speak first, then negotiate), the codecs
+//! both ways, the inactivity monitor (KeepAliveInfo both ways) and pull
+//! timeouts, around the protocol session.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use broker::Broker;
+use broker::{Broker, Event, EventSender, StoreError, SyncPoint};
 use bytes::BytesMut;
 use openwire::negotiate::{negotiate, WireFormatOptions};
 use openwire::{Codec, DataStructure, OwString, WireFormat};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::session::Session;
 use super::Settings;
-use crate::shutdown::Shutdown;
-
-/// Stop gathering dispatches into one write past this many bytes.
-const WRITE_BATCH: usize = 64 * 1024;
-
-/// How often a throttled connection checks whether its destination
-/// cleared.
-const THROTTLE_POLL: Duration = Duration::from_millis(2);
+use crate::transport::{Close, ProtocolSession};
 
 /// A client that has not sent its WireFormatInfo within this time is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub async fn run(
-    socket: TcpStream,
-    peer: SocketAddr,
-    broker: Arc<Broker>,
-    settings: Arc<Settings>,
-    mut shutdown: Shutdown,
-) {
-    let _ = socket.set_nodelay(true);
-    tracing::debug!(%peer, "OpenWire connection accepted");
-    let (mut reader, mut writer) = socket.into_split();
-    let ours = settings.options.clone();
-    let mut rx = Codec::new(WireFormat::initial(12));
-    let mut tx = Codec::new(WireFormat::initial(12));
-    let mut out = BytesMut::with_capacity(16 * 1024);
-    let (events_tx, mut events) = mpsc::unbounded_channel();
-    let mut session = Session::new(Arc::clone(&broker), events_tx);
+/// How often the handshake and inactivity limits are looked at.
+const TICK: Duration = Duration::from_millis(250);
 
-    // We speak first, as ActiveMQ does.
-    match ours.to_info() {
-        Ok(info) => {
-            if tx
-                .write_frame(
-                    Some(&DataStructure::WireFormatInfo(Arc::new(info))),
-                    &mut out,
-                )
-                .is_err()
-            {
+pub struct OpenwireConnection {
+    session: Session,
+    settings: Arc<Settings>,
+    peer: SocketAddr,
+    rx: Codec,
+    tx: Codec,
+    /// Encoded, waiting to be written.
+    out: BytesMut,
+    /// The client's WireFormatInfo, once it came.
+    negotiated: Option<WireFormatOptions>,
+    started: Instant,
+    last_read: Instant,
+    last_write: Instant,
+    /// Zero when either side turned the monitor off.
+    inactivity: Duration,
+    /// Keep-alives are expected only after the negotiated initial delay.
+    read_checks_from: Instant,
+    next_tick: Instant,
+    close: Option<Close>,
+}
+
+impl OpenwireConnection {
+    pub fn new(
+        broker: Arc<Broker>,
+        settings: Arc<Settings>,
+        events: EventSender,
+        peer: SocketAddr,
+        now: Instant,
+    ) -> OpenwireConnection {
+        OpenwireConnection {
+            session: Session::new(broker, events),
+            settings,
+            peer,
+            rx: Codec::new(WireFormat::initial(12)),
+            tx: Codec::new(WireFormat::initial(12)),
+            out: BytesMut::with_capacity(16 * 1024),
+            negotiated: None,
+            started: now,
+            last_read: now,
+            last_write: now,
+            inactivity: Duration::ZERO,
+            read_checks_from: now,
+            next_tick: now,
+            close: None,
+        }
+    }
+
+    /// The client's first command must be its WireFormatInfo: agree on a
+    /// format and on inactivity limits, and introduce the broker.
+    fn handshake(&mut self, cmd: &DataStructure, now: Instant) -> Result<(), Close> {
+        let DataStructure::WireFormatInfo(info) = cmd else {
+            tracing::info!(peer = %self.peer, "OpenWire client did not start with WireFormatInfo");
+            return Err(Close::now("protocol error"));
+        };
+        let theirs = WireFormatOptions::from_info(info).map_err(|e| {
+            tracing::info!(peer = %self.peer, "bad WireFormatInfo: {e}");
+            Close::now("bad WireFormatInfo")
+        })?;
+        let ours = &self.settings.options;
+        let format = negotiate(ours, &theirs);
+        self.inactivity = if theirs.max_inactivity == 0 || ours.max_inactivity == 0 {
+            Duration::ZERO
+        } else {
+            Duration::from_millis(ours.max_inactivity.min(theirs.max_inactivity).max(0) as u64)
+        };
+        // Like ActiveMQ's monitor, wait the smaller of the two initial
+        // delays before expecting keep-alives.
+        let delay = theirs
+            .max_inactivity_initial_delay
+            .min(ours.max_inactivity_initial_delay)
+            .max(0);
+        self.read_checks_from = now + Duration::from_millis(delay as u64);
+        tracing::debug!(peer = %self.peer, ?format, "OpenWire format negotiated");
+        self.rx.set_format(format);
+        self.tx.set_format(format);
+        self.negotiated = Some(theirs);
+        self.session.out.push(broker_info(&self.settings));
+        Ok(())
+    }
+
+    /// Encodes the session's pending commands. A command that cannot be
+    /// encoded may have left the marshalling cache out of step with the
+    /// peer's, so the connection ends.
+    fn encode(&mut self) {
+        for cmd in self.session.out.drain(..) {
+            if let Err(e) = self.tx.write_frame(Some(&cmd), &mut self.out) {
+                tracing::warn!("cannot encode {}: {e}; closing the connection", cmd.name());
+                self.close = Some(Close::now("encoding error"));
                 return;
             }
         }
-        Err(e) => {
-            tracing::error!("cannot build WireFormatInfo: {e}");
+    }
+
+    fn tick(&mut self, now: Instant) {
+        if self.negotiated.is_none() && now - self.started > HANDSHAKE_TIMEOUT {
+            self.close = Some(Close::now("no WireFormatInfo in time"));
             return;
         }
+        if self.session.throttle.is_some() {
+            // We are the ones not reading; the client is not silent.
+            self.last_read = now;
+        }
+        if self.inactivity.is_zero() {
+            return;
+        }
+        if now > self.read_checks_from
+            && now - self.last_read.max(self.read_checks_from) > self.inactivity * 2
+        {
+            self.close = Some(Close::now("inactivity timeout"));
+            return;
+        }
+        if self.out.is_empty()
+            && self.session.out.is_empty()
+            && now - self.last_write > self.inactivity / 3
+        {
+            self.session.out.push(DataStructure::KeepAliveInfo(Arc::new(
+                openwire::KeepAliveInfo::default(),
+            )));
+            self.encode();
+        }
     }
-    if writer.write_all(&out).await.is_err() {
-        return;
-    }
-    out.clear();
-
-    let mut input = BytesMut::with_capacity(16 * 1024);
-    let started = Instant::now();
-    let mut negotiated: Option<WireFormatOptions> = None;
-    let mut last_read = Instant::now();
-    let mut last_write = Instant::now();
-    let mut inactivity = Duration::ZERO;
-    let mut events_open = true;
-    let mut read_checks_from = Instant::now();
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-
-    let reason = 'conn: loop {
-        let mut decode = false;
-        tokio::select! {
-            biased;
-            n = reader.read_buf(&mut input), if session.throttle.is_none() => {
-                match n {
-                    Ok(0) => break "peer closed",
-                    Err(_) => break "read error",
-                    Ok(_) => last_read = Instant::now(),
-                }
-                decode = true;
-            }
-            // Held back while a destination it sends to is congested: it
-            // resumes, commands already read first, once that clears.
-            _ = tokio::time::sleep(THROTTLE_POLL), if session.throttle.is_some() => {
-                // We are the ones not reading; the client is not silent.
-                last_read = Instant::now();
-                decode = !session.throttled();
-            }
-            ev = events.recv(), if events_open => {
-                // The broker drops our channel when the client removed its
-                // connection (RemoveInfo); the socket stays until ShutdownInfo.
-                let Some(ev) = ev else {
-                    events_open = false;
-                    continue;
-                };
-                session.on_event(ev);
-                while out.len() < WRITE_BATCH {
-                    match events.try_recv() {
-                        Ok(ev) => {
-                            session.on_event(ev);
-                            if session.out.len() > 64 && !flush_into(&mut tx, &mut session, &mut out) {
-                                break;
-                            }
-                        }
-                        Err(_) => break,
-                    }
-                }
-            }
-            _ = sleep_until_pull(session.next_pull_deadline()), if session.next_pull_deadline().is_some() => {
-                session.expire_pulls(std::time::Instant::now());
-            }
-            _ = tick.tick() => {
-                let now = Instant::now();
-                if negotiated.is_none() && now - started > HANDSHAKE_TIMEOUT {
-                    break "no WireFormatInfo in time";
-                }
-                if !inactivity.is_zero() {
-                    if now > read_checks_from && now - last_read.max(read_checks_from) > inactivity * 2 {
-                        break "inactivity timeout";
-                    }
-                    if session.out.is_empty() && now - last_write > inactivity / 3 {
-                        session.out.push(DataStructure::KeepAliveInfo(Arc::new(openwire::KeepAliveInfo::default())));
-                    }
-                }
-            }
-            _ = shutdown.requested() => break "broker shutting down",
-        }
-        if decode {
-            loop {
-                match rx.read_frame(&mut input) {
-                    Ok(Some(Some(cmd))) => {
-                        if negotiated.is_none() {
-                            let DataStructure::WireFormatInfo(info) = &cmd else {
-                                tracing::info!(%peer, "OpenWire client did not start with WireFormatInfo");
-                                break 'conn "protocol error";
-                            };
-                            let theirs = match WireFormatOptions::from_info(info) {
-                                Ok(t) => t,
-                                Err(e) => {
-                                    tracing::info!(%peer, "bad WireFormatInfo: {e}");
-                                    break 'conn "bad WireFormatInfo";
-                                }
-                            };
-                            let format = negotiate(&ours, &theirs);
-                            inactivity = Duration::from_millis(
-                                ours.max_inactivity.min(theirs.max_inactivity).max(0) as u64,
-                            );
-                            if theirs.max_inactivity == 0 || ours.max_inactivity == 0 {
-                                inactivity = Duration::ZERO;
-                            }
-                            // Like ActiveMQ's monitor, wait the smaller of the two
-                            // initial delays before expecting keep-alives.
-                            let delay = theirs
-                                .max_inactivity_initial_delay
-                                .min(ours.max_inactivity_initial_delay)
-                                .max(0);
-                            read_checks_from = Instant::now() + Duration::from_millis(delay as u64);
-                            tracing::debug!(%peer, ?format, "OpenWire format negotiated");
-                            rx.set_format(format);
-                            tx.set_format(format);
-                            negotiated = Some(theirs);
-                            session.out.push(broker_info(&settings));
-                            continue;
-                        }
-                        session.on_command(cmd);
-                        if let Some(a) = session.awaiting.take() {
-                            // Group commit: other connections' waits share this sync.
-                            let result = a.point.clone().wait().await;
-                            session.synced(a, result);
-                        }
-                        if session.closing {
-                            break;
-                        }
-                    }
-                    Ok(Some(None)) => {}
-                    Ok(None) => break,
-                    Err(e) => {
-                        tracing::info!(%peer, "bad OpenWire input: {e}");
-                        break 'conn "bad input";
-                    }
-                }
-            }
-        }
-        if !flush_into(&mut tx, &mut session, &mut out) {
-            break "encoding error";
-        }
-        if !out.is_empty() {
-            if writer.write_all(&out).await.is_err() {
-                break "write error";
-            }
-            out.clear();
-            last_write = Instant::now();
-        }
-        if session.closing {
-            break "closed by client";
-        }
-    };
-    tracing::debug!(%peer, reason, "OpenWire connection closed");
-    session.close();
-    let _ = writer.shutdown().await;
 }
 
-/// Encodes the session's pending commands. A command that cannot be
-/// encoded may have left the marshalling cache out of step with the peer's,
-/// so the connection must end (the caller closes it).
-fn flush_into(tx: &mut Codec, session: &mut Session, out: &mut BytesMut) -> bool {
-    for cmd in session.out.drain(..) {
-        if let Err(e) = tx.write_frame(Some(&cmd), out) {
-            tracing::warn!("cannot encode {}: {e}; closing the connection", cmd.name());
-            session.closing = true;
-            return false;
+impl ProtocolSession for OpenwireConnection {
+    const PROTOCOL: &'static str = "OpenWire";
+
+    /// We speak first, as ActiveMQ does.
+    fn start(&mut self, _now: Instant) {
+        match self.settings.options.to_info() {
+            Ok(info) => {
+                let info = DataStructure::WireFormatInfo(Arc::new(info));
+                if self.tx.write_frame(Some(&info), &mut self.out).is_err() {
+                    self.close = Some(Close::now("encoding error"));
+                }
+            }
+            Err(e) => {
+                tracing::error!("cannot build WireFormatInfo: {e}");
+                self.close = Some(Close::now("no WireFormatInfo to offer"));
+            }
         }
     }
-    true
+
+    fn on_read(&mut self, now: Instant) {
+        self.last_read = now;
+    }
+
+    /// Unlike STOMP, goes on through commands already read when held back:
+    /// only further reading stops.
+    fn decode(&mut self, input: &mut BytesMut, now: Instant) {
+        while self.close.is_none() && !self.session.closing && self.session.awaiting.is_none() {
+            match self.rx.read_frame(input) {
+                Ok(Some(Some(cmd))) if self.negotiated.is_none() => {
+                    if let Err(close) = self.handshake(&cmd, now) {
+                        self.close = Some(close);
+                    }
+                }
+                Ok(Some(Some(cmd))) => self.session.on_command(cmd),
+                Ok(Some(None)) => {}
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::info!(peer = %self.peer, "bad OpenWire input: {e}");
+                    self.close = Some(Close::now("bad input"));
+                }
+            }
+        }
+        self.encode();
+    }
+
+    fn on_event(&mut self, event: Event) {
+        self.session.on_event(event);
+    }
+
+    /// The broker drops the channel when the client removed its connection
+    /// (RemoveInfo); the socket stays until ShutdownInfo.
+    fn on_events_closed(&mut self) {}
+
+    /// Encodes as it is asked, so the length the driver batches writes by
+    /// counts every command produced so far.
+    fn output(&mut self) -> &mut BytesMut {
+        self.encode();
+        &mut self.out
+    }
+
+    fn flushed(&mut self, now: Instant) {
+        self.last_write = now;
+    }
+
+    fn sync_point(&self) -> Option<SyncPoint> {
+        self.session.awaiting.as_ref().map(|a| a.point.clone())
+    }
+
+    fn synced(&mut self, result: Result<(), StoreError>) {
+        if let Some(a) = self.session.awaiting.take() {
+            self.session.synced(a, result);
+        }
+    }
+
+    fn held_back(&self) -> bool {
+        self.session.throttle.is_some()
+    }
+
+    fn still_throttled(&mut self) -> bool {
+        self.session.throttled()
+    }
+
+    fn deadline(&self) -> Instant {
+        match self.session.next_pull_deadline() {
+            Some(pull) => self.next_tick.min(Instant::from_std(pull)),
+            None => self.next_tick,
+        }
+    }
+
+    fn on_timer(&mut self, now: Instant) {
+        if self
+            .session
+            .next_pull_deadline()
+            .is_some_and(|d| d <= std::time::Instant::now())
+        {
+            self.session.expire_pulls(std::time::Instant::now());
+        }
+        if now >= self.next_tick {
+            self.next_tick = now + TICK;
+            self.tick(now);
+        }
+    }
+
+    fn closing(&self) -> Option<Close> {
+        self.close.or_else(|| {
+            self.session
+                .closing
+                .then_some(Close::after_flush("closed by client"))
+        })
+    }
+
+    fn close(&mut self) {
+        self.session.close();
+    }
 }
 
 fn broker_info(settings: &Settings) -> DataStructure {
@@ -235,10 +271,4 @@ fn broker_info(settings: &Settings) -> DataStructure {
         broker_name: Some(OwString::from(settings.broker_name.as_str())),
         ..Default::default()
     }))
-}
-
-async fn sleep_until_pull(deadline: Option<std::time::Instant>) {
-    if let Some(d) = deadline {
-        tokio::time::sleep_until(Instant::from_std(d)).await;
-    }
 }

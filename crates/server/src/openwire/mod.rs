@@ -1,10 +1,12 @@
-//! The OpenWire transport (ActiveMQ's native protocol, port 61616): accept
-//! loop, per-connection I/O, protocol session (message translation is
+//! The OpenWire protocol (ActiveMQ's native protocol, port 61616): the
+//! connection state machine the transport drives (handshake, codecs,
+//! inactivity) and the protocol session (message translation is
 //! `openwire_adapter`'s).
 //!
-//! A frame's path: socket bytes → `openwire::Codec::read_frame` → a typed
-//! command → [`session::Session::on_command`] → a [`broker::Broker`] call.
-//! Deliveries come back as broker events → MessageDispatch → socket.
+//! A frame's path: socket bytes (read by [`crate::transport`]) →
+//! `openwire::Codec::read_frame` → a typed command →
+//! [`session::Session::on_command`] → a [`broker::Broker`] call. Deliveries
+//! come back as broker events → MessageDispatch → socket.
 
 mod connection;
 mod session;
@@ -17,7 +19,7 @@ use openwire::negotiate::WireFormatOptions;
 use openwire::primitive::{Primitive, PrimitiveMap};
 use tokio::net::TcpListener;
 
-use crate::shutdown::Shutdown;
+use crate::transport::{self, Shutdown};
 
 /// What every OpenWire connection needs to know about the server.
 pub struct Settings {
@@ -67,18 +69,20 @@ pub async fn serve(
     settings: Arc<Settings>,
     shutdown: Shutdown,
 ) {
-    crate::server::accept_loop(
+    transport::accept_loop(
         "OpenWire",
         listener,
         shutdown,
         move |socket, peer, shutdown| {
-            connection::run(
-                socket,
-                peer,
+            let (tx, events) = tokio::sync::mpsc::unbounded_channel();
+            let conn = connection::OpenwireConnection::new(
                 Arc::clone(&broker),
                 Arc::clone(&settings),
-                shutdown,
-            )
+                tx,
+                peer,
+                tokio::time::Instant::now(),
+            );
+            transport::drive(socket, peer, Arc::clone(&broker), conn, events, shutdown)
         },
     )
     .await

@@ -1,9 +1,11 @@
-//! The STOMP transport: accept loop, per-connection task, protocol session.
+//! The STOMP protocol: the connection state machine the transport drives,
+//! and the protocol session.
 //!
-//! A frame's path: socket bytes → `stomp::read` (the codec crate) →
-//! [`session::Session::on_item`] → a [`broker::Broker`] call. Deliveries
-//! come back as broker events → `Session::on_event` → MESSAGE frames in the
-//! session's output buffer → socket.
+//! A frame's path: socket bytes (read by [`crate::transport`]) →
+//! `stomp::read` (the codec crate) → [`session::Session::on_item`] → a
+//! [`broker::Broker`] call. Deliveries come back as broker events →
+//! `Session::on_event` → MESSAGE frames in the session's output buffer →
+//! socket.
 
 mod connection;
 mod mapping;
@@ -16,7 +18,7 @@ use broker::Broker;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::shutdown::Shutdown;
+use crate::transport::{self, Shutdown};
 
 /// What every STOMP connection needs to know about the server.
 #[derive(Clone, Debug)]
@@ -51,20 +53,22 @@ pub async fn serve(
     shutdown: Shutdown,
 ) {
     static SERIAL: AtomicU64 = AtomicU64::new(1);
-    crate::server::accept_loop(
+    transport::accept_loop(
         "STOMP",
         listener,
         shutdown,
         move |socket, peer, shutdown| {
             let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
-            connection::run(
-                socket,
-                peer,
+            let (tx, events) = tokio::sync::mpsc::unbounded_channel();
+            let conn = connection::StompConnection::new(
                 Arc::clone(&broker),
                 Arc::clone(&settings),
+                tx,
                 serial,
-                shutdown,
-            )
+                peer,
+                tokio::time::Instant::now(),
+            );
+            transport::drive(socket, peer, Arc::clone(&broker), conn, events, shutdown)
         },
     )
     .await
