@@ -86,14 +86,14 @@ impl Core {
         if !topic.covered_by(&self.config.advisory_for_slow_consumers) {
             return;
         }
-        let Some(buf) = self.buffers.get(&bid) else {
+        let Some(buf) = self.dests.buffer(bid) else {
             return;
         };
         let (waiting, consumers) = (buf.pending.len() + buf.paged.len(), buf.consumers.clone());
         // ActiveMQ's `consumerId` property: the consumer as clients name it.
         let mut slow = Vec::new();
         for cid in consumers {
-            let Some(c) = self.consumers.get_mut(&cid) else {
+            let Some(c) = self.registry.consumer_mut(cid) else {
                 continue;
             };
             if c.prefetch > 1 && waiting > c.prefetch as usize && !c.has_credit() {
@@ -126,7 +126,7 @@ impl Core {
             return None;
         }
         let topic = advisory_topic(kind, dest);
-        (!self.topic_subscriptions(&topic).is_empty()).then_some(topic)
+        (!self.dests.topic_subscriptions(&topic).is_empty()).then_some(topic)
     }
 
     /// Sends an advisory on `topic`.

@@ -39,7 +39,7 @@ fn is_advisory(dest: &Destination) -> bool {
 impl Core {
     pub(crate) fn advise_connection(&mut self, about: &Arc<ConnectionAbout>, removed: bool) {
         let topic = Destination::topic(CONNECTION_TOPIC);
-        if self.topic_subscriptions(&topic).is_empty() {
+        if self.dests.topic_subscriptions(&topic).is_empty() {
             return;
         }
         let subject = Subject::Connection {
@@ -59,7 +59,7 @@ impl Core {
 
     pub(crate) fn advise_temporary(&mut self, dest: &Destination, owner: &Arc<str>, removed: bool) {
         let (topic, subject) = temporary_advisory(dest, owner, removed);
-        if !self.topic_subscriptions(&topic).is_empty() {
+        if !self.dests.topic_subscriptions(&topic).is_empty() {
             self.publish(topic, Some(subject), Vec::new());
         }
     }
@@ -68,7 +68,7 @@ impl Core {
     /// subscribers too, and if it subscribes to advisories it is told what
     /// exists already.
     pub(crate) fn consumer_added(&mut self, cid: ConsumerId) {
-        let Some(c) = self.consumers.get(&cid) else {
+        let Some(c) = self.registry.consumer(cid) else {
             return;
         };
         let (about, parts) = (Arc::clone(&c.about), c.parts.clone());
@@ -130,9 +130,10 @@ impl Core {
         removed: bool,
     ) -> Pending {
         let count = self
-            .producers
-            .values()
-            .filter(|p| p.about.destination == about.destination)
+            .registry
+            .producers()
+            .iter()
+            .filter(|(_, p)| p.about.destination == about.destination)
             .count();
         let subject = Subject::Producer {
             producer: Arc::clone(about),
@@ -149,17 +150,17 @@ impl Core {
         let bids: Vec<BufferId> = if dest.composite_parts().is_some() {
             Vec::new()
         } else if dest.is_queue() {
-            self.queues
-                .iter()
+            self.dests
+                .queues()
                 .filter(|(q, _)| *q == dest || (dest.is_wildcard() && dest.matches(q)))
                 .map(|(_, b)| *b)
                 .collect()
         } else {
-            self.topic_subscriptions(dest)
+            self.dests.topic_subscriptions(dest)
         };
         let n: usize = bids
             .iter()
-            .filter_map(|b| self.buffers.get(b))
+            .filter_map(|b| self.dests.buffer(*b))
             .map(|b| b.consumers.len())
             .sum();
         i32::try_from(n).unwrap_or(i32::MAX)
@@ -167,10 +168,9 @@ impl Core {
 
     /// Every consumer's interests, oldest consumer first.
     pub(crate) fn current_demand(&self) -> Vec<Arc<crate::Interest>> {
-        let mut ids: Vec<_> = self.consumers.keys().copied().collect();
-        ids.sort_unstable();
-        ids.iter()
-            .filter_map(|id| self.consumers.get(id).map(|c| (*id, c)))
+        self.registry
+            .consumers()
+            .into_iter()
             .flat_map(|(id, c)| interests(id, &c.parts, &c.about))
             .collect()
     }
@@ -184,9 +184,7 @@ impl Core {
         let wildcard = parts.iter().any(Destination::is_wildcard);
         let wants = |p: &dyn Fn(&str) -> bool| wildcard || parts.iter().any(|d| p(&d.name));
         if wants(&|n| n == CONNECTION_TOPIC) {
-            let mut conns: Vec<_> = self.connections.iter().collect();
-            conns.sort_by_key(|(id, _)| **id);
-            for (_, c) in conns {
+            for (_, c) in self.registry.connections() {
                 let subject = Subject::Connection {
                     connection: Arc::clone(&c.about),
                     removed: false,
@@ -195,31 +193,25 @@ impl Core {
             }
         }
         if wants(&|n| n == TEMP_QUEUE_TOPIC || n == TEMP_TOPIC_TOPIC) {
-            let mut temps: Vec<_> = self.temp_owner.iter().collect();
-            temps.sort_by(|a, b| a.0.name.cmp(&b.0.name));
-            for (dest, owner) in temps {
-                if let Some(c) = self.connections.get(owner) {
+            for (dest, owner) in self.dests.temporaries() {
+                if let Some(c) = self.registry.connection(owner) {
                     let (topic, subject) = temporary_advisory(dest, &c.about.id, false);
                     pending.push((topic, subject, Vec::new()));
                 }
             }
         }
         if wants(&|n| n.starts_with(PRODUCER_PREFIX)) {
-            let mut producers: Vec<_> = self.producers.iter().collect();
-            producers.sort_by_key(|(id, _)| **id);
-            for (_, p) in producers {
+            for (_, p) in self.registry.producers() {
                 let topic = advisory_topic("Producer", &p.about.destination);
                 pending.push(self.producer_advisory(topic, &p.about, false));
             }
         }
         if wants(&|n| n.starts_with(CONSUMER_PREFIX)) {
-            let mut consumers: Vec<_> = self
-                .consumers
+            let consumers = self.registry.consumers();
+            let others = consumers
                 .iter()
-                .filter(|(id, c)| **id != cid && !is_advisory(&c.about.destination))
-                .collect();
-            consumers.sort_by_key(|(id, _)| **id);
-            for (_, c) in consumers {
+                .filter(|(id, c)| *id != cid && !is_advisory(&c.about.destination));
+            for (_, c) in others {
                 let topic = advisory_topic("Consumer", &c.about.destination);
                 pending.push(self.consumer_advisory(topic, &c.about, false));
             }
@@ -228,13 +220,13 @@ impl Core {
             return;
         }
         let bids = self
-            .consumers
-            .get(&cid)
+            .registry
+            .consumer(cid)
             .map(|c| c.buffers.clone())
             .unwrap_or_default();
         for bid in bids {
             let Some(Owner::Subscription { topic: covers, .. }) =
-                self.buffers.get(&bid).map(|b| b.owner.clone())
+                self.dests.buffer(bid).map(|b| b.owner.clone())
             else {
                 continue;
             };

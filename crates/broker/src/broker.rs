@@ -178,10 +178,8 @@ impl Drop for Locked<'_> {
             self.relief.0.notify_waiters();
         }
         if let Some(group) = self.core.store.seal() {
-            self.core.last_sealed = group;
-            if let Some(conn) = self.conn {
-                self.core.note_unconfirmed(conn, group);
-            }
+            let conn = self.conn;
+            self.core.confirmations.sealed(group, conn);
         }
     }
 }
@@ -232,16 +230,15 @@ impl Broker {
     /// store held at start. Call once, before any client connects.
     pub fn restore(&self, recovered: Recovered) {
         let mut core = self.lock();
-        core.restore(recovered);
-        self.woken(core);
+        let routed = core.restore(recovered);
+        self.woken(core, routed);
     }
 
-    /// Wakes the scheduler's timer if the operation just done on `core`
-    /// added an earliest job (after the lock is released).
-    fn woken(&self, mut core: Locked<'_>) {
-        let changed = std::mem::take(&mut core.jobs_changed);
+    /// Releases the core, then wakes the scheduler's timer if the operation
+    /// added an earliest job.
+    fn woken(&self, core: Locked<'_>, routed: crate::routing::Routed) {
         drop(core);
-        if changed {
+        if routed.earliest_job {
             self.wake.notify_one();
         }
     }
@@ -276,7 +273,7 @@ impl Broker {
 
     /// Scheduled jobs waiting.
     pub fn scheduled_jobs(&self) -> usize {
-        self.lock().jobs.len()
+        self.lock().schedule.jobs.len()
     }
 
     /// Where to wait before confirming to `conn`'s client what its calls
@@ -288,7 +285,7 @@ impl Broker {
     /// See [`crate::store`].
     pub fn sync_point(&self, conn: ConnectionId) -> Option<SyncPoint> {
         let mut core = self.core.lock();
-        let group = core.take_unconfirmed(conn)?;
+        let group = core.confirmations.take(conn)?;
         core.store.sync_point(group)
     }
 
@@ -296,7 +293,7 @@ impl Broker {
     /// durable (tools, tests, an orderly stop); `None` if it already is.
     pub fn sync_all(&self) -> Option<SyncPoint> {
         let core = self.core.lock();
-        match core.last_sealed {
+        match core.confirmations.last_sealed() {
             0 => None,
             group => core.store.sync_point(group),
         }
@@ -309,8 +306,7 @@ impl Broker {
         core.store.maintain();
         let period = core.config.expire_messages_period;
         let now = core.clock.monotonic();
-        if !period.is_zero() && now.saturating_sub(core.last_expiry_sweep) >= period {
-            core.last_expiry_sweep = now;
+        if core.usage.sweep_due(now, period) {
             let wall = core.clock.now_millis();
             let n = core.expire_waiting(wall);
             if n > 0 {
@@ -457,9 +453,13 @@ impl Broker {
         tx: Option<&TxId>,
     ) -> Result<SendOutcome, BrokerError> {
         let mut core = self.lock_for(conn);
-        let outcome = core.send(conn, message, tx);
-        self.woken(core);
-        outcome
+        match core.send(conn, message, tx) {
+            Ok((outcome, routed)) => {
+                self.woken(core, routed);
+                Ok(outcome)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Whether producers to `dest` should keep waiting (see [`SendOutcome`]).
@@ -492,7 +492,7 @@ impl Broker {
     ) -> Result<(), BrokerError> {
         let mut core = self.lock();
         // The consumer's connection waits for what the ack writes.
-        core.conn = core.connection_of(consumer);
+        core.conn = core.registry.connection_of(consumer);
         core.ack(consumer, ack, tx)
     }
 
@@ -521,8 +521,8 @@ impl Broker {
     /// Unknown transaction; a send that could not be routed.
     pub fn commit(&self, conn: ConnectionId, tx: &TxId) -> Result<(), BrokerError> {
         let mut core = self.lock_for(conn);
-        let done = core.commit(conn, tx);
-        self.woken(core);
+        let (routed, done) = core.commit(conn, tx);
+        self.woken(core, routed);
         done
     }
 

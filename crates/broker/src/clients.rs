@@ -39,14 +39,11 @@ impl Core {
     ) -> Result<ConnectionId, BrokerError> {
         let client_id: Option<Arc<str>> = info.client_id.map(Arc::from);
         if let Some(cid) = &client_id {
-            if self.client_ids.contains_key(cid) {
+            if self.registry.client_id_in_use(cid) {
                 return Err(BrokerError::ClientIdInUse(cid.to_string()));
             }
         }
         let id = ConnectionId(self.next_id());
-        if let Some(cid) = &client_id {
-            self.client_ids.insert(Arc::clone(cid), id);
-        }
         // Clients see ActiveMQ-shaped ids: `ID:<broker>-<boot>:<n>`.
         let label: Arc<str> = match info.label {
             Some(l) => Arc::from(l),
@@ -58,7 +55,7 @@ impl Core {
             user: info.login.map(Arc::from),
             native: info.native,
         });
-        self.connections.insert(
+        self.registry.add_connection(
             id,
             Conn {
                 sink,
@@ -71,7 +68,7 @@ impl Core {
                 transactions: Vec::new(),
             },
         );
-        self.stats.connections_total += 1;
+        self.usage.stats.connections_total += 1;
         self.advise_connection(&about, false);
         Ok(id)
     }
@@ -80,7 +77,7 @@ impl Core {
     /// un-acked messages return to their buffers as redelivered), producers
     /// and temporary destinations go, and the client id is freed.
     pub fn disconnect(&mut self, id: ConnectionId) {
-        let Some(conn) = self.connections.get(&id) else {
+        let Some(conn) = self.registry.connection(id) else {
             return;
         };
         let transactions = conn.transactions.clone();
@@ -96,18 +93,15 @@ impl Core {
             self.remove_producer(producer);
         }
         let temporaries = self
-            .connections
-            .get(&id)
+            .registry
+            .connection(id)
             .map(|c| c.temporaries.clone())
             .unwrap_or_default();
         for dest in temporaries {
             self.delete_temporary(&dest);
         }
-        self.unconfirmed.remove(&id);
-        if let Some(conn) = self.connections.remove(&id) {
-            if let Some(cid) = conn.client_id {
-                self.client_ids.remove(&cid);
-            }
+        self.confirmations.take(id);
+        if let Some(conn) = self.registry.remove_connection(id) {
             self.advise_connection(&conn.about, true);
         }
     }
@@ -121,8 +115,8 @@ impl Core {
     ) -> Result<ProducerId, BrokerError> {
         let id = ProducerId(self.next_id());
         let c = self
-            .connections
-            .get_mut(&conn)
+            .registry
+            .connection_mut(conn)
             .ok_or(BrokerError::UnknownConnection)?;
         let label = match req.label {
             Some(l) => Arc::from(l),
@@ -137,8 +131,7 @@ impl Core {
             destination: req.destination,
             native: req.native,
         });
-        c.producers.push(id);
-        self.producers.insert(
+        self.registry.add_producer(
             id,
             Producer {
                 conn,
@@ -150,12 +143,9 @@ impl Core {
     }
 
     pub fn remove_producer(&mut self, id: ProducerId) -> bool {
-        let Some(p) = self.producers.remove(&id) else {
+        let Some(p) = self.registry.remove_producer(id) else {
             return false;
         };
-        if let Some(c) = self.connections.get_mut(&p.conn) {
-            c.producers.retain(|x| *x != id);
-        }
         self.advise_producer(&p.about, true);
         true
     }
@@ -173,10 +163,10 @@ impl Core {
             return Err(BrokerError::InvalidDestination(dest.to_string()));
         }
         let c = self
-            .connections
-            .get_mut(&conn)
+            .registry
+            .connection_mut(conn)
             .ok_or(BrokerError::UnknownConnection)?;
-        if self.temp_owner.insert(dest.clone(), conn).is_none() {
+        if self.dests.add_temporary(dest.clone(), conn) {
             c.temporaries.push(dest.clone());
             let owner = Arc::clone(&c.about.id);
             self.advise_temporary(&dest, &owner, false);
@@ -191,8 +181,8 @@ impl Core {
     ) -> Result<Destination, BrokerError> {
         let n = self.next_id();
         let owner = self
-            .connections
-            .get(&conn)
+            .registry
+            .connection(conn)
             .ok_or(BrokerError::UnknownConnection)?;
         // As ActiveMQ names them: `<connection id>:<n>`.
         let name = format!("{}:{n}", owner.about.id);
@@ -202,34 +192,34 @@ impl Core {
     }
 
     pub fn temporary_exists(&self, dest: &Destination) -> bool {
-        self.temp_owner.contains_key(dest)
+        self.dests.temporary_exists(dest)
     }
 
     /// Deletes a temporary destination: its consumers are told and closed,
     /// its messages dropped.
     pub fn delete_temporary(&mut self, dest: &Destination) {
-        let Some(owner) = self.temp_owner.remove(dest) else {
+        let Some(owner) = self.dests.remove_temporary(dest) else {
             return;
         };
         let mut owner_id = None;
-        if let Some(c) = self.connections.get_mut(&owner) {
+        if let Some(c) = self.registry.connection_mut(owner) {
             c.temporaries.retain(|d| d != dest);
             owner_id = Some(Arc::clone(&c.about.id));
         }
         let buffers: Vec<BufferId> = if dest.is_queue() {
-            self.queues.remove(dest).into_iter().collect()
+            self.dests.remove_queue(dest).into_iter().collect()
         } else {
-            self.topics.remove(dest).unwrap_or_default()
+            self.dests.remove_topic(dest)
         };
         for bid in buffers {
             let consumers = self
-                .buffers
-                .get(&bid)
+                .dests
+                .buffer(bid)
                 .map(|b| b.consumers.clone())
                 .unwrap_or_default();
             for cid in consumers {
-                if let Some(consumer) = self.consumers.get(&cid) {
-                    if let Some(conn) = self.connections.get(&consumer.conn) {
+                if let Some(consumer) = self.registry.consumer(cid) {
+                    if let Some(conn) = self.registry.connection(consumer.conn) {
                         let _ = conn.sink.send(Event::ConsumerClosed {
                             consumer: cid,
                             reason: format!("destination {dest} was deleted"),
@@ -238,7 +228,7 @@ impl Core {
                 }
                 self.close_consumer(cid);
             }
-            self.buffers.remove(&bid);
+            self.dests.remove_buffer(bid);
         }
         if let Some(owner_id) = owner_id {
             self.advise_temporary(dest, &owner_id, true);

@@ -1,180 +1,55 @@
 //! The core state machine: connections, consumers, buffers and routing.
 //! [`crate::Broker`] wraps it in a mutex; everything here is synchronous.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::broker::{BrokerConfig, BrokerStats};
-use crate::buffer::{Buffer, BufferId, Entry, Owner};
-use crate::clients::Producer;
+use crate::buffer::{Buffer, BufferId, Owner};
 use crate::demand::DemandWatchers;
 use crate::destination::Destination;
+use crate::destinations::Destinations;
 use crate::error::BrokerError;
-use crate::event::EventSender;
-use crate::ids::IdMap;
 use crate::message::Message;
-use crate::selecting::SelectedBy;
+use crate::registry::Registry;
+pub(crate) use crate::registry::{Conn, Consumer, InFlight};
+use crate::state::{Confirmations, Counters, Transactions, Usage};
 use crate::store::{DurableDef, MessageStore};
 use crate::subscription::SubscribeRequest;
-use crate::transaction::Transaction;
-use crate::{ConnectionId, ConsumerId, ProducerId, TxId};
-use model::{ConnectionAbout, ConsumerAbout};
+use crate::{ConnectionId, ConsumerId};
+use model::ConsumerAbout;
 
-/// A connected client.
-pub(crate) struct Conn {
-    /// Where this connection's deliveries go.
-    pub sink: EventSender,
-    /// Registered client id; durable subscriptions are named under it.
-    pub client_id: Option<Arc<str>>,
-    /// As advisories describe it.
-    pub about: Arc<ConnectionAbout>,
-    pub consumers: Vec<ConsumerId>,
-    /// How many consumer and producer ids the broker made up for it
-    /// (`<connection id>:-1:<n>`, as ActiveMQ names a STOMP consumer).
-    pub local_ids: u64,
-    pub producers: Vec<ProducerId>,
-    /// Temporary destinations this connection created; they die with it.
-    pub temporaries: Vec<Destination>,
-    /// Open transactions begun on this connection.
-    pub transactions: Vec<TxId>,
-}
-
-/// A message handed to a consumer and not yet acknowledged.
-#[derive(Debug)]
-pub(crate) struct InFlight {
-    pub entry: Entry,
-    /// Still counts against the prefetch window (a DELIVERED ack clears it).
-    pub in_window: bool,
-    /// Where it came from: a wildcard queue consumer takes from several.
-    pub buffer: BufferId,
-}
-
-pub(crate) struct Consumer {
-    pub conn: ConnectionId,
-    /// The buffers it takes from: one, except for a consumer on a wildcard
-    /// queue (`FOO.>`), which takes from every matching queue, and one on a
-    /// composite destination (`a,topic://b`), which takes from each part.
-    pub buffers: Vec<BufferId>,
-    /// The destinations it takes from (a composite's parts).
-    pub parts: Vec<Destination>,
-    /// Its wildcard queue patterns: queues created later that match one
-    /// gain this consumer too, as in ActiveMQ.
-    pub patterns: Vec<Destination>,
-    /// 0 = pull mode: `pulls` grants messages one at a time.
-    pub prefetch: u32,
-    pub pulls: u32,
-    /// Delivered, not yet acknowledged, in delivery order.
-    pub inflight: VecDeque<InFlight>,
-    /// How many of `inflight` count against `prefetch`.
-    pub window_used: u32,
-    /// Their memory, bounded by `window_bytes_limit` (when the protocol
-    /// asked for one: see `SubscribeRequest::window_bytes`) so a consumer that
-    /// stops reading holds at most that much however large its prefetch.
-    pub window_bytes: usize,
-    pub window_bytes_limit: usize,
-    pub exclusive: bool,
-    /// A queue consumer's parsed selector: it is offered only messages it
-    /// selects; the rest wait for other consumers.
-    pub selector: Option<Arc<selector::Selector>>,
-    /// Higher goes first (see `SubscribeRequest::priority`).
-    pub priority: i8,
-    /// As advisories and demand watchers describe it.
-    pub about: Arc<ConsumerAbout>,
-    /// A slow-consumer advisory went out and it has not caught up since.
-    pub slow_advised: bool,
-}
-
-impl Consumer {
-    /// Whether this consumer's selector (if any) selects the entry.
-    pub fn wants(&self, entry: &Entry) -> bool {
-        self.selector
-            .as_ref()
-            .is_none_or(|s| entry.message.selected_by(s, entry.redelivery_count))
-    }
-
-    pub fn has_credit(&self) -> bool {
-        let counted = if self.prefetch == 0 {
-            self.pulls > 0
-        } else {
-            self.window_used < self.prefetch
-        };
-        // At least one message always fits, however large.
-        counted && (self.window_used == 0 || self.window_bytes < self.window_bytes_limit)
-    }
-
-    /// Gives back the window room of messages that left it.
-    pub fn release(&mut self, count: u32, bytes: usize) {
-        self.window_used = self.window_used.saturating_sub(count);
-        self.window_bytes = self.window_bytes.saturating_sub(bytes);
-    }
-}
-
-impl InFlight {
-    /// Takes the message out of its consumer's window; returns its size if
-    /// it was in it.
-    pub fn leave_window(&mut self) -> Option<usize> {
-        if !self.in_window {
-            return None;
-        }
-        self.in_window = false;
-        Some(self.entry.size)
-    }
-}
-
+/// The broker's whole state, in owned parts; each keeps its own
+/// invariants behind its methods, and the `impl Core` blocks (routing,
+/// dispatch, transactions, ...) orchestrate them.
 pub(crate) struct Core {
     pub config: BrokerConfig,
     pub store: Box<dyn MessageStore>,
-    /// Source of connection, consumer and buffer ids.
-    pub next_id: u64,
-    /// Arrival order of messages across all buffers.
-    pub next_seq: u64,
-    pub connections: IdMap<ConnectionId, Conn>,
-    pub client_ids: HashMap<Arc<str>, ConnectionId>,
-    pub consumers: IdMap<ConsumerId, Consumer>,
-    pub buffers: IdMap<BufferId, Buffer>,
-    /// Queues and temporary queues by destination.
-    pub queues: HashMap<Destination, BufferId>,
-    /// Every subscription buffer of a topic, durable ones included, keyed
-    /// by the destination subscribed to (which may be a wildcard pattern).
-    pub topics: HashMap<Destination, Vec<BufferId>>,
-    /// The keys of `topics` that are wildcard patterns, checked on every
-    /// topic send.
-    pub wildcards: Vec<Destination>,
-    /// When expired messages were last swept (see `Broker::maintain`).
-    pub last_expiry_sweep: std::time::Duration,
-    /// Per connection, the newest store group its operations wrote and it
-    /// has not yet asked to have confirmed (see `Broker::sync_point`).
-    pub unconfirmed: IdMap<ConnectionId, u64>,
-    /// The newest store group sealed by any operation.
-    pub last_sealed: u64,
     /// Every time reading of the core (see `clock.rs`).
     pub clock: Arc<dyn crate::clock::Clock>,
-    /// Each topic's retained message (see `retained.rs`).
-    pub retained: HashMap<Destination, Arc<Message>>,
-    /// Durable subscriptions by (client id, subscription name).
-    pub durables: HashMap<(Arc<str>, Arc<str>), BufferId>,
-    /// Live temporary destinations and the connection that owns each.
-    pub temp_owner: HashMap<Destination, ConnectionId>,
-    pub transactions: HashMap<TxId, Transaction>,
-    pub stats: BrokerStats,
-    /// Set while routing when a subscriber is behind past its limit; the
-    /// sender is then asked to slow down.
-    pub congested: bool,
-    /// Bytes of messages waiting in memory, across all buffers.
-    pub memory: Arc<std::sync::atomic::AtomicUsize>,
-    /// Scheduled jobs (`scheduled.rs`), the ids the scheduler gives out,
-    /// and the zone cron entries are read in.
-    pub jobs: crate::scheduler::Jobs,
-    pub sched_ids: crate::scheduler::Ids,
-    pub time_zone: crate::scheduler::TimeZone,
-    /// A job became the earliest: the broker's timer must look again.
-    pub jobs_changed: bool,
-    /// Producers that named their destination (see `clients.rs`).
-    pub producers: IdMap<ProducerId, Producer>,
+    pub counters: Counters,
+    /// Connections, consumers, producers.
+    pub registry: Registry,
+    /// Buffers and the indexes that find them.
+    pub dests: Destinations,
+    pub transactions: Transactions,
+    /// What each connection waits to have confirmed.
+    pub confirmations: Confirmations,
+    pub usage: Usage,
+    /// Scheduled jobs (`scheduled.rs`).
+    pub schedule: Schedule,
     /// Who is told about demand (see `demand.rs`).
     pub demand: DemandWatchers,
     /// How this broker names itself to clients.
     pub identity: Identity,
+}
+
+/// Scheduled jobs, the ids the scheduler gives out, and the zone cron
+/// entries are read in.
+pub(crate) struct Schedule {
+    pub jobs: crate::scheduler::Jobs,
+    pub ids: crate::scheduler::Ids,
+    pub time_zone: crate::scheduler::TimeZone,
 }
 
 /// How the broker names itself and what it makes up ids from.
@@ -211,92 +86,57 @@ impl Core {
         store: Box<dyn MessageStore>,
         clock: Arc<dyn crate::clock::Clock>,
     ) -> Core {
-        let sched_ids = crate::scheduler::Ids::new(&config.name, clock.now_millis());
+        let schedule = Schedule {
+            jobs: crate::scheduler::Jobs::default(),
+            ids: crate::scheduler::Ids::new(&config.name, clock.now_millis()),
+            time_zone: crate::scheduler::TimeZone::Local,
+        };
         let identity = Identity::new(&config, clock.now_millis());
         Core {
             config,
             store,
-            next_id: 1,
-            next_seq: 1,
-            connections: IdMap::default(),
-            client_ids: HashMap::new(),
-            consumers: IdMap::default(),
-            buffers: IdMap::default(),
-            queues: HashMap::new(),
-            topics: HashMap::new(),
-            wildcards: Vec::new(),
-            retained: HashMap::new(),
-            last_expiry_sweep: clock.monotonic(),
+            usage: Usage::new(clock.monotonic()),
             clock,
-            unconfirmed: IdMap::default(),
-            last_sealed: 0,
-            durables: HashMap::new(),
-            temp_owner: HashMap::new(),
-            transactions: HashMap::new(),
-            stats: BrokerStats::default(),
-            congested: false,
-            memory: Arc::default(),
-            jobs: crate::scheduler::Jobs::default(),
-            sched_ids,
-            time_zone: crate::scheduler::TimeZone::Local,
-            jobs_changed: false,
-            producers: IdMap::default(),
+            counters: Counters::default(),
+            registry: Registry::default(),
+            dests: Destinations::default(),
+            transactions: Transactions::default(),
+            confirmations: Confirmations::default(),
+            schedule,
             demand: DemandWatchers::default(),
             identity,
         }
     }
 
     pub fn next_id(&mut self) -> u64 {
-        let id = self.next_id;
-        self.next_id += 1;
-        id
+        self.counters.id()
     }
 
     pub fn next_seq(&mut self) -> u64 {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        seq
-    }
-
-    // ---- connections -------------------------------------------------
-
-    /// Notes that `conn`'s operation wrote store group `group`.
-    pub fn note_unconfirmed(&mut self, conn: ConnectionId, group: u64) {
-        let g = self.unconfirmed.entry(conn).or_insert(0);
-        *g = (*g).max(group);
-    }
-
-    /// The newest group `conn` wrote since it last asked; forgets it.
-    pub fn take_unconfirmed(&mut self, conn: ConnectionId) -> Option<u64> {
-        self.unconfirmed.remove(&conn)
-    }
-
-    /// The connection a consumer belongs to.
-    pub fn connection_of(&self, consumer: ConsumerId) -> Option<ConnectionId> {
-        self.consumers.get(&consumer).map(|c| c.conn)
+        self.counters.seq()
     }
 
     // ---- consumers ---------------------------------------------------
 
     pub fn queue_buffer(&mut self, dest: &Destination) -> BufferId {
-        if let Some(bid) = self.queues.get(dest) {
-            return *bid;
+        if let Some(bid) = self.dests.queue(dest) {
+            return bid;
         }
         let bid = BufferId(self.next_id());
         let mut buf = Buffer::new(
             Owner::Queue(dest.clone()),
-            &self.memory,
+            self.usage.memory_counter(),
             self.clock.monotonic(),
         );
         buf.prioritized = self.prioritized(dest);
-        for (cid, c) in self.consumers.iter_mut() {
+        for (cid, c) in self.registry.consumers_mut() {
             if c.patterns.iter().any(|p| p.matches(dest)) {
                 c.buffers.push(bid);
                 buf.consumers.push(*cid);
             }
         }
-        self.buffers.insert(bid, buf);
-        self.queues.insert(dest.clone(), bid);
+        self.dests.insert_buffer(bid, buf);
+        self.dests.insert_queue(dest.clone(), bid);
         bid
     }
 
@@ -308,8 +148,8 @@ impl Core {
     /// The existing queues a wildcard pattern covers.
     fn queues_matching(&self, pattern: &Destination) -> Vec<BufferId> {
         let mut bids: Vec<(u64, BufferId)> = self
-            .queues
-            .iter()
+            .dests
+            .queues()
             .filter(|(q, _)| !q.is_wildcard() && pattern.matches(q))
             .map(|(_, bid)| (bid.0, *bid))
             .collect();
@@ -326,8 +166,8 @@ impl Core {
         req: SubscribeRequest,
     ) -> Result<ConsumerId, BrokerError> {
         let client_id = self
-            .connections
-            .get(&conn)
+            .registry
+            .connection(conn)
             .ok_or(BrokerError::UnknownConnection)?
             .client_id
             .clone();
@@ -336,7 +176,7 @@ impl Core {
             .composite_parts()
             .unwrap_or_else(|| vec![req.destination.clone()]);
         for part in &parts {
-            if part.is_temporary() && !self.temp_owner.contains_key(part) {
+            if part.is_temporary() && !self.dests.temporary_exists(part) {
                 return Err(BrokerError::DeletedDestination(part.clone()));
             }
         }
@@ -359,7 +199,7 @@ impl Core {
         let cid = ConsumerId(self.next_id());
         let about = self.consumer_about(conn, &req)?;
         let any_queue = parts.iter().any(Destination::is_queue);
-        self.consumers.insert(
+        self.registry.add_consumer(
             cid,
             Consumer {
                 conn,
@@ -386,12 +226,9 @@ impl Core {
             },
         );
         for bid in &bids {
-            if let Some(b) = self.buffers.get_mut(bid) {
+            if let Some(b) = self.dests.buffer_mut(*bid) {
                 b.consumers.push(cid);
             }
-        }
-        if let Some(c) = self.connections.get_mut(&conn) {
-            c.consumers.push(cid);
         }
         self.consumer_added(cid);
         for bid in bids {
@@ -407,8 +244,8 @@ impl Core {
         req: &SubscribeRequest,
     ) -> Result<Arc<ConsumerAbout>, BrokerError> {
         let c = self
-            .connections
-            .get_mut(&conn)
+            .registry
+            .connection_mut(conn)
             .ok_or(BrokerError::UnknownConnection)?;
         let id = match &req.label {
             Some(l) => Arc::from(l.as_str()),
@@ -452,7 +289,7 @@ impl Core {
             self.durable_buffer(client_id, Arc::from(name.as_str()), req)?
         } else {
             let bid = BufferId(self.next_id());
-            self.buffers.insert(
+            self.dests.insert_buffer(
                 bid,
                 Buffer::new(
                     Owner::Subscription {
@@ -461,14 +298,14 @@ impl Core {
                         selector: req.selector.clone(),
                         no_local: req.no_local,
                     },
-                    &self.memory,
+                    self.usage.memory_counter(),
                     self.clock.monotonic(),
                 ),
             );
-            self.add_topic_subscription(dest, bid);
+            self.dests.add_topic_subscription(dest, bid);
             bid
         };
-        if let Some(b) = self.buffers.get_mut(&bid) {
+        if let Some(b) = self.dests.buffer_mut(bid) {
             b.selector.clone_from(selector);
         }
         if req.retroactive {
@@ -486,8 +323,8 @@ impl Core {
         req: &SubscribeRequest,
     ) -> Result<BufferId, BrokerError> {
         let key = (Arc::clone(&client_id), Arc::clone(&name));
-        if let Some(&bid) = self.durables.get(&key) {
-            let Some(buf) = self.buffers.get(&bid) else {
+        if let Some(bid) = self.dests.durable(&key) {
+            let Some(buf) = self.dests.buffer(bid) else {
                 return Err(BrokerError::UnknownConsumer);
             };
             if !buf.consumers.is_empty() {
@@ -519,26 +356,21 @@ impl Core {
                 selector: req.selector.clone(),
                 no_local: req.no_local,
             },
-            &self.memory,
+            self.usage.memory_counter(),
             self.clock.monotonic(),
         );
         buf.prioritized = self.prioritized(&req.destination);
-        self.buffers.insert(bid, buf);
-        self.add_topic_subscription(&req.destination, bid);
-        self.durables.insert(key, bid);
+        self.dests.insert_buffer(bid, buf);
+        self.dests.add_topic_subscription(&req.destination, bid);
+        self.dests.insert_durable(key, bid);
         Ok(bid)
     }
 
     fn drop_durable(&mut self, key: &(Arc<str>, Arc<str>)) -> Result<(), BrokerError> {
-        let Some(bid) = self.durables.remove(key) else {
+        let Some(bid) = self.dests.remove_durable(key) else {
             return Ok(());
         };
-        if let Some(buf) = self.buffers.remove(&bid) {
-            if let Owner::Subscription { topic, .. } = &buf.owner {
-                if let Some(subs) = self.topics.get_mut(topic) {
-                    subs.retain(|b| *b != bid);
-                }
-            }
+        if let Some(buf) = self.dests.remove_buffer(bid) {
             if let Some(k) = buf.store_key() {
                 self.store.drop_key(&k)?;
             }
@@ -549,15 +381,15 @@ impl Core {
     /// Removes a durable subscription and what it holds (JMS `unsubscribe`).
     pub fn remove_durable(&mut self, client_id: &str, name: &str) -> Result<(), BrokerError> {
         let key: (Arc<str>, Arc<str>) = (Arc::from(client_id), Arc::from(name));
-        let Some(bid) = self.durables.get(&key) else {
+        let Some(bid) = self.dests.durable(&key) else {
             return Err(BrokerError::UnknownDurable {
                 client_id: client_id.to_string(),
                 name: name.to_string(),
             });
         };
         if self
-            .buffers
-            .get(bid)
+            .dests
+            .buffer(bid)
             .is_some_and(|b| !b.consumers.is_empty())
         {
             return Err(BrokerError::DurableActive);
@@ -568,14 +400,11 @@ impl Core {
     /// Closes a consumer; what it held un-acknowledged goes back to its
     /// buffer, marked redelivered, and on to the next consumer.
     pub fn close_consumer(&mut self, cid: ConsumerId) -> bool {
-        let Some(consumer) = self.consumers.remove(&cid) else {
+        let Some(consumer) = self.registry.remove_consumer(cid) else {
             return false;
         };
-        if let Some(c) = self.connections.get_mut(&consumer.conn) {
-            c.consumers.retain(|x| *x != cid);
-        }
         for &bid in &consumer.buffers {
-            if let Some(buf) = self.buffers.get_mut(&bid) {
+            if let Some(buf) = self.dests.buffer_mut(bid) {
                 buf.consumers.retain(|x| *x != cid);
                 // Its message groups move to whichever consumer gets their
                 // next message.
@@ -588,7 +417,7 @@ impl Core {
         self.consumer_removed(cid, &consumer.about, &consumer.parts);
         let mut touched = consumer.buffers.clone();
         for f in consumer.inflight {
-            let Some(buf) = self.buffers.get_mut(&f.buffer) else {
+            let Some(buf) = self.dests.buffer_mut(f.buffer) else {
                 continue;
             };
             let mut entry = f.entry;
@@ -604,17 +433,11 @@ impl Core {
         }
         for bid in touched {
             let transient_sub = self
-                .buffers
-                .get(&bid)
+                .dests
+                .buffer(bid)
                 .is_some_and(|b| matches!(b.owner, Owner::Subscription { durable: None, .. }));
             if transient_sub {
-                if let Some(buf) = self.buffers.remove(&bid) {
-                    if let Owner::Subscription { topic, .. } = &buf.owner {
-                        if let Some(subs) = self.topics.get_mut(topic) {
-                            subs.retain(|b| *b != bid);
-                        }
-                    }
-                }
+                self.dests.remove_buffer(bid);
             } else {
                 self.dispatch(bid);
             }
@@ -627,20 +450,20 @@ impl Core {
     /// Returns whether every pulled message was dispatched at once.
     pub fn pull(&mut self, cid: ConsumerId, count: u32) -> Result<bool, BrokerError> {
         let consumer = self
-            .consumers
-            .get_mut(&cid)
+            .registry
+            .consumer_mut(cid)
             .ok_or(BrokerError::UnknownConsumer)?;
         consumer.pulls = consumer.pulls.saturating_add(count);
         for bid in consumer.buffers.clone() {
             self.dispatch(bid);
         }
-        Ok(self.consumers.get(&cid).is_some_and(|c| c.pulls == 0))
+        Ok(self.registry.consumer(cid).is_some_and(|c| c.pulls == 0))
     }
 
     /// Withdraws a pull-mode consumer's unused credit (its pull timed out).
     /// Returns whether there was any: if not, a message is on its way.
     pub fn cancel_pull(&mut self, cid: ConsumerId) -> bool {
-        match self.consumers.get_mut(&cid) {
+        match self.registry.consumer_mut(cid) {
             Some(c) if c.pulls > 0 => {
                 c.pulls = 0;
                 true
@@ -653,7 +476,7 @@ impl Core {
     /// consuming them (a JMS QueueBrowser). Expired ones are left out.
     pub fn browse(&mut self, dest: &Destination) -> Vec<Arc<Message>> {
         let now = self.clock.now_millis();
-        let Some(buf) = self.queues.get(dest).and_then(|b| self.buffers.get(b)) else {
+        let Some(buf) = self.dests.queue(dest).and_then(|b| self.dests.buffer(b)) else {
             return Vec::new();
         };
         let mut out: Vec<Arc<Message>> = buf
@@ -678,32 +501,41 @@ impl Core {
 
     /// Every live temporary destination (announced to advisory subscribers).
     pub fn temporaries(&self) -> Vec<Destination> {
-        self.temp_owner.keys().cloned().collect()
+        self.dests
+            .temporaries()
+            .into_iter()
+            .map(|(d, _)| d.clone())
+            .collect()
     }
 
     /// Messages waiting (not in flight) on a queue, for tests and metrics.
     pub fn queue_depth(&self, dest: &Destination) -> usize {
-        self.queues
-            .get(dest)
-            .and_then(|b| self.buffers.get(b))
+        self.dests
+            .queue(dest)
+            .and_then(|b| self.dests.buffer(b))
             .map_or(0, Buffer::depth)
     }
 
     pub fn durable_depth(&self, client_id: &str, name: &str) -> Option<usize> {
         let key: (Arc<str>, Arc<str>) = (Arc::from(client_id), Arc::from(name));
-        self.durables
-            .get(&key)
-            .and_then(|b| self.buffers.get(b))
+        self.dests
+            .durable(&key)
+            .and_then(|b| self.dests.buffer(b))
             .map(Buffer::depth)
     }
 
     pub fn snapshot_stats(&self) -> BrokerStats {
-        let mut s = self.stats.clone();
-        s.connections = self.connections.len();
-        s.consumers = self.consumers.len();
-        s.queues = self.queues.len();
-        s.pending_messages = self.buffers.values().map(Buffer::depth).sum();
-        s.inflight_messages = self.consumers.values().map(|c| c.inflight.len()).sum();
+        let mut s = self.usage.stats.clone();
+        s.connections = self.registry.connection_count();
+        s.consumers = self.registry.consumer_count();
+        s.queues = self.dests.queue_count();
+        s.pending_messages = self
+            .dests
+            .buffers()
+            .map(|(_, b)| b)
+            .map(Buffer::depth)
+            .sum();
+        s.inflight_messages = self.registry.inflight_count();
         s
     }
 }

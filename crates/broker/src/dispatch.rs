@@ -10,8 +10,8 @@ use crate::core::{Consumer, Core, InFlight};
 use crate::destination::Destination;
 use crate::error::BrokerError;
 use crate::event::{Delivery, Event};
-use crate::ids::IdMap;
 use crate::message::Value;
+use crate::registry::Registry;
 use crate::store::{MessageStore, StoreKey};
 use crate::ConsumerId;
 
@@ -33,7 +33,7 @@ impl Core {
     /// less than half its memory limit in memory (always at least one, so
     /// a queue never stalls).
     pub fn page_in(&mut self, bid: BufferId) {
-        let Some(buf) = self.buffers.get_mut(&bid) else {
+        let Some(buf) = self.dests.buffer_mut(bid) else {
             return;
         };
         if buf.paged.is_empty() || buf.consumers.is_empty() {
@@ -46,7 +46,7 @@ impl Core {
         // Nor past the point where the broker as a whole starts spilling:
         // what is paged in stays in memory until consumers take it.
         let broker_high = self.config.memory_limit / 10 * 7;
-        let memory = &self.memory;
+        let memory = self.usage.memory_counter();
         let room = || memory.load(std::sync::atomic::Ordering::Relaxed) < broker_high;
         while buf.pending.is_empty() || (buf.pending_bytes < low_water && room()) {
             let Some(seq) = buf.paged.pop_first() else {
@@ -68,7 +68,7 @@ impl Core {
     /// One dispatch pass over what is in memory. Returns whether it should
     /// run again after paging in (memory ran dry with credit left).
     pub fn dispatch_pending(&mut self, bid: BufferId) -> bool {
-        let Some(buf) = self.buffers.get_mut(&bid) else {
+        let Some(buf) = self.dests.buffer_mut(bid) else {
             return false;
         };
         if buf.consumers.is_empty() || buf.pending.is_empty() {
@@ -78,14 +78,14 @@ impl Core {
         let now = self.clock.now_millis();
         let before = buf.pending.len();
         // The consumers do not change during a pass.
-        let exclusive = exclusive_of(buf, &self.consumers);
-        let same_priority = consumers_share_priority(buf, &self.consumers);
+        let exclusive = exclusive_of(buf, &self.registry);
+        let same_priority = consumers_share_priority(buf, &self.registry);
         // Messages no consumer with room selects: they keep their place.
         let mut passed_over: Vec<Entry> = Vec::new();
         // Expired ones go to the DLQ (persistent) once `buf` is let go.
         let mut expired: Vec<Entry> = Vec::new();
         while !buf.pending.is_empty() {
-            if !has_credit(buf, &self.consumers, exclusive) {
+            if !has_credit(buf, &self.registry, exclusive) {
                 break;
             }
             let Some(entry) = buf.pop_first() else {
@@ -93,7 +93,7 @@ impl Core {
             };
             if entry.message.is_expired(now) {
                 forget_expired(
-                    &mut self.stats,
+                    &mut self.usage.stats,
                     self.store.as_mut(),
                     store_key.as_ref(),
                     &entry,
@@ -102,7 +102,7 @@ impl Core {
                 continue;
             }
             let Some((cid, first_of_group)) =
-                pick_consumer(buf, &self.consumers, exclusive, same_priority, &entry)
+                pick_consumer(buf, &self.registry, exclusive, same_priority, &entry)
             else {
                 passed_over.push(entry);
                 if passed_over.len() >= SELECTOR_SCAN_LIMIT {
@@ -120,7 +120,7 @@ impl Core {
                     .push((Arc::from("JMSXGroupFirstForConsumer"), Value::Bool(true)));
                 entry.message = Arc::new(m);
             }
-            let Some(consumer) = self.consumers.get_mut(&cid) else {
+            let Some(consumer) = self.registry.consumer_mut(cid) else {
                 buf.push(entry);
                 break;
             };
@@ -139,8 +139,9 @@ impl Core {
                 in_window: true,
                 buffer: bid,
             });
-            self.stats.messages_dispatched += 1;
-            if let Some(conn) = self.connections.get(&consumer.conn) {
+            let owner = consumer.conn;
+            self.usage.stats.messages_dispatched += 1;
+            if let Some(conn) = self.registry.connection(owner) {
                 // A closed receiver means the connection is going away; its
                 // disconnect returns what is in flight.
                 let _ = conn.sink.send(Event::Deliver(delivery));
@@ -160,7 +161,7 @@ impl Core {
             && buf
                 .consumers
                 .iter()
-                .any(|c| self.consumers.get(c).is_some_and(Consumer::has_credit));
+                .any(|c| self.registry.consumer(*c).is_some_and(Consumer::has_credit));
         for entry in expired {
             self.expired(entry);
         }
@@ -187,7 +188,7 @@ impl Core {
     /// messages are checked when paged in. Returns how many expired.
     pub fn expire_waiting(&mut self, now: i64) -> usize {
         let mut found: Vec<(BufferId, u64)> = Vec::new();
-        for (bid, buf) in self.buffers.iter() {
+        for (bid, buf) in self.dests.buffers() {
             found.extend(
                 buf.pending
                     .values()
@@ -197,14 +198,19 @@ impl Core {
         }
         let count = found.len();
         for (bid, seq) in found {
-            let Some(buf) = self.buffers.get_mut(&bid) else {
+            let Some(buf) = self.dests.buffer_mut(bid) else {
                 continue;
             };
             let key = buf.store_key();
             let Some(entry) = buf.take(seq) else {
                 continue;
             };
-            forget_expired(&mut self.stats, self.store.as_mut(), key.as_ref(), &entry);
+            forget_expired(
+                &mut self.usage.stats,
+                self.store.as_mut(),
+                key.as_ref(),
+                &entry,
+            );
             self.expired(entry);
         }
         count
@@ -216,13 +222,13 @@ impl Core {
     /// the `dlqDeliveryFailureCause` property.
     pub fn dead_letter(&mut self, entry: Entry, cause: Option<&str>) -> Result<(), BrokerError> {
         if !entry.message.persistent {
-            self.stats.messages_discarded += 1;
+            self.usage.stats.messages_discarded += 1;
             return Ok(());
         }
         let origin = &entry.message.destination;
         if origin.is_dead_letter_queue() {
             // Never from a DLQ into a DLQ (ActiveMQ drops it too).
-            self.stats.messages_discarded += 1;
+            self.usage.stats.messages_discarded += 1;
             return Ok(());
         }
         let individual = origin.covered_by(&self.config.individual_dead_letter);
@@ -278,24 +284,20 @@ const SELECTOR_SCAN_LIMIT: usize = 10_000;
 
 /// Whether any consumer that may take messages now has room: the exclusive
 /// one while there is one, else any.
-fn has_credit(
-    buf: &Buffer,
-    consumers: &IdMap<ConsumerId, Consumer>,
-    exclusive: Option<ConsumerId>,
-) -> bool {
+fn has_credit(buf: &Buffer, consumers: &Registry, exclusive: Option<ConsumerId>) -> bool {
     match exclusive {
-        Some(ex) => consumers.get(&ex).is_some_and(Consumer::has_credit),
+        Some(ex) => consumers.consumer(ex).is_some_and(Consumer::has_credit),
         None => buf
             .consumers
             .iter()
-            .any(|c| consumers.get(c).is_some_and(Consumer::has_credit)),
+            .any(|c| consumers.consumer(*c).is_some_and(Consumer::has_credit)),
     }
 }
 
-fn exclusive_of(buf: &Buffer, consumers: &IdMap<ConsumerId, Consumer>) -> Option<ConsumerId> {
+fn exclusive_of(buf: &Buffer, consumers: &Registry) -> Option<ConsumerId> {
     buf.consumers
         .iter()
-        .find(|c| consumers.get(c).is_some_and(|c| c.exclusive))
+        .find(|c| consumers.consumer(**c).is_some_and(|c| c.exclusive))
         .copied()
 }
 
@@ -305,14 +307,14 @@ fn exclusive_of(buf: &Buffer, consumers: &IdMap<ConsumerId, Consumer>) -> Option
 /// says the message starts a group on that consumer.
 fn pick_consumer(
     buf: &mut Buffer,
-    consumers: &IdMap<ConsumerId, Consumer>,
+    consumers: &Registry,
     exclusive: Option<ConsumerId>,
     same_priority: bool,
     entry: &Entry,
 ) -> Option<(ConsumerId, bool)> {
     if let Some(ex) = exclusive {
         return consumers
-            .get(&ex)
+            .consumer(ex)
             .is_some_and(|c| c.has_credit() && c.wants(entry))
             .then_some((ex, false));
     }
@@ -339,7 +341,7 @@ fn pick_consumer(
         if let Some(&owner) = buf.groups.get(g) {
             if buf.consumers.contains(&owner) {
                 let ok = consumers
-                    .get(&owner)
+                    .consumer(owner)
                     .is_some_and(|c| c.has_credit() && c.wants(entry));
                 if ok && closes {
                     buf.groups.remove(g);
@@ -353,7 +355,7 @@ fn pick_consumer(
     // Round-robin among the highest-priority consumers that can take it.
     let eligible = |cid: &ConsumerId| {
         consumers
-            .get(cid)
+            .consumer(*cid)
             .filter(|c| c.has_credit() && c.wants(entry))
             .map(|c| c.priority)
     };
@@ -384,11 +386,11 @@ fn pick_consumer(
 }
 
 /// Whether all the buffer's consumers have one priority (no ordering needed).
-fn consumers_share_priority(buf: &Buffer, consumers: &IdMap<ConsumerId, Consumer>) -> bool {
+fn consumers_share_priority(buf: &Buffer, consumers: &Registry) -> bool {
     let mut prios = buf
         .consumers
         .iter()
-        .filter_map(|c| consumers.get(c).map(|c| c.priority));
+        .filter_map(|c| consumers.consumer(*c).map(|c| c.priority));
     match prios.next() {
         None => true,
         Some(first) => prios.all(|p| p == first),

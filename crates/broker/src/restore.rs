@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::buffer::{Buffer, BufferId, Entry, Owner};
 use crate::core::{parse_selector, Core};
 use crate::destination::Destination;
+use crate::routing::Routed;
 use crate::store::{Recovered, StoreKey};
 use crate::transaction::{Transaction, TxAcked};
 use crate::{ConsumerId, TxId};
@@ -13,11 +14,11 @@ impl Core {
     /// Rebuilds durable subscriptions and persistent queues from the store.
     /// (The store counts recovered messages as redelivered: whether they were
     /// dispatched before the restart is unknown.)
-    pub fn restore(&mut self, recovered: Recovered) {
+    pub fn restore(&mut self, recovered: Recovered) -> Routed {
         for def in recovered.durables {
             let key = (Arc::clone(&def.client_id), Arc::clone(&def.name));
             let bid = BufferId(self.next_id());
-            self.buffers.insert(
+            self.dests.insert_buffer(
                 bid,
                 Buffer::new(
                     Owner::Subscription {
@@ -26,38 +27,38 @@ impl Core {
                         selector: def.selector.clone(),
                         no_local: def.no_local,
                     },
-                    &self.memory,
+                    self.usage.memory_counter(),
                     self.clock.monotonic(),
                 ),
             );
             match parse_selector(def.selector.as_deref()) {
                 Ok(sel) => {
                     let prioritized = self.prioritized(&def.topic);
-                    if let Some(b) = self.buffers.get_mut(&bid) {
+                    if let Some(b) = self.dests.buffer_mut(bid) {
                         b.selector = sel;
                         b.prioritized = prioritized;
                     }
                 }
                 Err(e) => tracing::error!("durable subscription {}: {e}", def.name),
             }
-            self.add_topic_subscription(&def.topic, bid);
-            self.durables.insert(key, bid);
+            self.dests.add_topic_subscription(&def.topic, bid);
+            self.dests.insert_durable(key, bid);
         }
         for m in recovered.messages {
             let bid = match &m.key {
                 StoreKey::Queue(name) => self.queue_buffer(&Destination::queue(Arc::clone(name))),
                 StoreKey::Durable { client_id, name } => {
                     match self
-                        .durables
-                        .get(&(Arc::clone(client_id), Arc::clone(name)))
+                        .dests
+                        .durable(&(Arc::clone(client_id), Arc::clone(name)))
                     {
-                        Some(bid) => *bid,
+                        Some(bid) => bid,
                         None => continue,
                     }
                 }
             };
-            self.next_seq = self.next_seq.max(m.seq + 1);
-            if let Some(buf) = self.buffers.get_mut(&bid) {
+            self.counters.seq_after(m.seq);
+            if let Some(buf) = self.dests.buffer_mut(bid) {
                 buf.push(Entry {
                     seq: m.seq,
                     size: m.message.memory_size(),
@@ -74,8 +75,8 @@ impl Core {
                     None => continue,
                 },
             };
-            self.next_seq = self.next_seq.max(seq + 1);
-            if let Some(buf) = self.buffers.get_mut(&bid) {
+            self.counters.seq_after(seq);
+            if let Some(buf) = self.dests.buffer_mut(bid) {
                 buf.paged.insert(seq);
             }
         }
@@ -93,7 +94,7 @@ impl Core {
                 let Some(bid) = self.buffer_of(&key) else {
                     continue;
                 };
-                let Some(entry) = self.buffers.get_mut(&bid).and_then(|b| b.take(seq)) else {
+                let Some(entry) = self.dests.buffer_mut(bid).and_then(|b| b.take(seq)) else {
                     continue;
                 };
                 t.acked.push(TxAcked {
@@ -104,20 +105,16 @@ impl Core {
             }
             self.transactions.insert(TxId(p.id), t);
         }
-        self.restore_jobs(recovered.jobs);
+        self.restore_jobs(recovered.jobs)
     }
 
     /// The buffer a store key names, if it exists.
     pub fn buffer_of(&self, key: &StoreKey) -> Option<BufferId> {
         match key {
-            StoreKey::Queue(name) => self
-                .queues
-                .get(&Destination::queue(Arc::clone(name)))
-                .copied(),
+            StoreKey::Queue(name) => self.dests.queue(&Destination::queue(Arc::clone(name))),
             StoreKey::Durable { client_id, name } => self
-                .durables
-                .get(&(Arc::clone(client_id), Arc::clone(name)))
-                .copied(),
+                .dests
+                .durable(&(Arc::clone(client_id), Arc::clone(name))),
         }
     }
 }

@@ -40,9 +40,10 @@ impl Core {
                 // Built afresh by whichever protocol delivers it: the
                 // sender's native form has the old properties.
                 kept.native = None;
-                self.retained.insert(m.destination.clone(), Arc::new(kept));
+                self.dests
+                    .set_retained(m.destination.clone(), Some(Arc::new(kept)));
             } else {
-                self.retained.remove(&m.destination);
+                self.dests.set_retained(m.destination.clone(), None);
             }
         }
         Arc::new(m)
@@ -51,14 +52,7 @@ impl Core {
     /// Gives a new retroactive subscription the retained messages of the
     /// topics it covers (one, or several for a wildcard).
     pub(crate) fn recover_retained(&mut self, bid: BufferId, topic: &Destination) {
-        let mut found: Vec<Arc<Message>> = self
-            .retained
-            .iter()
-            .filter(|(t, _)| topic.matches(t))
-            .map(|(_, m)| Arc::clone(m))
-            .collect();
-        found.sort_by_key(|m| m.timestamp);
-        for m in found {
+        for m in self.dests.retained_covered_by(topic) {
             if !self.subscription_takes(bid, &m) {
                 continue;
             }

@@ -11,40 +11,61 @@ use crate::error::BrokerError;
 use crate::message::Message;
 use crate::selecting::SelectedBy;
 
+/// What routing a message did that its caller acts on: orchestration
+/// returns it rather than leaving flags on the core.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Routed {
+    /// A non-durable subscriber is behind past its pending limit: the
+    /// sender should be held back until it catches up.
+    pub held_back: bool,
+    /// A scheduled job became the earliest: the broker's timer must look
+    /// again.
+    pub earliest_job: bool,
+}
+
+impl std::ops::BitOrAssign for Routed {
+    fn bitor_assign(&mut self, other: Routed) {
+        self.held_back |= other.held_back;
+        self.earliest_job |= other.earliest_job;
+    }
+}
+
 impl Core {
     /// Routes a message that is ready to be delivered (not, or no longer,
     /// inside a transaction).
-    pub fn route(&mut self, message: Arc<Message>) -> Result<(), BrokerError> {
+    pub fn route(&mut self, message: Arc<Message>) -> Result<Routed, BrokerError> {
         let dest = message.destination.clone();
         if let Some(parts) = dest.composite_parts() {
             // A composite destination (`A,B`, `queue://A,topic://B`): a copy
             // to each.
+            let mut routed = Routed::default();
             for part in parts {
                 let mut copy = (*message).clone();
                 copy.destination = part;
-                self.route(Arc::new(copy))?;
+                routed |= self.route(Arc::new(copy))?;
             }
-            return Ok(());
+            return Ok(routed);
         }
-        if dest.is_temporary() && !self.temp_owner.contains_key(&dest) {
+        if dest.is_temporary() && !self.dests.temporary_exists(&dest) {
             return Err(BrokerError::DeletedDestination(dest));
         }
-        self.stats.messages_in += 1;
+        self.usage.stats.messages_in += 1;
         self.advise_delivered(&message);
         if dest.is_queue() {
             let bid = self.queue_buffer(&dest);
-            self.enqueue(bid, message, 0)?;
+            let routed = self.enqueue(bid, message, 0)?;
             self.dispatch(bid);
-            return Ok(());
+            return Ok(routed);
         }
         let message = self.note_retained(message);
+        let mut routed = Routed::default();
         // ActiveMQ's default virtual topics: a message to `VirtualTopic.X`
         // also reaches every queue `Consumer.<name>.VirtualTopic.X`.
         if dest.name.starts_with("VirtualTopic.") {
             let suffix = format!(".{}", dest.name);
             let targets: Vec<BufferId> = self
-                .queues
-                .iter()
+                .dests
+                .queues()
                 .filter(|(q, _)| {
                     q.kind == DestinationKind::Queue
                         && q.name
@@ -55,31 +76,31 @@ impl Core {
                 .map(|(_, bid)| *bid)
                 .collect();
             for bid in targets {
-                self.enqueue(bid, Arc::clone(&message), 0)?;
+                routed |= self.enqueue(bid, Arc::clone(&message), 0)?;
                 self.dispatch(bid);
             }
         }
-        let subs = self.topic_subscriptions(&dest);
+        let subs = self.dests.topic_subscriptions(&dest);
         for bid in subs {
             if self.subscription_takes(bid, &message) {
-                self.enqueue(bid, Arc::clone(&message), 0)?;
+                routed |= self.enqueue(bid, Arc::clone(&message), 0)?;
                 self.dispatch(bid);
                 self.check_slow_subscriber(bid, &dest);
             }
         }
-        Ok(())
+        Ok(routed)
     }
 
     /// Whether a topic subscription takes a message: not its own
     /// connection's when it is `noLocal`, and only what its selector selects.
     pub fn subscription_takes(&self, bid: BufferId, message: &Message) -> bool {
-        let Some(buf) = self.buffers.get(&bid) else {
+        let Some(buf) = self.dests.buffer(bid) else {
             return false;
         };
         let own = matches!(buf.owner, Owner::Subscription { no_local: true, .. })
             && buf.consumers.iter().any(|c| {
-                self.consumers
-                    .get(c)
+                self.registry
+                    .consumer(*c)
                     .is_some_and(|c| Some(c.conn) == message.origin)
             });
         !own && buf
@@ -88,45 +109,24 @@ impl Core {
             .is_none_or(|sel| message.selected_by(sel, 0))
     }
 
-    /// Every subscription buffer a message sent to `dest` reaches: those on
-    /// the topic itself and those on wildcard patterns that cover it.
-    pub fn topic_subscriptions(&self, dest: &Destination) -> Vec<BufferId> {
-        let mut subs = self.topics.get(dest).cloned().unwrap_or_default();
-        for pattern in &self.wildcards {
-            if pattern != dest && pattern.matches(dest) {
-                if let Some(bufs) = self.topics.get(pattern) {
-                    subs.extend_from_slice(bufs);
-                }
-            }
-        }
-        subs
-    }
-
-    /// Registers a subscription buffer under its topic (or pattern).
-    pub fn add_topic_subscription(&mut self, dest: &Destination, bid: BufferId) {
-        if dest.is_wildcard() && !self.wildcards.contains(dest) {
-            self.wildcards.push(dest.clone());
-        }
-        self.topics.entry(dest.clone()).or_default().push(bid);
-    }
-
-    /// Appends to a buffer, recording persistent messages in the store.
+    /// Appends to a buffer, recording persistent messages in the store;
+    /// says whether the buffer's subscriber now holds its senders back.
     pub fn enqueue(
         &mut self,
         bid: BufferId,
         message: Arc<Message>,
         redelivery_count: u32,
-    ) -> Result<(), BrokerError> {
+    ) -> Result<Routed, BrokerError> {
         let seq = self.next_seq();
         let limit = self.config.topic_subscriber_pending_limit;
-        let Some(buf) = self.buffers.get_mut(&bid) else {
-            return Ok(());
+        let Some(buf) = self.dests.buffer_mut(bid) else {
+            return Ok(Routed::default());
         };
         let size = message.memory_size();
         if let Some(key) = buf.store_key() {
             // Like ActiveMQ's cursorMemoryHighWaterMark (70%): past it the
             // broker as a whole starts keeping messages on disk.
-            let used = self.memory.load(std::sync::atomic::Ordering::Relaxed) + size;
+            let used = self.usage.memory() + size;
             let broker_full = used as u128 * 10 > self.config.memory_limit as u128 * 7;
             if message.persistent {
                 self.store.add(&key, seq, &message)?;
@@ -137,7 +137,7 @@ impl Core {
                     // Behind others already paged out, or past the limit:
                     // the store holds it until a consumer needs it.
                     buf.paged.insert(seq);
-                    return Ok(());
+                    return Ok(Routed::default());
                 }
             } else if (!buf.paged.is_empty() || broker_full)
                 && self.store.add_temporary(&key, seq, &message)?
@@ -146,7 +146,7 @@ impl Core {
                 // to disk (unsynced, dropped at restart) rather than refused.
                 // Spilling costs a write, so one deep queue alone does not.
                 buf.paged.insert(seq);
-                return Ok(());
+                return Ok(Routed::default());
             }
         }
         buf.push(Entry {
@@ -155,10 +155,11 @@ impl Core {
             message,
             redelivery_count,
         });
-        if buf.is_transient() && buf.pending_bytes > limit && self.judge_backlog(bid) {
-            self.congested = true;
-        }
-        Ok(())
+        let held_back = buf.is_transient() && buf.pending_bytes > limit && self.judge_backlog(bid);
+        Ok(Routed {
+            held_back,
+            ..Routed::default()
+        })
     }
 
     /// Decides what a non-durable subscriber's backlog past the pending limit
@@ -170,7 +171,7 @@ impl Core {
         let limit = self.config.topic_subscriber_pending_limit;
         let slow_after = self.config.slow_subscriber_after;
         let now = self.clock.monotonic();
-        let Some(buf) = self.buffers.get_mut(&bid) else {
+        let Some(buf) = self.dests.buffer_mut(bid) else {
             return false;
         };
         if buf.pending_bytes <= limit {
@@ -191,14 +192,14 @@ impl Core {
             if buf.pop_first().is_none() {
                 break;
             }
-            self.stats.messages_discarded += 1;
+            self.usage.stats.messages_discarded += 1;
         }
         false
     }
 
     /// Bytes of messages waiting in memory, broker-wide.
     pub fn memory_used(&self) -> usize {
-        self.memory.load(std::sync::atomic::Ordering::Relaxed) + self.jobs.bytes()
+        self.usage.memory() + self.schedule.jobs.bytes()
     }
 
     /// The broker-wide limit a message would cross, if any: memory for
@@ -241,7 +242,7 @@ impl Core {
         // only topic producers; persistent ones are not kept in memory.
         // (Scheduled messages wait in memory: while any are held, the
         // limit holds every producer.)
-        let spills = dest.is_queue() && self.store.spills() && self.jobs.is_empty();
+        let spills = dest.is_queue() && self.store.spills() && self.schedule.jobs.is_empty();
         if (!spills && self.limit_reached(false).is_some())
             || self.limit_reached(true).is_some()
             || self.disk_behind()
@@ -251,10 +252,10 @@ impl Core {
         if dest.is_queue() {
             return false;
         }
-        let subs = self.topic_subscriptions(dest);
+        let subs = self.dests.topic_subscriptions(dest);
         let mut congested = false;
         for bid in subs {
-            let transient = self.buffers.get(&bid).is_some_and(Buffer::is_transient);
+            let transient = self.dests.buffer(bid).is_some_and(Buffer::is_transient);
             if transient && self.judge_backlog(bid) {
                 congested = true;
             }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::core::Core;
 use crate::error::BrokerError;
 use crate::message::{Message, Value};
+use crate::routing::Routed;
 use crate::scheduler::{Action, Intent, Job, Spec, JOB_ID};
 use crate::store::StoredJob;
 
@@ -15,32 +16,34 @@ impl Core {
     /// Takes a message that is ready to go (sent outside a transaction, or
     /// committed): routes it, or schedules it, or acts on a management
     /// request, as `intent` says.
-    pub fn accept(&mut self, message: Message, intent: Intent) -> Result<(), BrokerError> {
+    pub fn accept(&mut self, message: Message, intent: Intent) -> Result<Routed, BrokerError> {
         match intent {
             Intent::Deliver => self.route(Arc::new(message)),
-            Intent::Schedule(spec) => self.schedule(spec, message),
+            Intent::Schedule(spec) => self.schedule_job(spec, message),
             Intent::Manage(action) => {
                 self.manage(action, &message);
-                Ok(())
+                Ok(Routed::default())
             }
         }
     }
 
-    fn schedule(&mut self, spec: Spec, message: Message) -> Result<(), BrokerError> {
+    fn schedule_job(&mut self, spec: Spec, message: Message) -> Result<Routed, BrokerError> {
         let now = self.clock.now_millis();
-        let id = self.sched_ids.job();
-        let job = Job::new(id, spec, Arc::new(message), now, &self.time_zone);
+        let id = self.schedule.ids.job();
+        let job = Job::new(id, spec, Arc::new(message), now, &self.schedule.time_zone);
         self.persist(&job)?;
-        self.add_job(job);
-        Ok(())
+        Ok(self.add_job(job))
     }
 
-    fn add_job(&mut self, job: Job) {
-        if self.jobs.next_due().is_none_or(|t| job.next < t) {
-            // The timer sleeps until the old earliest time: wake it.
-            self.jobs_changed = true;
+    /// Adds a job; says whether it became the earliest, in which case the
+    /// timer (asleep until the old earliest time) must be woken.
+    fn add_job(&mut self, job: Job) -> Routed {
+        let earliest_job = self.schedule.jobs.next_due().is_none_or(|t| job.next < t);
+        self.schedule.jobs.insert(job);
+        Routed {
+            earliest_job,
+            ..Routed::default()
         }
-        self.jobs.insert(job);
     }
 
     /// Writes a persistent message's job (non-persistent ones need not
@@ -77,16 +80,16 @@ impl Core {
         let mut delivered = 0;
         // Finite: a job due again at once (a zero period) uses up a repeat
         // each time, and a cron job's next time is always later.
-        while let Some(job) = self.jobs.pop_due(now) {
+        while let Some(job) = self.schedule.jobs.pop_due(now) {
             let id = Arc::clone(&job.id);
             let persistent = job.message.persistent;
-            let fired = job.fire(now, &mut self.sched_ids, &self.time_zone);
+            let fired = job.fire(now, &mut self.schedule.ids, &self.schedule.time_zone);
             let done = fired.keep.is_none();
             for next in fired.keep.into_iter().chain(fired.spawn) {
                 if let Err(e) = self.persist(&next) {
                     tracing::error!("scheduler: storing job {}: {e}", next.id);
                 }
-                self.jobs.insert(next);
+                self.schedule.jobs.insert(next);
             }
             if persistent && done {
                 if let Err(e) = self.store.unschedule(&id) {
@@ -95,7 +98,7 @@ impl Core {
             }
             if let Some(m) = fired.deliver {
                 match self.route(Arc::new(m)) {
-                    Ok(()) => delivered += 1,
+                    Ok(_) => delivered += 1,
                     Err(e) => tracing::warn!("scheduler: job {id}: delivery failed: {e}"),
                 }
             }
@@ -108,7 +111,7 @@ impl Core {
         if !self.config.scheduler_support {
             return None;
         }
-        self.jobs.next_due()
+        self.schedule.jobs.next_due()
     }
 
     /// A request to `ActiveMQ.Scheduler.Management`; it is not delivered.
@@ -118,12 +121,18 @@ impl Core {
                 let Some(reply_to) = request.reply_to.clone() else {
                     return;
                 };
-                let jobs: Vec<Job> = self.jobs.list(range).into_iter().cloned().collect();
+                let jobs: Vec<Job> = self
+                    .schedule
+                    .jobs
+                    .list(range)
+                    .into_iter()
+                    .cloned()
+                    .collect();
                 for job in jobs {
                     // Shaped as ActiveMQ's SchedulerBroker sends them: the
                     // scheduled message, as an advisory, to the reply-to.
                     let mut m = (*job.message).clone();
-                    m.id = self.sched_ids.message();
+                    m.id = self.schedule.ids.message();
                     m.native = None;
                     m.origin = None;
                     m.persistent = false;
@@ -139,19 +148,20 @@ impl Core {
                 }
             }
             Action::Remove(id) => {
-                if let Some(job) = self.jobs.remove(&id) {
+                if let Some(job) = self.schedule.jobs.remove(&id) {
                     self.forget_job(&job);
                 }
             }
             Action::RemoveAll(range) => {
                 let ids: Vec<Arc<str>> = self
+                    .schedule
                     .jobs
                     .list(range)
                     .iter()
                     .map(|j| Arc::clone(&j.id))
                     .collect();
                 for id in ids {
-                    if let Some(job) = self.jobs.remove(&id) {
+                    if let Some(job) = self.schedule.jobs.remove(&id) {
                         self.forget_job(&job);
                     }
                 }
@@ -162,7 +172,8 @@ impl Core {
 
     /// Puts back the jobs the store held; those whose time passed while the
     /// broker was down fire at the first [`Core::fire_due`].
-    pub fn restore_jobs(&mut self, jobs: Vec<StoredJob>) {
+    pub fn restore_jobs(&mut self, jobs: Vec<StoredJob>) -> Routed {
+        let mut routed = Routed::default();
         for j in jobs {
             let cron = match j.cron {
                 Some(text) => match crate::cron::Cron::parse(&text) {
@@ -174,7 +185,7 @@ impl Core {
                 },
                 None => None,
             };
-            self.add_job(Job {
+            routed |= self.add_job(Job {
                 id: j.id,
                 next: j.next,
                 delay: j.delay,
@@ -184,5 +195,6 @@ impl Core {
                 message: j.message,
             });
         }
+        routed
     }
 }

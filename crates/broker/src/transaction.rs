@@ -14,6 +14,7 @@ use crate::buffer::{BufferId, Entry};
 use crate::core::{Core, InFlight};
 use crate::error::BrokerError;
 use crate::message::Message;
+use crate::routing::Routed;
 use crate::store::PreparedTx;
 use crate::subscription::Ack;
 use crate::{ConnectionId, ConsumerId, TxId};
@@ -43,8 +44,8 @@ impl Core {
         conn: ConnectionId,
         mut message: Message,
         tx: Option<&TxId>,
-    ) -> Result<SendOutcome, BrokerError> {
-        if !self.connections.contains_key(&conn) {
+    ) -> Result<(SendOutcome, Routed), BrokerError> {
+        if self.registry.connection(conn).is_none() {
             return Err(BrokerError::UnknownConnection);
         }
         let dest = &message.destination;
@@ -79,29 +80,27 @@ impl Core {
                     .get_mut(tx)
                     .ok_or_else(|| BrokerError::UnknownTransaction(tx.to_string()))?;
                 t.sends.push(message);
-                Ok(SendOutcome::default())
+                Ok((SendOutcome::default(), Routed::default()))
             }
             None => {
-                self.congested = false;
-                self.accept(message, intent)?;
-                Ok(SendOutcome {
-                    congested: std::mem::take(&mut self.congested)
-                        || limit.is_some()
-                        || self.disk_behind(),
-                })
+                let routed = self.accept(message, intent)?;
+                let outcome = SendOutcome {
+                    congested: routed.held_back || limit.is_some() || self.disk_behind(),
+                };
+                Ok((outcome, routed))
             }
         }
     }
 
     pub fn ack(&mut self, cid: ConsumerId, ack: Ack, tx: Option<&TxId>) -> Result<(), BrokerError> {
         if let Some(tx) = tx {
-            if !self.transactions.contains_key(tx) {
+            if !self.transactions.contains(tx) {
                 return Err(BrokerError::UnknownTransaction(tx.to_string()));
             }
         }
         let consumer = self
-            .consumers
-            .get_mut(&cid)
+            .registry
+            .consumer_mut(cid)
             .ok_or(BrokerError::UnknownConsumer)?;
         let id = ack.message_id();
         let pos = consumer
@@ -135,7 +134,7 @@ impl Core {
             bytes += size;
         }
         consumer.release(count, bytes);
-        self.stats.messages_acked += taken.len() as u64;
+        self.usage.stats.messages_acked += taken.len() as u64;
         match (&ack, tx) {
             (Ack::Poison { cause, .. }, _) => {
                 for f in taken {
@@ -171,7 +170,7 @@ impl Core {
         if !entry.message.persistent && !self.store.spills() {
             return;
         }
-        let Some(key) = self.buffers.get(&bid).and_then(|b| b.store_key()) else {
+        let Some(key) = self.dests.buffer(bid).and_then(|b| b.store_key()) else {
             return;
         };
         if let Err(e) = self.store.remove(&key, entry.seq, &entry.message.id) {
@@ -181,10 +180,10 @@ impl Core {
 
     pub fn begin(&mut self, conn: ConnectionId, tx: TxId) -> Result<(), BrokerError> {
         let c = self
-            .connections
-            .get_mut(&conn)
+            .registry
+            .connection_mut(conn)
             .ok_or(BrokerError::UnknownConnection)?;
-        if self.transactions.contains_key(&tx) {
+        if self.transactions.contains(&tx) {
             return Err(BrokerError::TransactionExists(tx.to_string()));
         }
         c.transactions.push(tx.clone());
@@ -203,7 +202,7 @@ impl Core {
             .transactions
             .remove(tx)
             .ok_or_else(|| BrokerError::UnknownTransaction(tx.to_string()))?;
-        if let Some(c) = t.owner.and_then(|o| self.connections.get_mut(&o)) {
+        if let Some(c) = t.owner.and_then(|o| self.registry.connection_mut(o)) {
             c.transactions.retain(|x| x != tx);
         }
         Ok(t)
@@ -224,7 +223,7 @@ impl Core {
             .iter()
             .filter(|a| a.entry.message.persistent)
             .filter_map(|a| {
-                let key = self.buffers.get(&a.buffer)?.store_key()?;
+                let key = self.dests.buffer(a.buffer)?.store_key()?;
                 Some((key, a.entry.seq))
             })
             .collect();
@@ -237,7 +236,7 @@ impl Core {
             t.prepared = true;
             t.owner.take()
         });
-        if let Some(c) = owner.and_then(|o| self.connections.get_mut(&o)) {
+        if let Some(c) = owner.and_then(|o| self.registry.connection_mut(o)) {
             c.transactions.retain(|x| x != tx);
         }
         Ok(())
@@ -258,25 +257,35 @@ impl Core {
     /// Routes the transaction's sends and forgets its acked messages. A send
     /// that can no longer be routed (its temporary destination is gone) is
     /// reported after the rest of the transaction has been applied.
-    pub fn commit(&mut self, _conn: ConnectionId, tx: &TxId) -> Result<(), BrokerError> {
-        let t = self.take_transaction(tx)?;
+    /// What the sends did comes back whether or not one failed.
+    pub fn commit(&mut self, _conn: ConnectionId, tx: &TxId) -> (Routed, Result<(), BrokerError>) {
+        let t = match self.take_transaction(tx) {
+            Ok(t) => t,
+            Err(e) => return (Routed::default(), Err(e)),
+        };
         if t.prepared {
-            self.store.resolve(&tx.0)?;
+            if let Err(e) = self.store.resolve(&tx.0) {
+                return (Routed::default(), Err(e.into()));
+            }
         }
         for a in &t.acked {
             self.forget(a.buffer, &a.entry);
             self.advise_consumed(&a.entry.message);
         }
         let mut first_error = None;
+        let mut routed = Routed::default();
         for m in t.sends {
             // Scheduled at commit, as ActiveMQ schedules in afterCommit.
             let intent = crate::scheduler::classify(&m, self.config.scheduler_support)
                 .unwrap_or(crate::scheduler::Intent::Deliver);
-            if let Err(e) = self.accept(m, intent) {
-                first_error.get_or_insert(e);
+            match self.accept(m, intent) {
+                Ok(r) => routed |= r,
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
             }
         }
-        first_error.map_or(Ok(()), Err)
+        (routed, first_error.map_or(Ok(()), Err))
     }
 
     pub fn rollback(&mut self, _conn: ConnectionId, tx: &TxId) -> Result<(), BrokerError> {
@@ -287,7 +296,7 @@ impl Core {
         let mut touched = Vec::new();
         // Each goes back at its seq position so delivery order holds.
         for a in t.acked.into_iter().rev() {
-            match self.consumers.get_mut(&a.consumer) {
+            match self.registry.consumer_mut(a.consumer) {
                 Some(c) => {
                     let at = c
                         .inflight
@@ -304,7 +313,7 @@ impl Core {
                     );
                 }
                 None => {
-                    if let Some(buf) = self.buffers.get_mut(&a.buffer) {
+                    if let Some(buf) = self.dests.buffer_mut(a.buffer) {
                         let mut entry = a.entry;
                         entry.redelivery_count += 1;
                         if let Some(key) = buf.store_key() {
