@@ -22,6 +22,14 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need_pkgs[@]}"
 fi
 
+# Style and lints are part of the test: unformatted code or a clippy
+# warning fails the run as a failing test does.
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+  rustup component add rustfmt clippy
+fi
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+
 cargo build --release --bin ferrum
 cargo test --workspace
 FERRUM_BIN="$PWD/target/release/ferrum" /usr/bin/python3 -m pytest -q interop-tests "$@"

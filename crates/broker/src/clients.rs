@@ -4,12 +4,13 @@
 
 use std::sync::Arc;
 
-use crate::broker::ConnectInfo;
 use crate::buffer::BufferId;
+use crate::config::ConnectInfo;
 use crate::core::{Conn, Core};
 use crate::destination::{Destination, DestinationKind};
 use crate::error::BrokerError;
 use crate::event::{Event, EventSender};
+use crate::registry::Producer;
 use crate::{ConnectionId, ProducerId};
 use model::{ConnectionAbout, ProducerAbout};
 
@@ -23,12 +24,6 @@ pub struct ProducerRequest {
     pub label: Option<String>,
     /// The protocol's own description (OpenWire: its ProducerInfo).
     pub native: Option<crate::message::Native>,
-}
-
-/// A registered producer.
-pub(crate) struct Producer {
-    pub conn: ConnectionId,
-    pub about: Arc<ProducerAbout>,
 }
 
 impl Core {

@@ -4,8 +4,8 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::broker::{BrokerConfig, BrokerStats};
 use crate::buffer::{Buffer, BufferId, Owner};
+use crate::config::{BrokerConfig, BrokerStats};
 use crate::demand::DemandWatchers;
 use crate::destination::Destination;
 use crate::destinations::Destinations;

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use crate::broker::BrokerStats;
 use crate::buffer::{Buffer, BufferId, Entry, Owner};
+use crate::config::BrokerStats;
 use crate::core::{Consumer, Core, InFlight};
 use crate::destination::Destination;
 use crate::error::BrokerError;

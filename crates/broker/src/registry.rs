@@ -6,13 +6,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use crate::buffer::{BufferId, Entry};
-use crate::clients::Producer;
 use crate::destination::Destination;
 use crate::event::EventSender;
 use crate::ids::IdMap;
 use crate::selecting::SelectedBy;
 use crate::{ConnectionId, ConsumerId, ProducerId, TxId};
-use model::{ConnectionAbout, ConsumerAbout};
+use model::{ConnectionAbout, ConsumerAbout, ProducerAbout};
 
 /// A connected client.
 pub(crate) struct Conn {
@@ -113,6 +112,12 @@ impl InFlight {
         self.in_window = false;
         Some(self.entry.size)
     }
+}
+
+/// A registered producer.
+pub(crate) struct Producer {
+    pub conn: ConnectionId,
+    pub about: Arc<ProducerAbout>,
 }
 
 /// Every live connection, consumer and producer.

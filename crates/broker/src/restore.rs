@@ -6,8 +6,8 @@ use crate::buffer::{Buffer, BufferId, Entry, Owner};
 use crate::core::{parse_selector, Core};
 use crate::destination::Destination;
 use crate::routing::Routed;
+use crate::state::{Transaction, TxAcked};
 use crate::store::{Recovered, StoreKey};
-use crate::transaction::{Transaction, TxAcked};
 use crate::{ConsumerId, TxId};
 
 impl Core {

@@ -7,10 +7,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::broker::BrokerStats;
+use crate::buffer::{BufferId, Entry};
+use crate::config::BrokerStats;
 use crate::ids::IdMap;
-use crate::transaction::Transaction;
-use crate::{ConnectionId, TxId};
+use crate::message::Message;
+use crate::{ConnectionId, ConsumerId, TxId};
 
 /// Where the core's ids and message sequence numbers come from.
 pub(crate) struct Counters {
@@ -149,4 +150,23 @@ impl Transactions {
     pub fn iter(&self) -> impl Iterator<Item = (&TxId, &Transaction)> {
         self.open.iter()
     }
+}
+
+/// An open transaction.
+#[derive(Default)]
+pub(crate) struct Transaction {
+    pub owner: Option<ConnectionId>,
+    /// Messages to route at commit.
+    pub sends: Vec<Message>,
+    /// Messages acknowledged in the transaction, forgotten at commit.
+    pub acked: Vec<TxAcked>,
+    /// Prepared (XA phase one): it no longer belongs to a connection, is
+    /// stored, and waits for a commit or rollback from any connection.
+    pub prepared: bool,
+}
+
+pub(crate) struct TxAcked {
+    pub consumer: ConsumerId,
+    pub buffer: BufferId,
+    pub entry: Entry,
 }

@@ -9,34 +9,16 @@
 
 use std::sync::Arc;
 
-use crate::broker::SendOutcome;
 use crate::buffer::{BufferId, Entry};
+use crate::config::SendOutcome;
 use crate::core::{Core, InFlight};
 use crate::error::BrokerError;
 use crate::message::Message;
 use crate::routing::Routed;
+use crate::state::{Transaction, TxAcked};
 use crate::store::PreparedTx;
 use crate::subscription::Ack;
 use crate::{ConnectionId, ConsumerId, TxId};
-
-/// An open transaction.
-#[derive(Default)]
-pub(crate) struct Transaction {
-    pub owner: Option<ConnectionId>,
-    /// Messages to route at commit.
-    pub sends: Vec<Message>,
-    /// Messages acknowledged in the transaction, forgotten at commit.
-    pub acked: Vec<TxAcked>,
-    /// Prepared (XA phase one): it no longer belongs to a connection, is
-    /// stored, and waits for a commit or rollback from any connection.
-    pub prepared: bool,
-}
-
-pub(crate) struct TxAcked {
-    pub consumer: ConsumerId,
-    pub buffer: BufferId,
-    pub entry: Entry,
-}
 
 impl Core {
     pub fn send(

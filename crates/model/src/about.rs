@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use crate::destination::Destination;
-use crate::message::Native;
+use crate::native::Native;
 
 /// A client connection.
 #[derive(Clone, Debug, PartialEq)]

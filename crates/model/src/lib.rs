@@ -8,6 +8,7 @@
 pub mod about;
 pub mod destination;
 pub mod message;
+mod native;
 pub mod store;
 
 use std::fmt;

@@ -8,6 +8,7 @@ use bytes::Bytes;
 
 use crate::about::{ConnectionAbout, ConsumerAbout, ProducerAbout};
 use crate::destination::Destination;
+pub use crate::native::Native;
 use crate::ConnectionId;
 
 /// A message id in ActiveMQ's string form (`ID:host-...:1:1:1:42`). Both
@@ -171,30 +172,6 @@ pub enum Subject {
         connection: Option<Arc<str>>,
         removed: bool,
     },
-}
-
-/// A protocol's own representation of a message, opaque to the core.
-#[derive(Clone)]
-pub struct Native(pub Arc<dyn std::any::Any + Send + Sync>);
-
-impl Native {
-    /// The native form as `T`, if that is what it is.
-    pub fn downcast<T: std::any::Any + Send + Sync>(&self) -> Option<&T> {
-        self.0.downcast_ref::<T>()
-    }
-}
-
-impl fmt::Debug for Native {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Native(..)")
-    }
-}
-
-/// Two native forms are equal only if they are the same object.
-impl PartialEq for Native {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
 }
 
 impl Message {

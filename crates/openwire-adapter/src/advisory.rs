@@ -9,27 +9,21 @@ use openwire::{destination_operation, DataStructure, OwString};
 
 use crate::destination::wire_destination;
 use crate::ids::id_string;
-use crate::message::wire_parts;
 
-/// The data structure an advisory carries about a client or destination,
+/// The data structure an advisory carries about a client or destination
+/// (an advisory about a message carries the message: `message.rs`),
 /// as ActiveMQ's advisory broker sends it: the client's own
 /// ConnectionInfo/ConsumerInfo/ProducerInfo when it is an OpenWire client
 /// (so another broker's bridge sees exactly what the consumer asked for),
 /// one built from the core's description otherwise, a RemoveInfo naming
 /// what went away, a DestinationInfo for a destination.
-pub(crate) fn subject_data(subject: &Subject) -> DataStructure {
-    match subject {
-        Subject::Message(m) => {
-            // As ActiveMQ's advisories (includeBodyForAdvisory is off by
-            // default): the subject without its body.
-            let (kind, mut about) = wire_parts(m, 0);
-            about.content = None;
-            DataStructure::message(kind, Arc::new(about))
-        }
+pub(crate) fn subject_data(subject: &Subject) -> Option<DataStructure> {
+    Some(match subject {
+        Subject::Message(_) => return None,
         Subject::Consumer { consumer, removed } => {
             let info = native_or(&consumer.native, || consumer_info(consumer));
             if !removed {
-                return info;
+                return Some(info);
             }
             let id = match &info {
                 DataStructure::ConsumerInfo(c) => c.consumer_id.clone(),
@@ -46,7 +40,7 @@ pub(crate) fn subject_data(subject: &Subject) -> DataStructure {
                 }))
             });
             if !removed {
-                return info;
+                return Some(info);
             }
             let id = match &info {
                 DataStructure::ProducerInfo(p) => p.producer_id.clone(),
@@ -59,7 +53,7 @@ pub(crate) fn subject_data(subject: &Subject) -> DataStructure {
             removed,
         } => {
             if *removed {
-                return remove_info(connection_id(&connection.id));
+                return Some(remove_info(connection_id(&connection.id)));
             }
             native_or(&connection.native, || {
                 DataStructure::ConnectionInfo(Arc::new(openwire::ConnectionInfo {
@@ -84,7 +78,7 @@ pub(crate) fn subject_data(subject: &Subject) -> DataStructure {
             },
             ..Default::default()
         })),
-    }
+    })
 }
 
 /// The protocol's own description when it is OpenWire's, else `build()`.

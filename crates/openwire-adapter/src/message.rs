@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use model::{Body, Message, MessageId, Native, Value};
+use model::{Body, Message, MessageId, Native, Subject, Value};
 use openwire::primitive::{inflate, inflate_bytes_message, read_text, write_text};
 use openwire::{DataStructure, DataType, OwString};
 
@@ -114,14 +114,22 @@ fn first_of_group(m: &Message) -> bool {
 /// The OpenWire message a consumer receives for a core message.
 pub fn to_wire(m: &Message, redelivery_count: u32) -> DataStructure {
     let (kind, mut msg) = wire_parts(m, redelivery_count);
-    if let Some(subject) = &m.subject {
-        msg.data_structure = Some(subject_data(subject));
-    }
+    msg.data_structure = match &m.subject {
+        Some(Subject::Message(about)) => {
+            // As ActiveMQ's advisories (includeBodyForAdvisory is off by
+            // default): the subject without its body.
+            let (kind, mut about) = wire_parts(about, 0);
+            about.content = None;
+            Some(DataStructure::message(kind, Arc::new(about)))
+        }
+        Some(subject) => subject_data(subject),
+        None => None,
+    };
     DataStructure::message(kind, Arc::new(msg))
 }
 
 /// The OpenWire form of a message: its command type and fields.
-pub(crate) fn wire_parts(m: &Message, redelivery_count: u32) -> (u8, openwire::Message) {
+fn wire_parts(m: &Message, redelivery_count: u32) -> (u8, openwire::Message) {
     let dest = wire_destination(&m.destination);
     if let Some(w) = m.native.as_ref().and_then(|n| n.downcast::<WireMessage>()) {
         let mut msg = (*w.message).clone();

@@ -5,6 +5,7 @@
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use crate::error::{OpenWireError, Result};
+use crate::pool::Pool;
 use crate::schema::DataStructure;
 use crate::wire::*;
 
@@ -17,55 +18,6 @@ pub struct Codec {
     bits: BitWriter,
     scratch: BytesMut,
     pool: Pool,
-}
-
-/// Structures handed back with [`Codec::recycle`], decoded into again
-/// instead of allocating: a reader that is done with each message (a
-/// forwarder, a load generator) then decodes without per-frame allocation
-/// beyond the body, which is a slice of the input.
-#[derive(Default)]
-pub(crate) struct Pool {
-    messages: Vec<std::sync::Arc<crate::schema::Message>>,
-    ids: Vec<std::sync::Arc<crate::schema::MessageId>>,
-}
-
-/// How many recycled structures of each kind are kept.
-const POOL_SIZE: usize = 16;
-
-fn reuse<T>(spare: Option<std::sync::Arc<T>>, value: T) -> std::sync::Arc<T> {
-    match spare {
-        Some(mut arc) => match std::sync::Arc::get_mut(&mut arc) {
-            Some(slot) => {
-                *slot = value;
-                arc
-            }
-            None => std::sync::Arc::new(value),
-        },
-        None => std::sync::Arc::new(value),
-    }
-}
-
-impl Reader<'_> {
-    /// Decodes the pooled kinds (messages, message ids) into recycled
-    /// storage; `None` for every other kind.
-    pub(crate) fn read_pooled(&mut self, kind: u8) -> Result<Option<DataStructure>> {
-        use crate::schema::{DataType, Message, MessageId};
-        match DataType::from_code(kind) {
-            Some(t) if t.is_message() => {
-                let spare = self.pool.messages.pop();
-                let m = reuse(spare, Message::read_fields(self)?);
-                Ok(Some(DataStructure::message(kind, m)))
-            }
-            Some(DataType::MessageId) => {
-                let spare = self.pool.ids.pop();
-                Ok(Some(DataStructure::MessageId(reuse(
-                    spare,
-                    MessageId::read_fields(self)?,
-                ))))
-            }
-            _ => Ok(None),
-        }
-    }
 }
 
 impl Codec {
@@ -101,18 +53,15 @@ impl Codec {
                     if let Some(id) = inner.message_id.take() {
                         self.recycle(id);
                     }
-                    if self.pool.messages.len() < POOL_SIZE {
-                        self.pool.messages.push(m);
-                    }
+                    self.pool.keep_message(m);
                 }
             }
             // Unique (no other strong or weak reference): safe to reuse.
             DataStructure::MessageId(id)
                 if std::sync::Arc::strong_count(&id) == 1
-                    && std::sync::Arc::weak_count(&id) == 0
-                    && self.pool.ids.len() < POOL_SIZE =>
+                    && std::sync::Arc::weak_count(&id) == 0 =>
             {
-                self.pool.ids.push(id);
+                self.pool.keep_id(id);
             }
             _ => {}
         }

@@ -23,6 +23,7 @@ pub mod client;
 mod codec;
 pub mod mutf8;
 pub mod negotiate;
+mod pool;
 pub mod primitive;
 pub mod schema;
 pub mod wire;

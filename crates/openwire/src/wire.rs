@@ -11,9 +11,9 @@ use std::collections::HashMap;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
-use crate::codec::Pool;
 use crate::error::{OpenWireError, Result};
 use crate::mutf8::OwString;
+use crate::pool::{reuse, Pool};
 use crate::schema::{DataStructure, StackFrame, Throwable};
 
 /// How many entries the marshalling cache has (ActiveMQ's Short.MAX_VALUE / 2).
@@ -755,3 +755,26 @@ impl Writer<'_> {
 #[cfg(test)]
 #[path = "wire_tests.rs"]
 mod tests;
+
+impl Reader<'_> {
+    /// Decodes the pooled kinds (messages, message ids) into recycled
+    /// storage; `None` for every other kind.
+    pub(crate) fn read_pooled(&mut self, kind: u8) -> Result<Option<DataStructure>> {
+        use crate::schema::{DataType, Message, MessageId};
+        match DataType::from_code(kind) {
+            Some(t) if t.is_message() => {
+                let spare = self.pool.take_message();
+                let m = reuse(spare, Message::read_fields(self)?);
+                Ok(Some(DataStructure::message(kind, m)))
+            }
+            Some(DataType::MessageId) => {
+                let spare = self.pool.take_id();
+                Ok(Some(DataStructure::MessageId(reuse(
+                    spare,
+                    MessageId::read_fields(self)?,
+                ))))
+            }
+            _ => Ok(None),
+        }
+    }
+}
