@@ -31,29 +31,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     .await?
     .with_context(|| format!("locking data dir {}", config.data_dir.display()))?;
     let (store, recovered) = open_store(&config)?;
-    let broker = Arc::new(Broker::new(
-        BrokerConfig {
-            name: config.broker_name.clone(),
-            url: Some(format!("tcp://{}:{}", config.bind, config.openwire_port)),
-            destination_memory_limit: config.destination_memory_limit,
-            memory_limit: config.memory_limit,
-            store_limit: config.store_limit,
-            send_fail_if_no_space: config.send_fail_if_no_space,
-            scheduler_support: config.scheduler_support,
-            expire_messages_period: Duration::from_millis(config.expire_messages_period),
-            individual_dead_letter: policy_targets(&config.individual_dlq),
-            prioritized_messages: policy_targets(&config.prioritized_messages),
-            advisory_for_delivery: policy_targets(&config.advisory_for_delivery),
-            advisory_for_consumed: policy_targets(&config.advisory_for_consumed),
-            advisory_for_slow_consumers: config
-                .advisory_for_slow_consumers
-                .iter()
-                .map(|d| broker::Destination::topic(d.strip_prefix("topic://").unwrap_or(d)))
-                .collect(),
-            ..BrokerConfig::default()
-        },
-        store,
-    ));
+    let broker = Arc::new(Broker::new(broker_config(&config), store));
     broker.restore(recovered);
     let (stop_tx, stop) = Shutdown::new();
     let upkeep = tokio::spawn(maintain(Arc::clone(&broker), stop.clone()));
@@ -118,6 +96,30 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 }
 
 /// The journal in `<data-dir>/journal`, or memory with `--persistent false`.
+/// The core's settings, from the command line.
+fn broker_config(config: &Config) -> BrokerConfig {
+    BrokerConfig {
+        name: config.broker_name.clone(),
+        url: Some(format!("tcp://{}:{}", config.bind, config.openwire_port)),
+        destination_memory_limit: config.destination_memory_limit,
+        memory_limit: config.memory_limit,
+        store_limit: config.store_limit,
+        send_fail_if_no_space: config.send_fail_if_no_space,
+        scheduler_support: config.scheduler_support,
+        expire_messages_period: Duration::from_millis(config.expire_messages_period),
+        individual_dead_letter: policy_targets(&config.individual_dlq),
+        prioritized_messages: policy_targets(&config.prioritized_messages),
+        advisory_for_delivery: policy_targets(&config.advisory_for_delivery),
+        advisory_for_consumed: policy_targets(&config.advisory_for_consumed),
+        advisory_for_slow_consumers: config
+            .advisory_for_slow_consumers
+            .iter()
+            .map(|d| broker::Destination::topic(d.strip_prefix("topic://").unwrap_or(d)))
+            .collect(),
+        ..BrokerConfig::default()
+    }
+}
+
 fn open_store(config: &Config) -> anyhow::Result<(Box<dyn MessageStore>, Recovered)> {
     if !config.persistent {
         tracing::info!("persistence off: messages are kept in memory only");

@@ -5,12 +5,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use broker::{
-    Broker, BrokerError, ConnectInfo, ConnectionId, ConsumerId, Event, EventSender,
-    SubscribeRequest, TxId,
+    Broker, BrokerError, ConnectionId, ConsumerId, Event, EventSender, SubscribeRequest, TxId,
 };
-use openwire::{
-    destination_operation, CommandHeader, DataStructure, DataType, OwString, Throwable,
-};
+use openwire::{CommandHeader, DataStructure, DataType, OwString, Throwable};
 
 use openwire_adapter::{destination, id_string, path_of, to_core, to_wire};
 
@@ -230,39 +227,7 @@ impl Session {
 
     fn handle(&mut self, cmd: DataStructure) -> Result<(), Failure> {
         match cmd {
-            DataStructure::ConnectionInfo(info) => {
-                if self.conn.is_some() {
-                    return Ok(());
-                }
-                let events = self.events.take().ok_or_else(|| {
-                    Failure::new("javax.jms.IllegalStateException", "Already connected")
-                })?;
-                // Advisories show the ConnectionInfo, never its password.
-                let mut public = (*info).clone();
-                public.password = None;
-                let conn = self.broker.connect(
-                    ConnectInfo {
-                        client_id: info.client_id.as_ref().map(OwString::to_string_lossy),
-                        login: info.user_name.as_ref().map(OwString::to_string_lossy),
-                        label: info.connection_id.as_ref().map(id_string),
-                        native: Some(broker::Native(Arc::new(DataStructure::ConnectionInfo(
-                            Arc::new(public),
-                        )))),
-                    },
-                    events.clone(),
-                );
-                match conn {
-                    Ok(c) => {
-                        self.conn = Some(c);
-                        Ok(())
-                    }
-                    Err(e) => {
-                        // Let a later ConnectionInfo try again.
-                        self.events = Some(events);
-                        Err(e.into())
-                    }
-                }
-            }
+            DataStructure::ConnectionInfo(info) => self.connect(&info),
             DataStructure::SessionInfo(info) => {
                 self.conn()?;
                 if let Some(DataStructure::SessionId(id)) = &info.session_id {
@@ -270,32 +235,7 @@ impl Session {
                 }
                 Ok(())
             }
-            DataStructure::ProducerInfo(p) => {
-                let conn = self.conn()?;
-                let Some(k) = p.producer_id.as_ref().and_then(key) else {
-                    return Ok(());
-                };
-                self.known_session(k.0, "producer")?;
-                if p.window_size > 0 {
-                    if let Some(id) = &p.producer_id {
-                        self.windows.insert(k, id.clone());
-                    }
-                }
-                if let Some(dest) = p.destination.as_ref().and_then(destination) {
-                    let id = self.broker.add_producer(
-                        conn,
-                        broker::ProducerRequest {
-                            destination: dest,
-                            label: p.producer_id.as_ref().map(id_string),
-                            native: Some(broker::Native(Arc::new(DataStructure::ProducerInfo(
-                                p.clone(),
-                            )))),
-                        },
-                    )?;
-                    self.producers.insert(k, id);
-                }
-                Ok(())
-            }
+            DataStructure::ProducerInfo(p) => self.add_producer(&p),
             DataStructure::ConsumerInfo(c) => self.add_consumer(&c),
             DataStructure::RemoveInfo(r) => self.remove(r.object_id.as_ref()),
             DataStructure::ActiveMqMessage(m) => self.send(DataType::ActiveMqMessage.code(), m),
@@ -307,41 +247,8 @@ impl Session {
             DataStructure::MessageAck(a) => self.ack(&a),
             DataStructure::MessagePull(p) => self.pull(&p),
             DataStructure::TransactionInfo(t) => self.transaction(&t),
-            DataStructure::DestinationInfo(d) => {
-                let conn = self.conn()?;
-                let dest = d
-                    .destination
-                    .as_ref()
-                    .and_then(destination)
-                    .ok_or_else(|| {
-                        Failure::new("javax.jms.InvalidDestinationException", "no destination")
-                    })?;
-                match d.operation_type {
-                    destination_operation::ADD if dest.is_temporary() => {
-                        self.broker.add_temporary(conn, dest)?
-                    }
-                    destination_operation::REMOVE if dest.is_temporary() => {
-                        self.broker.delete_temporary(&dest)
-                    }
-                    _ => {}
-                }
-                Ok(())
-            }
-            DataStructure::RemoveSubscriptionInfo(r) => {
-                let client = r
-                    .client_id
-                    .as_ref()
-                    .map(OwString::to_string_lossy)
-                    .unwrap_or_default();
-                let name = r
-                    .subcription_name
-                    .as_ref()
-                    .or(r.subscription_name.as_ref())
-                    .map(OwString::to_string_lossy)
-                    .unwrap_or_default();
-                self.broker.remove_durable(self.conn()?, &client, &name)?;
-                Ok(())
-            }
+            DataStructure::DestinationInfo(d) => self.destination_op(&d),
+            DataStructure::RemoveSubscriptionInfo(r) => self.remove_subscription(&r),
             DataStructure::KeepAliveInfo(k) => {
                 if k.response_required {
                     self.out.push(DataStructure::KeepAliveInfo(Arc::new(
@@ -629,6 +536,8 @@ fn exception_response(command_id: i32, class: &str, message: &str) -> DataStruct
 
 #[path = "session_acks.rs"]
 mod acks;
+#[path = "session_clients.rs"]
+mod clients;
 
 #[cfg(test)]
 #[path = "session_tests.rs"]

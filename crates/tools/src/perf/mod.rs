@@ -269,9 +269,19 @@ pub struct Ctx {
     pub done_tx: Arc<watch::Sender<bool>>,
 }
 
+#[derive(Clone, Copy)]
 enum Proto {
     Stomp,
     OpenWire,
+}
+
+impl Proto {
+    fn name(self) -> &'static str {
+        match self {
+            Proto::Stomp => "stomp",
+            Proto::OpenWire => "openwire",
+        }
+    }
 }
 
 fn parse_url(url: &str) -> anyhow::Result<(Proto, String)> {
@@ -350,43 +360,13 @@ async fn run_async(
 
     let mut consumers = tokio::task::JoinSet::new();
     if with_consumers {
-        let mut ready = Vec::new();
-        for i in 0..args.consumers {
-            let (tx, rx) = oneshot::channel();
-            ready.push(rx);
-            let c = ctx.clone();
-            match proto {
-                Proto::Stomp => consumers.spawn(stomp::consumer(c, i, tx)),
-                Proto::OpenWire => consumers.spawn(openwire::consumer(c, i, tx)),
-            };
-        }
-        for rx in ready {
-            match tokio::time::timeout_at(deadline, rx).await {
-                Ok(Ok(())) => {}
-                Ok(Err(_)) => {
-                    // The consumer ended before subscribing: report its error.
-                    if let Some(Ok(Err(e))) = consumers.join_next().await {
-                        return Err(e.context("consumer failed to subscribe"));
-                    }
-                    bail!("a consumer failed to subscribe");
-                }
-                Err(_) => bail!("timed out waiting for consumers to subscribe"),
-            }
-        }
+        start_consumers(&ctx, proto, deadline, &mut consumers).await?;
     }
     let send_start = Instant::now();
     let send_start_ns = now_ns();
     let mut producers = tokio::task::JoinSet::new();
     if with_producers {
-        for i in 0..args.producers {
-            let c = ctx.clone();
-            let index = args.first_producer + i;
-            let n = share(args.count, args.producers, i);
-            match proto {
-                Proto::Stomp => producers.spawn(stomp::producer(c, index, n)),
-                Proto::OpenWire => producers.spawn(openwire::producer(c, index, n)),
-            };
-        }
+        start_producers(&ctx, proto, &mut producers);
     }
 
     let progress = (!args.json).then(|| {
@@ -394,6 +374,79 @@ async fn run_async(
         tokio::spawn(report::progress(counters, send_start))
     });
 
+    let waited = finish(
+        &ctx,
+        deadline,
+        (&mut producers, &mut consumers),
+        with_producers,
+        (send_start, send_start_ns),
+    )
+    .await;
+    if let Some(p) = progress {
+        p.abort();
+    }
+    let produce_time = waited?;
+    let total = started.elapsed();
+    // From the first send to the last arrival (consumers' closing excluded).
+    let wall = match verifier.last_arrival() {
+        0 => send_start.elapsed(),
+        t => Duration::from_nanos(t.saturating_sub(send_start_ns)),
+    };
+    let cpu = report::cpu_time().saturating_sub(cpu_start);
+    if with_consumers {
+        verifier.check_complete()?;
+    }
+    let r = report::Report {
+        protocol: proto.name(),
+        producers: if with_producers { args.producers } else { 0 },
+        expected: if with_consumers {
+            verifier.expected_total()
+        } else {
+            0
+        },
+        duration: wall,
+        produce_time,
+        cpu,
+        total,
+        ..report_of(&args, &ctx, &verifier)
+    };
+    r.print(args.json);
+    Ok(())
+}
+
+/// The report's fields that come straight from the arguments and counters.
+fn report_of(args: &PerfArgs, ctx: &Ctx, verifier: &Verifier) -> report::Report {
+    report::Report {
+        protocol: "",
+        dest: match args.dest {
+            DestKind::Queue => "queue",
+            DestKind::Topic => "topic",
+        },
+        size: args.size,
+        producers: 0,
+        consumers: args.consumers,
+        persistent: args.persistent,
+        sent: ctx.counters.sent.load(Ordering::Relaxed),
+        received: ctx.counters.received.load(Ordering::Relaxed),
+        expected: 0,
+        duration: Duration::ZERO,
+        produce_time: None,
+        latency: verifier.histogram(),
+        cpu: Duration::ZERO,
+        total: Duration::ZERO,
+    }
+}
+
+/// Waits for every producer, then every consumer, to finish (aborting all
+/// of them on the first failure or at the deadline); returns how long the
+/// producers took, when there were any.
+async fn finish(
+    ctx: &Ctx,
+    deadline: tokio::time::Instant,
+    (producers, consumers): (&mut Tasks, &mut Tasks),
+    with_producers: bool,
+    (send_start, send_start_ns): (Instant, u64),
+) -> anyhow::Result<Option<Duration>> {
     let outcome = tokio::time::timeout_at(deadline, async {
         while let Some(r) = producers.join_next().await {
             r.context("producer task panicked")??;
@@ -409,65 +462,74 @@ async fn run_async(
         anyhow::Ok(produce_end)
     })
     .await;
-    if let Some(p) = progress {
-        p.abort();
-    }
-    let produce_time = match outcome {
-        Ok(Ok(t)) => t,
+    match outcome {
+        Ok(Ok(t)) => Ok(t),
         Ok(Err(e)) => {
             producers.abort_all();
             consumers.abort_all();
-            return Err(e);
+            Err(e)
         }
         Err(_) => {
             producers.abort_all();
             consumers.abort_all();
             bail!(
                 "timed out after {} s: sent {}, received {} of {}",
-                args.timeout,
+                ctx.args.timeout,
                 ctx.counters.sent.load(Ordering::Relaxed),
                 ctx.counters.received.load(Ordering::Relaxed),
-                verifier.expected_total()
+                ctx.verifier.expected_total()
             );
         }
-    };
-    let total = started.elapsed();
-    // From the first send to the last arrival (consumers' closing excluded).
-    let wall = match verifier.last_arrival() {
-        0 => send_start.elapsed(),
-        t => Duration::from_nanos(t.saturating_sub(send_start_ns)),
-    };
-    let cpu = report::cpu_time().saturating_sub(cpu_start);
-    if with_consumers {
-        verifier.check_complete()?;
     }
-    let r = report::Report {
-        protocol: if matches!(proto, Proto::Stomp) {
-            "stomp"
-        } else {
-            "openwire"
-        },
-        dest: match args.dest {
-            DestKind::Queue => "queue",
-            DestKind::Topic => "topic",
-        },
-        size: args.size,
-        producers: if with_producers { args.producers } else { 0 },
-        consumers: args.consumers,
-        persistent: args.persistent,
-        sent: ctx.counters.sent.load(Ordering::Relaxed),
-        received: ctx.counters.received.load(Ordering::Relaxed),
-        expected: if with_consumers {
-            verifier.expected_total()
-        } else {
-            0
-        },
-        duration: wall,
-        produce_time,
-        latency: verifier.histogram(),
-        cpu,
-        total,
-    };
-    r.print(args.json);
+}
+
+/// The producer and consumer tasks of a run.
+type Tasks = tokio::task::JoinSet<anyhow::Result<()>>;
+
+/// Starts every producer, each sending its share of the messages.
+fn start_producers(ctx: &Ctx, proto: Proto, producers: &mut Tasks) {
+    let args = &ctx.args;
+    for i in 0..args.producers {
+        let c = ctx.clone();
+        let index = args.first_producer + i;
+        let n = share(args.count, args.producers, i);
+        match proto {
+            Proto::Stomp => producers.spawn(stomp::producer(c, index, n)),
+            Proto::OpenWire => producers.spawn(openwire::producer(c, index, n)),
+        };
+    }
+}
+
+/// Starts every consumer and waits until each has subscribed (or the
+/// deadline passes), so no message is sent before anyone listens.
+async fn start_consumers(
+    ctx: &Ctx,
+    proto: Proto,
+    deadline: tokio::time::Instant,
+    consumers: &mut Tasks,
+) -> anyhow::Result<()> {
+    let mut ready = Vec::new();
+    for i in 0..ctx.args.consumers {
+        let (tx, rx) = oneshot::channel();
+        ready.push(rx);
+        let c = ctx.clone();
+        match proto {
+            Proto::Stomp => consumers.spawn(stomp::consumer(c, i, tx)),
+            Proto::OpenWire => consumers.spawn(openwire::consumer(c, i, tx)),
+        };
+    }
+    for rx in ready {
+        match tokio::time::timeout_at(deadline, rx).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => {
+                // The consumer ended before subscribing: report its error.
+                if let Some(Ok(Err(e))) = consumers.join_next().await {
+                    return Err(e.context("consumer failed to subscribe"));
+                }
+                bail!("a consumer failed to subscribe");
+            }
+            Err(_) => bail!("timed out waiting for consumers to subscribe"),
+        }
+    }
     Ok(())
 }

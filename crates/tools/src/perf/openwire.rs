@@ -42,25 +42,7 @@ fn destination(ctx: &Ctx, name: &str) -> DataStructure {
 
 pub async fn consumer(ctx: Ctx, index: u32, ready: oneshot::Sender<()>) -> anyhow::Result<()> {
     let mut conn = connect(&ctx, "consumer", index).await?;
-    let destination = destination(&ctx, &ctx.args.consume_name());
-    let consumer_id = DataStructure::ConsumerId(Arc::new(openwire::ConsumerId {
-        connection_id: s(&conn.connection_id),
-        session_id: 1,
-        value: 1,
-    }));
-    let info = openwire::ConsumerInfo {
-        consumer_id: Some(consumer_id.clone()),
-        destination: Some(destination.clone()),
-        prefetch_size: i32::try_from(ctx.args.prefetch).unwrap_or(i32::MAX),
-        selector: ctx.args.selector_for(index).as_deref().map(OwString::from),
-        dispatch_async: true,
-        priority: 0,
-        ..Default::default()
-    };
-    let request = conn.request(DataStructure::ConsumerInfo(Arc::new(info)))?;
-    conn.wait(request)
-        .await
-        .with_context(|| format!("consumer {index} subscribing"))?;
+    let (destination, consumer_id) = subscribe(&ctx, &mut conn, index).await?;
     let _ = ready.send(());
 
     let mut st = ctx.verifier.consumer(index);
@@ -150,6 +132,35 @@ pub async fn consumer(ctx: Ctx, index: u32, ready: oneshot::Sender<()>) -> anyho
     conn.send(DataStructure::RemoveInfo(Arc::new(remove)))?;
     conn.close().await;
     Ok(())
+}
+
+/// Registers the consumer and waits for the broker's answer; returns its
+/// destination and id, which every ack names.
+async fn subscribe(
+    ctx: &Ctx,
+    conn: &mut Conn,
+    index: u32,
+) -> anyhow::Result<(DataStructure, DataStructure)> {
+    let destination = destination(ctx, &ctx.args.consume_name());
+    let consumer_id = DataStructure::ConsumerId(Arc::new(openwire::ConsumerId {
+        connection_id: s(&conn.connection_id),
+        session_id: 1,
+        value: 1,
+    }));
+    let info = openwire::ConsumerInfo {
+        consumer_id: Some(consumer_id.clone()),
+        destination: Some(destination.clone()),
+        prefetch_size: i32::try_from(ctx.args.prefetch).unwrap_or(i32::MAX),
+        selector: ctx.args.selector_for(index).as_deref().map(OwString::from),
+        dispatch_async: true,
+        priority: 0,
+        ..Default::default()
+    };
+    let request = conn.request(DataStructure::ConsumerInfo(Arc::new(info)))?;
+    conn.wait(request)
+        .await
+        .with_context(|| format!("consumer {index} subscribing"))?;
+    Ok((destination, consumer_id))
 }
 
 fn ack(
