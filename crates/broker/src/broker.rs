@@ -209,6 +209,15 @@ impl Broker {
         self.lock().identity.broker_id.to_string()
     }
 
+    /// The id clients see for a connection (`ID:<broker>-<boot>:<n>`, or
+    /// the client's own): the one advisories about it carry.
+    pub fn connection_label(&self, conn: ConnectionId) -> Option<String> {
+        self.lock()
+            .registry
+            .connection(conn)
+            .map(|c| c.about.id.to_string())
+    }
+
     /// Registers a producer that named its destination, announcing it to
     /// `ActiveMQ.Advisory.Producer.*` subscribers.
     ///

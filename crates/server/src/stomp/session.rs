@@ -330,6 +330,12 @@ impl Session {
             .connect(info, events)
             .map_err(|e| Failure::fatal(e.to_string()))?;
         self.conn = Some(conn);
+        // Named as the broker names the connection in advisories, so
+        // message ids, temporary destinations and ActiveMQ.Advisory.Connection
+        // agree, as in ActiveMQ.
+        if let Some(label) = self.broker.connection_label(conn) {
+            self.session_id = label;
+        }
         self.client_id = frame.header("client-id").map(str::to_string);
         // ActiveMQ answers `cx,cy` with `cy,cx`: it sends as often as the
         // client wants to receive, and expects what the client promised.
