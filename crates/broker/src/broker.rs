@@ -118,6 +118,9 @@ pub struct BrokerStats {
     pub queues: usize,
     pub pending_messages: usize,
     pub inflight_messages: usize,
+    /// Bytes of messages waiting in memory, broker-wide (what the memory
+    /// limit is measured against); zero when every buffer is empty.
+    pub memory_bytes: usize,
     pub messages_in: u64,
     pub messages_dispatched: u64,
     pub messages_acked: u64,

@@ -716,6 +716,7 @@ impl Core {
         s.queues = self.queues.len();
         s.pending_messages = self.buffers.values().map(Buffer::depth).sum();
         s.inflight_messages = self.consumers.values().map(|c| c.inflight.len()).sum();
+        s.memory_bytes = self.memory_used();
         s
     }
 }
