@@ -265,6 +265,12 @@ impl Core {
         };
         let transactions = conn.transactions.clone();
         let consumers = conn.consumers.clone();
+        // What the rollbacks and closes below hand back must go to other
+        // connections' consumers, never out again to one of this dying
+        // connection's (it would come back counted as redelivered twice).
+        for &consumer in &consumers {
+            self.detach_consumer(consumer);
+        }
         for tx in transactions {
             let _ = self.rollback(id, &tx);
         }
@@ -578,17 +584,19 @@ impl Core {
         self.drop_durable(&key)
     }
 
-    /// Closes a consumer; what it held un-acknowledged goes back to its
-    /// buffer, marked redelivered, and on to the next consumer.
-    pub fn close_consumer(&mut self, cid: ConsumerId) -> bool {
-        let Some(consumer) = self.consumers.remove(&cid) else {
-            return false;
+    /// Takes a consumer out of its buffers' rotation, so nothing more is
+    /// dispatched to it; it keeps what it holds until closed.
+    fn detach_consumer(&mut self, cid: ConsumerId) {
+        let buffers = match self.consumers.get(&cid) {
+            Some(c) => c.buffers.clone(),
+            None => return,
         };
-        if let Some(c) = self.connections.get_mut(&consumer.conn) {
-            c.consumers.retain(|x| *x != cid);
-        }
-        for &bid in &consumer.buffers {
-            if let Some(buf) = self.buffers.get_mut(&bid) {
+        self.detach_from(cid, &buffers);
+    }
+
+    fn detach_from(&mut self, cid: ConsumerId, buffers: &[BufferId]) {
+        for bid in buffers {
+            if let Some(buf) = self.buffers.get_mut(bid) {
                 buf.consumers.retain(|x| *x != cid);
                 // Its message groups move to whichever consumer gets their
                 // next message.
@@ -598,6 +606,18 @@ impl Core {
                 }
             }
         }
+    }
+
+    /// Closes a consumer; what it held un-acknowledged goes back to its
+    /// buffer, marked redelivered, and on to the next consumer.
+    pub fn close_consumer(&mut self, cid: ConsumerId) -> bool {
+        let Some(consumer) = self.consumers.remove(&cid) else {
+            return false;
+        };
+        if let Some(c) = self.connections.get_mut(&consumer.conn) {
+            c.consumers.retain(|x| *x != cid);
+        }
+        self.detach_from(cid, &consumer.buffers);
         let mut touched = consumer.buffers.clone();
         for f in consumer.inflight {
             let Some(buf) = self.buffers.get_mut(&f.buffer) else {

@@ -320,6 +320,58 @@ fn disconnect_rolls_back_open_transactions() {
     assert!(b.stats().connections == 0);
 }
 
+/// Found by the simulator (tests/sim, seed 3126): a disconnect rolled its
+/// transaction back before closing its consumers, so an acked message whose
+/// consumer was already gone went back to the queue and straight out to
+/// another consumer of the dying connection, returning a second time with
+/// its redelivery count raised twice.
+#[test]
+fn disconnect_counts_a_rolled_back_ack_as_one_redelivery() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    let first = sub(&b, &c, &q, 10);
+    send(&b, &p, &q, "a");
+    let d = c.deliveries();
+    let tx = TxId(Arc::from("tx"));
+    b.begin(c.id, tx.clone()).expect("begin");
+    b.ack(first, Ack::Individual(d[0].message.id.clone()), Some(&tx))
+        .expect("ack");
+    b.unsubscribe(first);
+    // A second consumer of the same connection, with room for "a".
+    sub(&b, &c, &q, 10);
+    b.disconnect(c.id);
+    let mut again = connect(&b, None);
+    sub(&b, &again, &q, 10);
+    let d = again.deliveries();
+    assert_eq!(d.len(), 1);
+    assert_eq!(
+        d[0].redelivery_count, 1,
+        "delivered once before, so once redelivered"
+    );
+}
+
+/// The same with two consumers and no transaction: what the first hands
+/// back on disconnect must not go out to the second, closing next.
+#[test]
+fn disconnect_counts_each_unacked_message_as_one_redelivery() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    sub(&b, &c, &q, 1);
+    sub(&b, &c, &q, 10);
+    send(&b, &p, &q, "a");
+    assert_eq!(c.deliveries().len(), 1);
+    b.disconnect(c.id);
+    let mut again = connect(&b, None);
+    sub(&b, &again, &q, 10);
+    let d = again.deliveries();
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].redelivery_count, 1);
+}
+
 #[test]
 fn durable_subscription_keeps_messages_while_offline() {
     let b = Broker::in_memory();
