@@ -1,0 +1,163 @@
+//! The invariants checked after every step, comparing the ledger with what
+//! the broker shows. (Delivery-time invariants — no duplicate without the
+//! redelivered flag, the prefetch window, per-producer order, nothing
+//! expired — are checked in `World::settle` as each delivery arrives.)
+
+use std::collections::HashMap;
+
+use broker::Destination;
+
+use crate::clients::{durable_client_id, DURABLE_NAME};
+use crate::ledger::{State, Target};
+use crate::world::{Check, World, QUEUES};
+
+pub fn check(world: &World) -> Check {
+    for q in 0..QUEUES.len() {
+        queue_holds_what_is_waiting(world, q)?;
+    }
+    for index in 0..world.durables.len() {
+        durable_holds_what_is_waiting(world, index)?;
+    }
+    dlq_holds_what_was_dead_lettered(world)?;
+    counts_match(world)
+}
+
+/// No loss, no ghost: a queue shows every waiting copy that has not
+/// expired, and nothing that is not waiting (consumed, in flight, unknown).
+fn queue_holds_what_is_waiting(world: &World, q: usize) -> Check {
+    let target = Target::Queue(q);
+    let now = world.now();
+    let mut shown: HashMap<String, usize> = HashMap::new();
+    for m in world.broker.browse(&Destination::queue(QUEUES[q])) {
+        let id = m.id.as_str().to_string();
+        let copy = world
+            .ledger
+            .find(&id, target)
+            .ok_or_else(|| format!("{} holds {id}, never sent there", QUEUES[q]))?;
+        let state = world.ledger.copies[copy].state;
+        if state != State::Waiting {
+            return Err(format!("{} holds {id}, which is {state:?}", QUEUES[q]));
+        }
+        *shown.entry(id).or_insert(0) += 1;
+    }
+    if let Some((id, _)) = shown.iter().find(|(_, n)| **n > 1) {
+        return Err(format!("{} holds {id} more than once", QUEUES[q]));
+    }
+    for c in &world.ledger.copies {
+        let sent = &world.ledger.sent[c.msg];
+        if c.target == target
+            && c.state == State::Waiting
+            && !sent.expired_at(now)
+            && !shown.contains_key(&sent.id)
+        {
+            return Err(format!("{} lost {}", QUEUES[q], sent.id));
+        }
+    }
+    Ok(())
+}
+
+/// A durable subscription holds its waiting copies; expired ones may
+/// already be gone (to the DLQ or dropped).
+fn durable_holds_what_is_waiting(world: &World, index: usize) -> Check {
+    let d = &world.durables[index];
+    let depth = world
+        .broker
+        .durable_depth(&durable_client_id(index), DURABLE_NAME);
+    if !d.exists {
+        return match depth {
+            None => Ok(()),
+            Some(n) => Err(format!(
+                "removed durable {index} still exists with {n} messages"
+            )),
+        };
+    }
+    let target = Target::Durable {
+        index,
+        generation: d.generation,
+    };
+    let (all, live) = world.ledger.waiting_in(Some(target), world.now());
+    match depth {
+        Some(n) if (live..=all).contains(&n) => Ok(()),
+        other => Err(format!(
+            "durable {index} depth {other:?}, expected {live}..={all}"
+        )),
+    }
+}
+
+/// Every poisoned persistent copy is in the DLQ; besides those, only
+/// persistent copies that expired may be there.
+fn dlq_holds_what_was_dead_lettered(world: &World) -> Check {
+    let mut shown: HashMap<String, usize> = HashMap::new();
+    for m in world.broker.browse(&Destination::dead_letter_queue()) {
+        *shown.entry(m.id.as_str().to_string()).or_insert(0) += 1;
+    }
+    let expired = world.ledger.expired_persistent(world.now());
+    for (id, n) in &shown {
+        let owed = world.ledger.dlq_owed.get(id).copied().unwrap_or(0);
+        let may = owed + expired.get(id.as_str()).copied().unwrap_or(0);
+        if *n > may {
+            let copies = world.ledger.describe(id);
+            return Err(format!(
+                "the DLQ holds {id} {n} times, at most {may} expected; {copies}"
+            ));
+        }
+    }
+    for (id, owed) in &world.ledger.dlq_owed {
+        let n = shown.get(id).copied().unwrap_or(0);
+        if n < *owed {
+            return Err(format!(
+                "the DLQ lost {id}: holds it {n} times, owes {owed}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The broker's counters agree with the ledger, and memory accounting is
+/// back to zero whenever nothing waits anywhere.
+fn counts_match(world: &World) -> Check {
+    let stats = world.broker.stats();
+    let in_flight = world
+        .ledger
+        .copies
+        .iter()
+        .filter(|c| matches!(c.state, State::InFlight(_)))
+        .count();
+    if stats.inflight_messages != in_flight {
+        return Err(format!(
+            "broker has {} in flight, ledger {in_flight}",
+            stats.inflight_messages
+        ));
+    }
+    let clients = world.slots.iter().flatten();
+    let consumers = clients.clone().filter(|c| c.sub.is_some()).count();
+    let connections = world.producers.len() + clients.count();
+    if (stats.consumers, stats.connections) != (consumers, connections) {
+        return Err(format!(
+            "broker has {} consumers on {} connections, ledger {consumers} on {connections}",
+            stats.consumers, stats.connections
+        ));
+    }
+    let dlq = world.broker.queue_depth(&Destination::dead_letter_queue());
+    let (all, live) = world.ledger.waiting_in(None, world.now());
+    let waiting = stats.pending_messages.saturating_sub(dlq);
+    if !(live..=all).contains(&waiting) {
+        return Err(format!(
+            "broker has {waiting} waiting outside the DLQ, ledger {live}..={all}"
+        ));
+    }
+    if stats.pending_messages == 0 && stats.memory_bytes != 0 {
+        return Err(format!(
+            "nothing waits but {} bytes are accounted",
+            stats.memory_bytes
+        ));
+    }
+    // An accounting underflow wraps to an absurd figure.
+    if stats.memory_bytes > 1 << 40 {
+        return Err(format!(
+            "memory accounting wrapped: {} bytes",
+            stats.memory_bytes
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,280 @@
+//! One scenario step: chosen at random from what makes sense in the
+//! current world, logged (its `Debug` form is the step log), then applied.
+
+use std::time::Duration;
+
+use crate::clients::{DestRef, SubKind};
+use crate::ledger::Target;
+use crate::rng::Rng;
+use crate::world::{AckKind, AckMode, Check, World, ACK_MODES, QUEUES, TOPICS};
+
+#[derive(Clone, Debug)]
+pub enum Step {
+    Send {
+        producer: usize,
+        dest: DestRef,
+        persistent: bool,
+        ttl_ms: i64,
+        body: usize,
+    },
+    BeginSends {
+        producer: usize,
+    },
+    EndSends {
+        producer: usize,
+        commit: bool,
+    },
+    ReconnectProducer {
+        producer: usize,
+    },
+    Subscribe {
+        slot: usize,
+        kind: SubKind,
+        prefetch: u32,
+        mode: AckMode,
+    },
+    Pull {
+        slot: usize,
+        count: u32,
+    },
+    Ack {
+        slot: usize,
+        kind: AckKind,
+        pos: usize,
+        transacted: bool,
+    },
+    EndAcks {
+        slot: usize,
+        commit: bool,
+    },
+    Unsubscribe {
+        slot: usize,
+    },
+    Disconnect {
+        slot: usize,
+    },
+    RemoveDurable {
+        index: usize,
+    },
+    Advance {
+        ms: u64,
+    },
+    Maintain,
+}
+
+const PREFETCHES: [u32; 6] = [0, 1, 2, 3, 10, 100];
+
+/// Picks a step; when the rolled kind is impossible now (nobody holds
+/// anything to ack, say) it falls back to a send, which always is.
+pub fn choose(world: &World, rng: &mut Rng) -> Step {
+    let roll = rng.below(100);
+    let step = match roll {
+        0..=29 => None,
+        30..=37 => producer_tx(world, rng),
+        38 => Some(Step::ReconnectProducer {
+            producer: rng.below(world.producers.len()),
+        }),
+        39..=50 => subscribe(world, rng),
+        51..=56 => pull(world, rng),
+        57..=76 => ack(world, rng),
+        77..=82 => end_acks(world, rng),
+        83..=85 => {
+            pick_slot(world, rng, |c| c.sub.is_some()).map(|slot| Step::Unsubscribe { slot })
+        }
+        86..=89 => pick_slot(world, rng, |_| true).map(|slot| Step::Disconnect { slot }),
+        90 => remove_durable(world, rng),
+        91..=96 => Some(Step::Advance {
+            ms: 100 + rng.below(3_000) as u64,
+        }),
+        _ => Some(Step::Maintain),
+    };
+    step.unwrap_or_else(|| send(world, rng))
+}
+
+fn send(world: &World, rng: &mut Rng) -> Step {
+    let dest = if rng.chance(60) {
+        DestRef::Queue(rng.below(QUEUES.len()))
+    } else {
+        DestRef::Topic(rng.below(TOPICS.len()))
+    };
+    Step::Send {
+        producer: rng.below(world.producers.len()),
+        dest,
+        persistent: rng.chance(50),
+        ttl_ms: if rng.chance(20) {
+            500 + rng.below(5_000) as i64
+        } else {
+            0
+        },
+        body: rng.below(400),
+    }
+}
+
+fn producer_tx(world: &World, rng: &mut Rng) -> Option<Step> {
+    let producer = rng.below(world.producers.len());
+    Some(match world.producers[producer].tx {
+        None => Step::BeginSends { producer },
+        Some(_) => Step::EndSends {
+            producer,
+            commit: rng.chance(70),
+        },
+    })
+}
+
+/// A random slot whose client satisfies `want`.
+fn pick_slot(
+    world: &World,
+    rng: &mut Rng,
+    want: impl Fn(&crate::world::Client) -> bool,
+) -> Option<usize> {
+    let slots: Vec<usize> = (0..world.slots.len())
+        .filter(|&s| world.slots[s].as_ref().is_some_and(&want))
+        .collect();
+    (!slots.is_empty()).then(|| *rng.pick(&slots))
+}
+
+fn subscribe(world: &World, rng: &mut Rng) -> Option<Step> {
+    let free: Vec<usize> = (0..world.slots.len())
+        .filter(|&s| world.slots[s].as_ref().is_none_or(|c| c.sub.is_none()))
+        .collect();
+    if free.is_empty() {
+        return None;
+    }
+    let slot = *rng.pick(&free);
+    let kind = match world.slots[slot].as_ref().map(|c| c.durable) {
+        Some(Some(i)) => SubKind::Durable(i),
+        Some(None) => plain_kind(rng),
+        None => {
+            // A durable subscriber connects with its client id, which only
+            // one live connection may hold.
+            let i = rng.below(world.durables.len());
+            let taken = world.slots.iter().flatten().any(|c| c.durable == Some(i));
+            if rng.chance(35) && !taken {
+                SubKind::Durable(i)
+            } else {
+                plain_kind(rng)
+            }
+        }
+    };
+    Some(Step::Subscribe {
+        slot,
+        kind,
+        prefetch: *rng.pick(&PREFETCHES),
+        mode: *rng.pick(&ACK_MODES),
+    })
+}
+
+fn plain_kind(rng: &mut Rng) -> SubKind {
+    if rng.chance(60) {
+        SubKind::Queue(rng.below(QUEUES.len()))
+    } else {
+        SubKind::Topic(rng.below(TOPICS.len()))
+    }
+}
+
+fn pull(world: &World, rng: &mut Rng) -> Option<Step> {
+    let slot = pick_slot(world, rng, |c| {
+        c.sub.as_ref().is_some_and(|s| s.prefetch == 0)
+    })?;
+    Some(Step::Pull {
+        slot,
+        count: 1 + rng.below(3) as u32,
+    })
+}
+
+fn ack(world: &World, rng: &mut Rng) -> Option<Step> {
+    let slot = pick_slot(world, rng, |c| {
+        c.sub.as_ref().is_some_and(|s| !s.held.is_empty())
+    })?;
+    let sub = world.slots[slot].as_ref()?.sub.as_ref()?;
+    let pos = rng.below(sub.held.len());
+    let mut transacted = false;
+    let kind = if rng.chance(8) {
+        AckKind::Poison
+    } else {
+        match sub.mode {
+            AckMode::Auto | AckMode::Individual => AckKind::Individual,
+            AckMode::Cumulative => AckKind::Cumulative,
+            AckMode::Delivered if rng.chance(50) => AckKind::Delivered,
+            AckMode::Delivered => AckKind::Individual,
+            AckMode::Transacted => {
+                transacted = true;
+                if rng.chance(50) {
+                    AckKind::Cumulative
+                } else {
+                    AckKind::Individual
+                }
+            }
+        }
+    };
+    Some(Step::Ack {
+        slot,
+        kind,
+        pos,
+        transacted,
+    })
+}
+
+fn end_acks(world: &World, rng: &mut Rng) -> Option<Step> {
+    let slot = pick_slot(world, rng, |c| c.tx.is_some())?;
+    Some(Step::EndAcks {
+        slot,
+        commit: rng.chance(60),
+    })
+}
+
+fn remove_durable(world: &World, rng: &mut Rng) -> Option<Step> {
+    let index = rng.below(world.durables.len());
+    let online = world.slots.iter().flatten().any(|c| {
+        c.sub
+            .as_ref()
+            .is_some_and(|s| matches!(s.target, Target::Durable { index: i, .. } if i == index))
+    });
+    (world.durables[index].exists && !online).then_some(Step::RemoveDurable { index })
+}
+
+/// Applies a step to the broker and the ledger.
+pub fn apply(world: &mut World, step: &Step) -> Check {
+    match *step {
+        Step::Send {
+            producer,
+            dest,
+            persistent,
+            ttl_ms,
+            body,
+        } => world.send(producer, dest, persistent, ttl_ms, body),
+        Step::BeginSends { producer } => world.begin_sends(producer),
+        Step::EndSends { producer, commit } => world.end_sends(producer, commit),
+        Step::ReconnectProducer { producer } => world.reconnect_producer(producer),
+        Step::Subscribe {
+            slot,
+            kind,
+            prefetch,
+            mode,
+        } => world.subscribe(slot, kind, prefetch, mode),
+        Step::Pull { slot, count } => world.pull(slot, count),
+        Step::Ack {
+            slot,
+            kind,
+            pos,
+            transacted,
+        } => {
+            if transacted && world.client(slot)?.tx.is_none() {
+                world.begin_acks(slot)?;
+            }
+            world.ack(slot, kind, pos, transacted)
+        }
+        Step::EndAcks { slot, commit } => world.end_acks(slot, commit),
+        Step::Unsubscribe { slot } => world.unsubscribe(slot),
+        Step::Disconnect { slot } => world.disconnect(slot),
+        Step::RemoveDurable { index } => world.remove_durable(index),
+        Step::Advance { ms } => {
+            world.clock.advance(Duration::from_millis(ms));
+            Ok(())
+        }
+        Step::Maintain => {
+            world.broker.maintain();
+            Ok(())
+        }
+    }
+}

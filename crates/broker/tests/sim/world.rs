@@ -1,0 +1,426 @@
+//! The simulated world: one broker on a manual clock and a memory store,
+//! the scripted clients talking to it, and the ledger of what they sent.
+//! Every broker call goes through here so the ledger follows each one.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use broker::{
+    Ack, Broker, BrokerConfig, ConnectInfo, ConnectionId, ConsumerId, Delivery, Destination, Event,
+    EventReceiver, ManualClock, MemoryStore, TxId,
+};
+use tokio::sync::mpsc;
+
+use crate::ledger::{Ledger, State, Target};
+
+pub const QUEUES: [&str; 2] = ["sim.Q0", "sim.Q1"];
+pub const TOPICS: [&str; 2] = ["sim.T0", "sim.T1"];
+
+/// How a consumer acknowledges, covering every [`Ack`] kind and how the
+/// protocols use them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AckMode {
+    /// STOMP `ack:auto`: the handler acks each message once written.
+    Auto,
+    /// STOMP `client`, OpenWire STANDARD: cumulative acks.
+    Cumulative,
+    /// STOMP `client-individual`, OpenWire INDIVIDUAL.
+    Individual,
+    /// OpenWire DELIVERED acks to open the window, individual acks later.
+    Delivered,
+    /// Acks inside transactions that are committed or rolled back.
+    Transacted,
+}
+
+pub const ACK_MODES: [AckMode; 5] = [
+    AckMode::Auto,
+    AckMode::Cumulative,
+    AckMode::Individual,
+    AckMode::Delivered,
+    AckMode::Transacted,
+];
+
+/// The kind of acknowledgement one ack step sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AckKind {
+    Cumulative,
+    Individual,
+    Delivered,
+    Poison,
+}
+
+pub struct Producer {
+    pub conn: ConnectionId,
+    /// Producers subscribe to nothing; the receiver only keeps the channel open.
+    pub _events: EventReceiver,
+    /// An open transaction and the messages sent in it, in order.
+    pub tx: Option<(TxId, Vec<broker::Message>)>,
+    /// How many of its messages the broker accepted so far.
+    pub accepted: u64,
+}
+
+/// A message delivered to a consumer and not yet acknowledged.
+#[derive(Clone, Copy, Debug)]
+pub struct Held {
+    pub copy: usize,
+    /// Still counts against the prefetch window (a DELIVERED ack clears it).
+    pub in_window: bool,
+}
+
+/// A live consumer.
+pub struct Sub {
+    pub cid: ConsumerId,
+    pub target: Target,
+    /// 0 = pull mode.
+    pub prefetch: u32,
+    pub mode: AckMode,
+    /// Delivered and not acknowledged, in the broker's in-flight order.
+    pub held: Vec<Held>,
+    /// Messages granted by `pull` and not yet delivered (pull mode).
+    pub pull_credit: u32,
+    /// Per producer and delivery mode (persistent or not), the order of the
+    /// last first-time delivery. JMS 1.1 §4.4.10.2 orders messages only
+    /// within a delivery mode: a later non-persistent message may overtake
+    /// an earlier persistent one (here: one paged out to the store).
+    pub last_order: HashMap<(usize, bool), u64>,
+}
+
+/// A consumer-side connection; it has at most one consumer at a time.
+pub struct Client {
+    pub conn: ConnectionId,
+    pub events: EventReceiver,
+    /// Durable subscriber index when it connected with that client id.
+    pub durable: Option<usize>,
+    pub sub: Option<Sub>,
+    pub tx: Option<TxId>,
+    /// Acked in `tx`, with the consumer that acked each.
+    pub tx_acked: Vec<(usize, ConsumerId)>,
+}
+
+/// A durable subscriber's subscription; `generation` counts re-creations.
+pub struct Durable {
+    pub topic: usize,
+    pub exists: bool,
+    pub generation: u32,
+}
+
+pub struct World {
+    pub broker: Broker,
+    pub clock: ManualClock,
+    pub ledger: Ledger,
+    pub producers: Vec<Producer>,
+    pub slots: Vec<Option<Client>>,
+    pub durables: Vec<Durable>,
+    /// What happened so far, printed when an invariant fails.
+    pub log: Vec<String>,
+    /// Echo the log as it is written (when replaying one seed).
+    pub verbose: bool,
+    next_id: u64,
+}
+
+/// A violated invariant or a broker call that failed when it must not.
+pub type Check = Result<(), String>;
+
+impl World {
+    pub fn new(
+        config: BrokerConfig,
+        producers: usize,
+        slots: usize,
+        durables: &[usize],
+    ) -> Result<World, String> {
+        let clock = ManualClock::new(1_700_000_000_000);
+        let broker = Broker::with_clock(
+            config,
+            Box::new(MemoryStore::new()),
+            Arc::new(clock.clone()),
+        );
+        let mut world = World {
+            broker,
+            clock,
+            ledger: Ledger::default(),
+            producers: Vec::new(),
+            slots: (0..slots).map(|_| None).collect(),
+            durables: durables
+                .iter()
+                .map(|&topic| Durable {
+                    topic,
+                    exists: false,
+                    generation: 0,
+                })
+                .collect(),
+            log: Vec::new(),
+            verbose: false,
+            next_id: 0,
+        };
+        for _ in 0..producers {
+            let (conn, events) = world.connect(None)?;
+            world.producers.push(Producer {
+                conn,
+                _events: events,
+                tx: None,
+                accepted: 0,
+            });
+        }
+        Ok(world)
+    }
+
+    pub fn note(&mut self, line: String) {
+        if self.verbose {
+            eprintln!("{line}");
+        }
+        self.log.push(line);
+    }
+
+    /// A number never handed out before in this world.
+    pub fn fresh_number(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn fresh(&mut self, prefix: &str) -> String {
+        format!("{prefix}-{}", self.fresh_number())
+    }
+
+    pub fn now(&self) -> i64 {
+        broker::Clock::now_millis(&self.clock)
+    }
+
+    /// Connects. The scenario only reuses a client id once its previous
+    /// connection is gone, so a refusal means the broker kept it.
+    pub fn connect(
+        &mut self,
+        client_id: Option<String>,
+    ) -> Result<(ConnectionId, EventReceiver), String> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let info = ConnectInfo {
+            client_id,
+            login: None,
+        };
+        let conn = self
+            .broker
+            .connect(info, tx)
+            .map_err(|e| format!("connect refused: {e}"))?;
+        Ok((conn, rx))
+    }
+
+    /// What a protocol handler does after each command: ask where to wait
+    /// before confirming. A memory store has nothing to wait for.
+    pub fn confirm(&self, conn: ConnectionId) -> Check {
+        match self.broker.sync_point(conn) {
+            None => Ok(()),
+            Some(p) => Err(format!("a memory store asked to wait for {p:?}")),
+        }
+    }
+
+    pub fn client(&self, slot: usize) -> Result<&Client, String> {
+        self.slots[slot]
+            .as_ref()
+            .ok_or_else(|| format!("slot {slot} is empty"))
+    }
+
+    pub fn client_mut(&mut self, slot: usize) -> Result<&mut Client, String> {
+        self.slots[slot]
+            .as_mut()
+            .ok_or_else(|| format!("slot {slot} is empty"))
+    }
+
+    /// Whether the buffer a copy came from still exists.
+    pub fn target_alive(&self, target: Target) -> bool {
+        match target {
+            Target::Queue(_) => true,
+            Target::Durable { index, generation } => {
+                let d = &self.durables[index];
+                d.exists && d.generation == generation
+            }
+            Target::Subscription { .. } => self
+                .slots
+                .iter()
+                .flatten()
+                .any(|c| c.sub.as_ref().is_some_and(|s| s.target == target)),
+        }
+    }
+
+    /// The buffers a message sent to `dest` reaches now.
+    pub fn targets_of(&self, dest: &Destination) -> Vec<Target> {
+        if let Some(q) = QUEUES
+            .iter()
+            .position(|n| dest.is_queue() && **n == *dest.name)
+        {
+            return vec![Target::Queue(q)];
+        }
+        let Some(t) = TOPICS.iter().position(|n| **n == *dest.name) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Target> = (0..self.durables.len())
+            .filter(|&i| self.durables[i].exists && self.durables[i].topic == t)
+            .map(|i| Target::Durable {
+                index: i,
+                generation: self.durables[i].generation,
+            })
+            .collect();
+        for c in self.slots.iter().flatten() {
+            if let Some(s) = &c.sub {
+                if matches!(s.target, Target::Subscription { topic, .. } if topic == t) {
+                    out.push(s.target);
+                }
+            }
+        }
+        out
+    }
+
+    /// Drains every client's events into the ledger, acking for `Auto`
+    /// consumers as a STOMP handler does, until the broker is quiet.
+    pub fn settle(&mut self) -> Check {
+        loop {
+            let mut busy = false;
+            for slot in 0..self.slots.len() {
+                while let Some(ev) = self.slots[slot]
+                    .as_mut()
+                    .and_then(|c| c.events.try_recv().ok())
+                {
+                    busy = true;
+                    match ev {
+                        Event::Deliver(d) => self.on_delivery(slot, d)?,
+                        Event::ConsumerClosed { consumer, reason } => {
+                            return Err(format!(
+                                "consumer {consumer} closed by the broker: {reason}"
+                            ));
+                        }
+                    }
+                }
+            }
+            for slot in 0..self.slots.len() {
+                let auto = self.slots[slot]
+                    .as_ref()
+                    .and_then(|c| c.sub.as_ref())
+                    .filter(|s| s.mode == AckMode::Auto && !s.held.is_empty());
+                if auto.is_some() {
+                    busy = true;
+                    self.ack(slot, AckKind::Individual, 0, false)?;
+                }
+            }
+            if !busy {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Checks one delivery against the ledger and records it.
+    fn on_delivery(&mut self, slot: usize, d: Delivery) -> Check {
+        if self.verbose {
+            let (id, n) = (d.message.id.as_str(), d.redelivery_count);
+            self.note(format!(
+                "   slot {slot} consumer {} got {id} (redelivery {n})",
+                d.consumer
+            ));
+        }
+        let now = self.now();
+        let id = d.message.id.as_str().to_string();
+        let client = self.slots[slot]
+            .as_mut()
+            .ok_or("delivery to an empty slot")?;
+        let sub = client
+            .sub
+            .as_mut()
+            .filter(|s| s.cid == d.consumer)
+            .ok_or_else(|| format!("{id} delivered to consumer {} that is closed", d.consumer))?;
+        let copy = self
+            .ledger
+            .find(&id, sub.target)
+            .ok_or_else(|| format!("{id} delivered to {:?}, which it never reached", sub.target))?;
+        let c = &self.ledger.copies[copy];
+        let sent = &self.ledger.sent[c.msg];
+        if c.state != State::Waiting {
+            return Err(format!("{id} delivered again while {:?}", c.state));
+        }
+        if c.delivered && d.redelivery_count == 0 {
+            return Err(format!(
+                "{id} delivered a second time without the redelivered flag"
+            ));
+        }
+        if d.redelivery_count != c.returns {
+            return Err(format!(
+                "{id} redelivery count {} but it was handed back {} times",
+                d.redelivery_count, c.returns
+            ));
+        }
+        if sent.expired_at(now) {
+            return Err(format!("{id} delivered after it expired"));
+        }
+        if d.redelivery_count == 0 {
+            let last = sub
+                .last_order
+                .insert((sent.producer, sent.persistent), sent.order);
+            if last.is_some_and(|l| l >= sent.order) {
+                return Err(format!("{id} from producer {} out of order", sent.producer));
+            }
+        }
+        if sub.prefetch == 0 {
+            sub.pull_credit = sub
+                .pull_credit
+                .checked_sub(1)
+                .ok_or_else(|| format!("{id} delivered to a pull consumer without a pull"))?;
+        } else if sub.held.iter().filter(|h| h.in_window).count() as u32 >= sub.prefetch {
+            return Err(format!(
+                "{id} delivered past the prefetch window of {}",
+                sub.prefetch
+            ));
+        }
+        sub.held.push(Held {
+            copy,
+            in_window: true,
+        });
+        let c = &mut self.ledger.copies[copy];
+        c.state = State::InFlight(slot);
+        c.delivered = true;
+        Ok(())
+    }
+
+    /// Sends one ack for the message at `pos` of the slot's held messages
+    /// (inside the slot's transaction when `transacted`), then records it.
+    pub fn ack(&mut self, slot: usize, kind: AckKind, pos: usize, transacted: bool) -> Check {
+        let client = self.client(slot)?;
+        let sub = client.sub.as_ref().ok_or("ack without a consumer")?;
+        let held = sub.held.get(pos).ok_or("ack past what is held")?;
+        let id = broker::MessageId::from(self.ledger.msg_of(held.copy).id.clone());
+        let (cid, conn) = (sub.cid, client.conn);
+        let tx = if transacted { client.tx.clone() } else { None };
+        let ack = match kind {
+            AckKind::Cumulative => Ack::Cumulative(id),
+            AckKind::Individual => Ack::Individual(id),
+            AckKind::Delivered => Ack::Delivered(id),
+            AckKind::Poison => Ack::Poison {
+                id,
+                cause: Some("simulated".into()),
+            },
+        };
+        self.broker
+            .ack(cid, ack.clone(), tx.as_ref())
+            .map_err(|e| format!("{ack:?} refused: {e}"))?;
+        self.confirm(conn)?;
+        // Field access, not `client_mut`, so the ledger can be borrowed too.
+        let client = self.slots[slot].as_mut().ok_or("client vanished")?;
+        let sub = client.sub.as_mut().ok_or("consumer vanished")?;
+        let taken: Vec<Held> = match kind {
+            AckKind::Cumulative => sub.held.drain(..=pos).collect(),
+            AckKind::Individual | AckKind::Poison => vec![sub.held.remove(pos)],
+            AckKind::Delivered => {
+                sub.held[..=pos]
+                    .iter_mut()
+                    .for_each(|h| h.in_window = false);
+                Vec::new()
+            }
+        };
+        for h in taken {
+            if kind == AckKind::Poison {
+                self.ledger.dead_letter(h.copy);
+            } else if tx.is_some() {
+                client.tx_acked.push((h.copy, cid));
+                self.ledger.copies[h.copy].state = State::TxAcked(slot);
+            } else {
+                self.ledger.copies[h.copy].state = State::Consumed;
+            }
+        }
+        Ok(())
+    }
+}
