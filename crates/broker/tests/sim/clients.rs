@@ -142,7 +142,7 @@ impl World {
                 conn,
                 events,
                 durable,
-                sub: None,
+                subs: Vec::new(),
                 tx: None,
                 tx_acked: Vec::new(),
             });
@@ -179,7 +179,7 @@ impl World {
             .broker
             .subscribe(conn, req)
             .map_err(|e| format!("subscribe: {e}"))?;
-        self.client_mut(slot)?.sub = Some(Sub {
+        self.client_mut(slot)?.subs.push(Sub {
             cid,
             target,
             prefetch,
@@ -191,17 +191,35 @@ impl World {
         self.confirm(conn)
     }
 
-    pub fn pull(&mut self, slot: usize, count: u32) -> Check {
+    pub fn pull(&mut self, slot: usize, at: usize, count: u32) -> Check {
         let sub = self
             .client_mut(slot)?
-            .sub
-            .as_mut()
+            .subs
+            .get_mut(at)
             .ok_or("pull without a consumer")?;
         sub.pull_credit += count;
         let cid = sub.cid;
         self.broker
             .pull(cid, count)
             .map_err(|e| format!("pull: {e}"))?;
+        Ok(())
+    }
+
+    /// Withdraws a pull consumer's unused credit. The broker says whether
+    /// there was any; the ledger knows.
+    pub fn cancel_pull(&mut self, slot: usize, at: usize) -> Check {
+        let sub = self
+            .client_mut(slot)?
+            .subs
+            .get_mut(at)
+            .ok_or("cancel_pull without a consumer")?;
+        let had = std::mem::take(&mut sub.pull_credit) > 0;
+        let cid = sub.cid;
+        if self.broker.cancel_pull(cid) != had {
+            return Err(format!(
+                "cancel_pull of {cid}: broker and ledger disagree on credit ({had} expected)"
+            ));
+        }
         Ok(())
     }
 
@@ -249,7 +267,7 @@ impl World {
             let alive = self.target_alive(target);
             let msg = self.ledger.copies[copy].msg;
             let client = self.slots[slot].as_mut().ok_or("client vanished")?;
-            match client.sub.as_mut().filter(|s| s.cid == cid) {
+            match client.subs.iter_mut().find(|s| s.cid == cid) {
                 Some(sub) => {
                     // The broker puts it back at its arrival position.
                     let copies = &self.ledger.copies;
@@ -274,20 +292,22 @@ impl World {
         Ok(())
     }
 
-    pub fn unsubscribe(&mut self, slot: usize) -> Check {
-        let cid = self.client(slot)?.sub.as_ref().ok_or("no consumer")?.cid;
+    pub fn unsubscribe(&mut self, slot: usize, at: usize) -> Check {
+        let cid = self.client(slot)?.subs.get(at).ok_or("no consumer")?.cid;
         if !self.broker.unsubscribe(cid) {
             return Err(format!("consumer {cid} was unknown to the broker"));
         }
-        self.consumer_closed(slot)
+        self.consumer_closed(slot, at)
     }
 
     /// Mirrors a consumer closing: what it held goes back to its buffer,
     /// flagged; a non-durable subscription's buffer goes away entirely.
-    fn consumer_closed(&mut self, slot: usize) -> Check {
-        let Some(sub) = self.client_mut(slot)?.sub.take() else {
-            return Ok(());
-        };
+    fn consumer_closed(&mut self, slot: usize, at: usize) -> Check {
+        let client = self.client_mut(slot)?;
+        if at >= client.subs.len() {
+            return Err(format!("slot {slot} has no consumer {at}"));
+        }
+        let sub = client.subs.remove(at);
         let transient = matches!(sub.target, Target::Subscription { .. });
         for h in sub.held {
             if transient {
@@ -303,14 +323,16 @@ impl World {
     }
 
     /// Ends a consumer's connection: its transaction rolls back, then its
-    /// consumer closes, in the broker's order.
+    /// consumers close, in the broker's order.
     pub fn disconnect(&mut self, slot: usize) -> Check {
         let conn = self.client(slot)?.conn;
         self.broker.disconnect(conn);
         if self.client(slot)?.tx.is_some() {
             self.rolled_back(slot)?;
         }
-        self.consumer_closed(slot)?;
+        while !self.client(slot)?.subs.is_empty() {
+            self.consumer_closed(slot, 0)?;
+        }
         self.slots[slot] = None;
         Ok(())
     }

@@ -130,7 +130,7 @@ fn counts_match(world: &World) -> Check {
         ));
     }
     let clients = world.slots.iter().flatten();
-    let consumers = clients.clone().filter(|c| c.sub.is_some()).count();
+    let consumers = clients.clone().map(|c| c.subs.len()).sum::<usize>();
     let connections = world.producers.len() + clients.count();
     if (stats.consumers, stats.connections) != (consumers, connections) {
         return Err(format!(

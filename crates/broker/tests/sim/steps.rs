@@ -6,7 +6,9 @@ use std::time::Duration;
 use crate::clients::{DestRef, SubKind};
 use crate::ledger::Target;
 use crate::rng::Rng;
-use crate::world::{AckKind, AckMode, Check, World, ACK_MODES, QUEUES, TOPICS};
+use crate::world::{
+    AckKind, AckMode, Check, Client, Sub, World, ACK_MODES, MAX_CONSUMERS, QUEUES, TOPICS,
+};
 
 #[derive(Clone, Debug)]
 pub enum Step {
@@ -33,12 +35,19 @@ pub enum Step {
         prefetch: u32,
         mode: AckMode,
     },
+    /// `consumer` indexes the slot's consumers, oldest first.
     Pull {
         slot: usize,
+        consumer: usize,
         count: u32,
+    },
+    CancelPull {
+        slot: usize,
+        consumer: usize,
     },
     Ack {
         slot: usize,
+        consumer: usize,
         kind: AckKind,
         pos: usize,
         transacted: bool,
@@ -49,6 +58,7 @@ pub enum Step {
     },
     Unsubscribe {
         slot: usize,
+        consumer: usize,
     },
     Disconnect {
         slot: usize,
@@ -78,9 +88,8 @@ pub fn choose(world: &World, rng: &mut Rng) -> Step {
         51..=56 => pull(world, rng),
         57..=76 => ack(world, rng),
         77..=82 => end_acks(world, rng),
-        83..=85 => {
-            pick_slot(world, rng, |c| c.sub.is_some()).map(|slot| Step::Unsubscribe { slot })
-        }
+        83..=85 => pick_consumer(world, rng, |_| true)
+            .map(|(slot, consumer)| Step::Unsubscribe { slot, consumer }),
         86..=89 => pick_slot(world, rng, |_| true).map(|slot| Step::Disconnect { slot }),
         90 => remove_durable(world, rng),
         91..=96 => Some(Step::Advance {
@@ -122,28 +131,49 @@ fn producer_tx(world: &World, rng: &mut Rng) -> Option<Step> {
 }
 
 /// A random slot whose client satisfies `want`.
-fn pick_slot(
-    world: &World,
-    rng: &mut Rng,
-    want: impl Fn(&crate::world::Client) -> bool,
-) -> Option<usize> {
+fn pick_slot(world: &World, rng: &mut Rng, want: impl Fn(&Client) -> bool) -> Option<usize> {
     let slots: Vec<usize> = (0..world.slots.len())
         .filter(|&s| world.slots[s].as_ref().is_some_and(&want))
         .collect();
     (!slots.is_empty()).then(|| *rng.pick(&slots))
 }
 
+/// A random consumer satisfying `want`: (slot, index among its consumers).
+fn pick_consumer(
+    world: &World,
+    rng: &mut Rng,
+    want: impl Fn(&Sub) -> bool,
+) -> Option<(usize, usize)> {
+    let mut found = Vec::new();
+    for (slot, client) in world.slots.iter().enumerate() {
+        let Some(client) = client else { continue };
+        for (at, sub) in client.subs.iter().enumerate() {
+            if want(sub) {
+                found.push((slot, at));
+            }
+        }
+    }
+    (!found.is_empty()).then(|| *rng.pick(&found))
+}
+
 fn subscribe(world: &World, rng: &mut Rng) -> Option<Step> {
     let free: Vec<usize> = (0..world.slots.len())
-        .filter(|&s| world.slots[s].as_ref().is_none_or(|c| c.sub.is_none()))
+        .filter(|&s| {
+            let subs = world.slots[s].as_ref().map_or(0, |c| c.subs.len());
+            subs < MAX_CONSUMERS
+        })
         .collect();
     if free.is_empty() {
         return None;
     }
     let slot = *rng.pick(&free);
-    let kind = match world.slots[slot].as_ref().map(|c| c.durable) {
-        Some(Some(i)) => SubKind::Durable(i),
-        Some(None) => plain_kind(rng),
+    let kind = match world.slots[slot].as_ref() {
+        // A durable subscriber's connection (the only one that may hold
+        // its client id) also takes plain consumers.
+        Some(c) => match c.durable {
+            Some(i) if !durable_online(world, i) && rng.chance(50) => SubKind::Durable(i),
+            _ => plain_kind(rng),
+        },
         None => {
             // A durable subscriber connects with its client id, which only
             // one live connection may hold.
@@ -172,21 +202,23 @@ fn plain_kind(rng: &mut Rng) -> SubKind {
     }
 }
 
+/// Pull mode: mostly pulls, sometimes a pull given up (timed out).
 fn pull(world: &World, rng: &mut Rng) -> Option<Step> {
-    let slot = pick_slot(world, rng, |c| {
-        c.sub.as_ref().is_some_and(|s| s.prefetch == 0)
-    })?;
-    Some(Step::Pull {
-        slot,
-        count: 1 + rng.below(3) as u32,
+    let (slot, consumer) = pick_consumer(world, rng, |s| s.prefetch == 0)?;
+    Some(if rng.chance(15) {
+        Step::CancelPull { slot, consumer }
+    } else {
+        Step::Pull {
+            slot,
+            consumer,
+            count: 1 + rng.below(3) as u32,
+        }
     })
 }
 
 fn ack(world: &World, rng: &mut Rng) -> Option<Step> {
-    let slot = pick_slot(world, rng, |c| {
-        c.sub.as_ref().is_some_and(|s| !s.held.is_empty())
-    })?;
-    let sub = world.slots[slot].as_ref()?.sub.as_ref()?;
+    let (slot, consumer) = pick_consumer(world, rng, |s| !s.held.is_empty())?;
+    let sub = world.slots[slot].as_ref()?.subs.get(consumer)?;
     let pos = rng.below(sub.held.len());
     let mut transacted = false;
     let kind = if rng.chance(8) {
@@ -209,6 +241,7 @@ fn ack(world: &World, rng: &mut Rng) -> Option<Step> {
     };
     Some(Step::Ack {
         slot,
+        consumer,
         kind,
         pos,
         transacted,
@@ -223,14 +256,19 @@ fn end_acks(world: &World, rng: &mut Rng) -> Option<Step> {
     })
 }
 
+/// Whether durable subscriber `index` has a consumer now.
+fn durable_online(world: &World, index: usize) -> bool {
+    world.slots.iter().flatten().any(|c| {
+        c.subs
+            .iter()
+            .any(|s| matches!(s.target, Target::Durable { index: i, .. } if i == index))
+    })
+}
+
 fn remove_durable(world: &World, rng: &mut Rng) -> Option<Step> {
     let index = rng.below(world.durables.len());
-    let online = world.slots.iter().flatten().any(|c| {
-        c.sub
-            .as_ref()
-            .is_some_and(|s| matches!(s.target, Target::Durable { index: i, .. } if i == index))
-    });
-    (world.durables[index].exists && !online).then_some(Step::RemoveDurable { index })
+    let offline = world.durables[index].exists && !durable_online(world, index);
+    offline.then_some(Step::RemoveDurable { index })
 }
 
 /// Applies a step to the broker and the ledger.
@@ -252,9 +290,15 @@ pub fn apply(world: &mut World, step: &Step) -> Check {
             prefetch,
             mode,
         } => world.subscribe(slot, kind, prefetch, mode),
-        Step::Pull { slot, count } => world.pull(slot, count),
+        Step::Pull {
+            slot,
+            consumer,
+            count,
+        } => world.pull(slot, consumer, count),
+        Step::CancelPull { slot, consumer } => world.cancel_pull(slot, consumer),
         Step::Ack {
             slot,
+            consumer,
             kind,
             pos,
             transacted,
@@ -262,10 +306,10 @@ pub fn apply(world: &mut World, step: &Step) -> Check {
             if transacted && world.client(slot)?.tx.is_none() {
                 world.begin_acks(slot)?;
             }
-            world.ack(slot, kind, pos, transacted)
+            world.ack(slot, consumer, kind, pos, transacted)
         }
         Step::EndAcks { slot, commit } => world.end_acks(slot, commit),
-        Step::Unsubscribe { slot } => world.unsubscribe(slot),
+        Step::Unsubscribe { slot, consumer } => world.unsubscribe(slot, consumer),
         Step::Disconnect { slot } => world.disconnect(slot),
         Step::RemoveDurable { index } => world.remove_durable(index),
         Step::Advance { ms } => {

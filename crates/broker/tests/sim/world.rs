@@ -32,6 +32,10 @@ pub enum AckMode {
     Transacted,
 }
 
+/// Consumers per connection: two is enough for one to hand messages back
+/// while another of the same connection has room.
+pub const MAX_CONSUMERS: usize = 2;
+
 pub const ACK_MODES: [AckMode; 5] = [
     AckMode::Auto,
     AckMode::Cumulative,
@@ -85,13 +89,15 @@ pub struct Sub {
     pub last_order: HashMap<(usize, bool), u64>,
 }
 
-/// A consumer-side connection; it has at most one consumer at a time.
+/// A consumer-side connection with its consumers (up to
+/// `MAX_CONSUMERS`), whose acks its one transaction may cover.
 pub struct Client {
     pub conn: ConnectionId,
     pub events: EventReceiver,
     /// Durable subscriber index when it connected with that client id.
     pub durable: Option<usize>,
-    pub sub: Option<Sub>,
+    /// In the order they subscribed.
+    pub subs: Vec<Sub>,
     pub tx: Option<TxId>,
     /// Acked in `tx`, with the consumer that acked each.
     pub tx_acked: Vec<(usize, ConsumerId)>,
@@ -236,7 +242,7 @@ impl World {
                 .slots
                 .iter()
                 .flatten()
-                .any(|c| c.sub.as_ref().is_some_and(|s| s.target == target)),
+                .any(|c| c.subs.iter().any(|s| s.target == target)),
         }
     }
 
@@ -259,7 +265,7 @@ impl World {
             })
             .collect();
         for c in self.slots.iter().flatten() {
-            if let Some(s) = &c.sub {
+            for s in &c.subs {
                 if matches!(s.target, Target::Subscription { topic, .. } if topic == t) {
                     out.push(s.target);
                 }
@@ -290,13 +296,16 @@ impl World {
                 }
             }
             for slot in 0..self.slots.len() {
-                let auto = self.slots[slot]
-                    .as_ref()
-                    .and_then(|c| c.sub.as_ref())
-                    .filter(|s| s.mode == AckMode::Auto && !s.held.is_empty());
-                if auto.is_some() {
+                let Some(client) = &self.slots[slot] else {
+                    continue;
+                };
+                let auto = client
+                    .subs
+                    .iter()
+                    .position(|s| s.mode == AckMode::Auto && !s.held.is_empty());
+                if let Some(at) = auto {
                     busy = true;
-                    self.ack(slot, AckKind::Individual, 0, false)?;
+                    self.ack(slot, at, AckKind::Individual, 0, false)?;
                 }
             }
             if !busy {
@@ -320,9 +329,9 @@ impl World {
             .as_mut()
             .ok_or("delivery to an empty slot")?;
         let sub = client
-            .sub
-            .as_mut()
-            .filter(|s| s.cid == d.consumer)
+            .subs
+            .iter_mut()
+            .find(|s| s.cid == d.consumer)
             .ok_or_else(|| format!("{id} delivered to consumer {} that is closed", d.consumer))?;
         let copy = self
             .ledger
@@ -376,11 +385,19 @@ impl World {
         Ok(())
     }
 
-    /// Sends one ack for the message at `pos` of the slot's held messages
-    /// (inside the slot's transaction when `transacted`), then records it.
-    pub fn ack(&mut self, slot: usize, kind: AckKind, pos: usize, transacted: bool) -> Check {
+    /// Sends one ack for the message at `pos` of what consumer `at` of the
+    /// slot holds (inside the slot's transaction when `transacted`), then
+    /// records it.
+    pub fn ack(
+        &mut self,
+        slot: usize,
+        at: usize,
+        kind: AckKind,
+        pos: usize,
+        transacted: bool,
+    ) -> Check {
         let client = self.client(slot)?;
-        let sub = client.sub.as_ref().ok_or("ack without a consumer")?;
+        let sub = client.subs.get(at).ok_or("ack without a consumer")?;
         let held = sub.held.get(pos).ok_or("ack past what is held")?;
         let id = broker::MessageId::from(self.ledger.msg_of(held.copy).id.clone());
         let (cid, conn) = (sub.cid, client.conn);
@@ -400,7 +417,7 @@ impl World {
         self.confirm(conn)?;
         // Field access, not `client_mut`, so the ledger can be borrowed too.
         let client = self.slots[slot].as_mut().ok_or("client vanished")?;
-        let sub = client.sub.as_mut().ok_or("consumer vanished")?;
+        let sub = client.subs.get_mut(at).ok_or("consumer vanished")?;
         let taken: Vec<Held> = match kind {
             AckKind::Cumulative => sub.held.drain(..=pos).collect(),
             AckKind::Individual | AckKind::Poison => vec![sub.held.remove(pos)],
