@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use broker::{Body, Destination, Message, MessageId, SubscribeRequest, TxId};
+use broker::{Body, Destination, Message, MessageId, SubscribeRequest};
 
 use crate::ledger::{Sent, State, Target};
-use crate::world::{AckMode, Check, Client, Sub, World, QUEUES, TOPICS};
+use crate::world::{AckMode, Check, Client, Orphan, Sub, World, QUEUES, TOPICS};
 
 /// Where a producer sends.
 #[derive(Clone, Copy, Debug)]
@@ -61,13 +61,15 @@ impl World {
         m.timestamp = self.now();
         m.expiration = if ttl_ms > 0 { self.now() + ttl_ms } else { 0 };
         let conn = self.producers[p].conn;
-        let tx = self.producers[p].tx.as_ref().map(|(tx, _)| tx.clone());
+        // A prepared transaction takes nothing more: send outside it.
+        let tx = self.producers[p].tx.as_ref().filter(|t| !t.prepared);
+        let tx = tx.map(|t| t.id.clone());
         self.broker
             .send(conn, m.clone(), tx.as_ref())
             .map_err(|e| format!("send refused: {e}"))?;
         self.confirm(conn)?;
-        match &mut self.producers[p].tx {
-            Some((_, sends)) => sends.push(m),
+        match tx {
+            Some(_) => self.producers[p].sends.push(m),
             None => self.accept(p, &m),
         }
         Ok(())
@@ -75,7 +77,7 @@ impl World {
 
     /// Records a message the broker just accepted, with a copy for every
     /// buffer it reaches now.
-    fn accept(&mut self, p: usize, m: &Message) {
+    pub fn accept(&mut self, p: usize, m: &Message) {
         let targets = self.targets_of(&m.destination);
         let order = self.producers[p].accepted;
         self.producers[p].accepted += 1;
@@ -89,40 +91,18 @@ impl World {
         self.ledger.accept(sent, &targets);
     }
 
-    pub fn begin_sends(&mut self, p: usize) -> Check {
-        let tx = TxId(Arc::from(self.fresh("tx").as_str()));
-        let conn = self.producers[p].conn;
-        self.broker
-            .begin(conn, tx.clone())
-            .map_err(|e| format!("begin: {e}"))?;
-        self.producers[p].tx = Some((tx, Vec::new()));
-        self.confirm(conn)
-    }
-
-    /// Commits (or rolls back) the producer's transaction.
-    pub fn end_sends(&mut self, p: usize, commit: bool) -> Check {
-        let conn = self.producers[p].conn;
-        let (tx, sends) = self.producers[p].tx.take().ok_or("no open transaction")?;
-        if commit {
-            self.broker
-                .commit(conn, &tx)
-                .map_err(|e| format!("commit: {e}"))?;
-            for m in &sends {
-                self.accept(p, m);
-            }
-        } else {
-            self.broker
-                .rollback(conn, &tx)
-                .map_err(|e| format!("rollback: {e}"))?;
-        }
-        self.confirm(conn)
-    }
-
-    /// Drops the producer's connection (its transaction rolls back) and
-    /// connects it again.
+    /// Drops the producer's connection (its transaction rolls back, unless
+    /// prepared: then it waits for an outcome) and connects it again.
     pub fn reconnect_producer(&mut self, p: usize) -> Check {
         self.broker.disconnect(self.producers[p].conn);
-        self.producers[p].tx = None;
+        let sends = std::mem::take(&mut self.producers[p].sends);
+        if let Some(tx) = self.producers[p].tx.take().filter(|t| t.prepared) {
+            self.orphans.push(Orphan {
+                id: tx.id,
+                sends: sends.into_iter().map(|m| (p, m)).collect(),
+                acked: Vec::new(),
+            });
+        }
         let (conn, events) = self.connect(None)?;
         let producer = &mut self.producers[p];
         producer.conn = conn;
@@ -223,75 +203,6 @@ impl World {
         Ok(())
     }
 
-    pub fn begin_acks(&mut self, slot: usize) -> Check {
-        let tx = TxId(Arc::from(self.fresh("tx").as_str()));
-        let conn = self.client(slot)?.conn;
-        self.broker
-            .begin(conn, tx.clone())
-            .map_err(|e| format!("begin: {e}"))?;
-        self.client_mut(slot)?.tx = Some(tx);
-        self.confirm(conn)
-    }
-
-    /// Commits or rolls back the transaction of a consumer's connection.
-    pub fn end_acks(&mut self, slot: usize, commit: bool) -> Check {
-        let client = self.client(slot)?;
-        let conn = client.conn;
-        let tx = client.tx.clone().ok_or("no open transaction")?;
-        if commit {
-            self.broker
-                .commit(conn, &tx)
-                .map_err(|e| format!("commit: {e}"))?;
-            let client = self.client_mut(slot)?;
-            client.tx = None;
-            for (copy, _) in std::mem::take(&mut client.tx_acked) {
-                self.ledger.copies[copy].state = State::Consumed;
-            }
-        } else {
-            self.broker
-                .rollback(conn, &tx)
-                .map_err(|e| format!("rollback: {e}"))?;
-            self.rolled_back(slot)?;
-        }
-        self.confirm(conn)
-    }
-
-    /// Mirrors a rollback of acks: what the acking consumer still has goes
-    /// back among its held messages (the client redelivers those itself);
-    /// the rest goes back to its buffer, or ends with it.
-    fn rolled_back(&mut self, slot: usize) -> Check {
-        let acked = std::mem::take(&mut self.client_mut(slot)?.tx_acked);
-        self.client_mut(slot)?.tx = None;
-        for (copy, cid) in acked.into_iter().rev() {
-            let target = self.ledger.copies[copy].target;
-            let alive = self.target_alive(target);
-            let msg = self.ledger.copies[copy].msg;
-            let client = self.slots[slot].as_mut().ok_or("client vanished")?;
-            match client.subs.iter_mut().find(|s| s.cid == cid) {
-                Some(sub) => {
-                    // The broker puts it back at its arrival position.
-                    let copies = &self.ledger.copies;
-                    let at = sub
-                        .held
-                        .iter()
-                        .position(|h| copies[h.copy].msg > msg)
-                        .unwrap_or(sub.held.len());
-                    sub.held.insert(
-                        at,
-                        crate::world::Held {
-                            copy,
-                            in_window: false,
-                        },
-                    );
-                    self.ledger.copies[copy].state = State::InFlight(slot);
-                }
-                None if alive => self.ledger.hand_back(copy),
-                None => self.ledger.copies[copy].state = State::Ended,
-            }
-        }
-        Ok(())
-    }
-
     pub fn unsubscribe(&mut self, slot: usize, at: usize) -> Check {
         let cid = self.client(slot)?.subs.get(at).ok_or("no consumer")?.cid;
         if !self.broker.unsubscribe(cid) {
@@ -322,13 +233,21 @@ impl World {
         Ok(())
     }
 
-    /// Ends a consumer's connection: its transaction rolls back, then its
-    /// consumers close, in the broker's order.
+    /// Ends a consumer's connection: its transaction rolls back (unless
+    /// prepared), then its consumers close, in the broker's order.
     pub fn disconnect(&mut self, slot: usize) -> Check {
         let conn = self.client(slot)?.conn;
         self.broker.disconnect(conn);
-        if self.client(slot)?.tx.is_some() {
-            self.rolled_back(slot)?;
+        let client = self.client_mut(slot)?;
+        let acked = std::mem::take(&mut client.tx_acked);
+        match client.tx.take() {
+            Some(tx) if tx.prepared => self.orphans.push(Orphan {
+                id: tx.id,
+                sends: Vec::new(),
+                acked,
+            }),
+            Some(_) => self.return_acked(acked, Some(slot))?,
+            None => {}
         }
         while !self.client(slot)?.subs.is_empty() {
             self.consumer_closed(slot, 0)?;

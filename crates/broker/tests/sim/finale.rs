@@ -11,6 +11,10 @@ use crate::rng::Rng;
 use crate::world::{AckMode, Check, World, QUEUES};
 
 pub fn finish(world: &mut World, rng: &mut Rng) -> Check {
+    while !world.orphans.is_empty() {
+        world.resolve_orphan(0, rng.chance(50))?;
+        world.settle()?;
+    }
     for p in 0..world.producers.len() {
         if world.producers[p].tx.is_some() {
             world.end_sends(p, rng.chance(50))?;

@@ -19,7 +19,31 @@ pub fn check(world: &World) -> Check {
         durable_holds_what_is_waiting(world, index)?;
     }
     dlq_holds_what_was_dead_lettered(world)?;
+    prepared_match(world)?;
     counts_match(world)
+}
+
+/// The broker's prepared transactions are exactly those the clients
+/// prepared and have not decided yet, with or without their connection.
+fn prepared_match(world: &World) -> Check {
+    let mut expected: Vec<String> = world.orphans.iter().map(|o| o.id.to_string()).collect();
+    let open = world.producers.iter().filter_map(|p| p.tx.as_ref());
+    let open = open.chain(world.slots.iter().flatten().filter_map(|c| c.tx.as_ref()));
+    expected.extend(open.filter(|t| t.prepared).map(|t| t.id.to_string()));
+    expected.sort();
+    let mut prepared: Vec<String> = world
+        .broker
+        .prepared()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    prepared.sort();
+    if prepared != expected {
+        return Err(format!(
+            "broker has prepared {prepared:?}, ledger {expected:?}"
+        ));
+    }
+    Ok(())
 }
 
 /// No loss, no ghost: a queue shows every waiting copy that has not

@@ -3,7 +3,8 @@
 //! Each seed builds a scenario on a real [`broker::Broker`] (memory store,
 //! manual clock): two queues and two topics; producers sending persistent
 //! and non-persistent messages, some with a time to live, some inside
-//! transactions they commit or roll back; consumers on queues, non-durable
+//! transactions they commit, roll back or prepare (XA) and leave for
+//! another connection to decide; consumers on queues, non-durable
 //! and durable topic subscriptions, with prefetch windows from 0 (pull) to
 //! 100 and every ack style (auto, cumulative, individual, delivered-then-
 //! individual, transacted, poison); durable subscribers that go offline,
@@ -40,6 +41,7 @@ mod invariants;
 mod ledger;
 mod rng;
 mod steps;
+mod transactions;
 mod world;
 
 use std::sync::atomic::{AtomicBool, Ordering};

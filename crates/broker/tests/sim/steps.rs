@@ -22,6 +22,9 @@ pub enum Step {
     BeginSends {
         producer: usize,
     },
+    PrepareSends {
+        producer: usize,
+    },
     EndSends {
         producer: usize,
         commit: bool,
@@ -52,8 +55,17 @@ pub enum Step {
         pos: usize,
         transacted: bool,
     },
+    PrepareAcks {
+        slot: usize,
+    },
     EndAcks {
         slot: usize,
+        commit: bool,
+    },
+    /// Another connection decides a prepared transaction whose own
+    /// connection is gone.
+    ResolveOrphan {
+        index: usize,
         commit: bool,
     },
     Unsubscribe {
@@ -74,13 +86,29 @@ pub enum Step {
 
 const PREFETCHES: [u32; 6] = [0, 1, 2, 3, 10, 100];
 
-/// Picks a step; when the rolled kind is impossible now (nobody holds
-/// anything to ack, say) it falls back to a send, which always is.
+/// Picks a step. A rolled kind may be impossible now (nobody holds
+/// anything to ack, say): then it rolls again, a few times, before falling
+/// back to a send, which always is possible — so sends do not crowd out
+/// the rarer steps.
 pub fn choose(world: &World, rng: &mut Rng) -> Step {
+    for _ in 0..4 {
+        if let Some(step) = roll(world, rng) {
+            return step;
+        }
+    }
+    send(world, rng)
+}
+
+/// One roll of the dice: `None` when the kind rolled is impossible now.
+fn roll(world: &World, rng: &mut Rng) -> Option<Step> {
     let roll = rng.below(100);
-    let step = match roll {
-        0..=29 => None,
+    match roll {
+        0..=29 => Some(send(world, rng)),
         30..=37 => producer_tx(world, rng),
+        38 if !world.orphans.is_empty() && rng.chance(50) => Some(Step::ResolveOrphan {
+            index: rng.below(world.orphans.len()),
+            commit: rng.chance(50),
+        }),
         38 => Some(Step::ReconnectProducer {
             producer: rng.below(world.producers.len()),
         }),
@@ -96,8 +124,7 @@ pub fn choose(world: &World, rng: &mut Rng) -> Step {
             ms: 100 + rng.below(3_000) as u64,
         }),
         _ => Some(Step::Maintain),
-    };
-    step.unwrap_or_else(|| send(world, rng))
+    }
 }
 
 fn send(world: &World, rng: &mut Rng) -> Step {
@@ -121,8 +148,9 @@ fn send(world: &World, rng: &mut Rng) -> Step {
 
 fn producer_tx(world: &World, rng: &mut Rng) -> Option<Step> {
     let producer = rng.below(world.producers.len());
-    Some(match world.producers[producer].tx {
+    Some(match &world.producers[producer].tx {
         None => Step::BeginSends { producer },
+        Some(tx) if !tx.prepared && rng.chance(15) => Step::PrepareSends { producer },
         Some(_) => Step::EndSends {
             producer,
             commit: rng.chance(70),
@@ -250,9 +278,14 @@ fn ack(world: &World, rng: &mut Rng) -> Option<Step> {
 
 fn end_acks(world: &World, rng: &mut Rng) -> Option<Step> {
     let slot = pick_slot(world, rng, |c| c.tx.is_some())?;
-    Some(Step::EndAcks {
-        slot,
-        commit: rng.chance(60),
+    let prepared = world.slots[slot].as_ref()?.tx.as_ref()?.prepared;
+    Some(if !prepared && rng.chance(15) {
+        Step::PrepareAcks { slot }
+    } else {
+        Step::EndAcks {
+            slot,
+            commit: rng.chance(60),
+        }
     })
 }
 
@@ -282,6 +315,7 @@ pub fn apply(world: &mut World, step: &Step) -> Check {
             body,
         } => world.send(producer, dest, persistent, ttl_ms, body),
         Step::BeginSends { producer } => world.begin_sends(producer),
+        Step::PrepareSends { producer } => world.prepare_sends(producer),
         Step::EndSends { producer, commit } => world.end_sends(producer, commit),
         Step::ReconnectProducer { producer } => world.reconnect_producer(producer),
         Step::Subscribe {
@@ -308,7 +342,9 @@ pub fn apply(world: &mut World, step: &Step) -> Check {
             }
             world.ack(slot, consumer, kind, pos, transacted)
         }
+        Step::PrepareAcks { slot } => world.prepare_acks(slot),
         Step::EndAcks { slot, commit } => world.end_acks(slot, commit),
+        Step::ResolveOrphan { index, commit } => world.resolve_orphan(index, commit),
         Step::Unsubscribe { slot, consumer } => world.unsubscribe(slot, consumer),
         Step::Disconnect { slot } => world.disconnect(slot),
         Step::RemoveDurable { index } => world.remove_durable(index),

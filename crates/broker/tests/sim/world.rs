@@ -57,8 +57,9 @@ pub struct Producer {
     pub conn: ConnectionId,
     /// Producers subscribe to nothing; the receiver only keeps the channel open.
     pub _events: EventReceiver,
-    /// An open transaction and the messages sent in it, in order.
-    pub tx: Option<(TxId, Vec<broker::Message>)>,
+    pub tx: Option<OpenTx>,
+    /// What was sent in `tx`, in order.
+    pub sends: Vec<broker::Message>,
     /// How many of its messages the broker accepted so far.
     pub accepted: u64,
 }
@@ -98,9 +99,26 @@ pub struct Client {
     pub durable: Option<usize>,
     /// In the order they subscribed.
     pub subs: Vec<Sub>,
-    pub tx: Option<TxId>,
+    pub tx: Option<OpenTx>,
     /// Acked in `tx`, with the consumer that acked each.
     pub tx_acked: Vec<(usize, ConsumerId)>,
+}
+
+/// A transaction a connection has open.
+pub struct OpenTx {
+    pub id: TxId,
+    /// XA phase one done: it takes nothing more, and outlives its connection.
+    pub prepared: bool,
+}
+
+/// A prepared transaction whose connection is gone, waiting for another
+/// connection to commit or roll it back.
+pub struct Orphan {
+    pub id: TxId,
+    /// (producer, message) sent in it.
+    pub sends: Vec<(usize, broker::Message)>,
+    /// (copy, consumer that acked it) acked in it.
+    pub acked: Vec<(usize, ConsumerId)>,
 }
 
 /// A durable subscriber's subscription; `generation` counts re-creations.
@@ -117,6 +135,7 @@ pub struct World {
     pub producers: Vec<Producer>,
     pub slots: Vec<Option<Client>>,
     pub durables: Vec<Durable>,
+    pub orphans: Vec<Orphan>,
     /// What happened so far, printed when an invariant fails.
     pub log: Vec<String>,
     /// Echo the log as it is written (when replaying one seed).
@@ -154,6 +173,7 @@ impl World {
                     generation: 0,
                 })
                 .collect(),
+            orphans: Vec::new(),
             log: Vec::new(),
             verbose: false,
             next_id: 0,
@@ -164,6 +184,7 @@ impl World {
                 conn,
                 _events: events,
                 tx: None,
+                sends: Vec::new(),
                 accepted: 0,
             });
         }
@@ -401,7 +422,10 @@ impl World {
         let held = sub.held.get(pos).ok_or("ack past what is held")?;
         let id = broker::MessageId::from(self.ledger.msg_of(held.copy).id.clone());
         let (cid, conn) = (sub.cid, client.conn);
-        let tx = if transacted { client.tx.clone() } else { None };
+        let tx = match &client.tx {
+            Some(t) if transacted && !t.prepared => Some(t.id.clone()),
+            _ => None,
+        };
         let ack = match kind {
             AckKind::Cumulative => Ack::Cumulative(id),
             AckKind::Individual => Ack::Individual(id),
