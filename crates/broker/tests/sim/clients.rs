@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use broker::{Body, Destination, Message, MessageId, SubscribeRequest};
 
-use crate::ledger::{Sent, State, Target};
+use crate::ledger::{Color, Sent, State, Target};
 use crate::world::{AckMode, Check, Client, Orphan, Sub, World, QUEUES, TOPICS};
 
 /// Where a producer sends.
@@ -41,6 +41,33 @@ pub fn durable_client_id(index: usize) -> String {
 
 pub const DURABLE_NAME: &str = "sub";
 
+/// How a consumer subscribes.
+#[derive(Clone, Copy, Debug)]
+pub struct SubOptions {
+    /// 0 = pull mode.
+    pub prefetch: u32,
+    pub mode: AckMode,
+    /// `color = '<color>'`, or no selector.
+    pub selector: Option<Color>,
+    /// Queue only.
+    pub exclusive: bool,
+    /// Queue only: higher is offered messages first.
+    pub priority: i8,
+}
+
+impl SubOptions {
+    /// What the finale drains with: everything at once, acked at once.
+    pub fn drain(selector: Option<Color>) -> SubOptions {
+        SubOptions {
+            prefetch: 1000,
+            mode: AckMode::Auto,
+            selector,
+            exclusive: false,
+            priority: 0,
+        }
+    }
+}
+
 impl World {
     /// Sends one message, inside the producer's transaction if it has one.
     pub fn send(
@@ -50,6 +77,7 @@ impl World {
         persistent: bool,
         ttl_ms: i64,
         body: usize,
+        color: Color,
     ) -> Check {
         let id = self.fresh("ID:sim");
         let mut m = Message::new(
@@ -58,6 +86,8 @@ impl World {
             Body::Text(Arc::from("x".repeat(body))),
         );
         m.persistent = persistent;
+        let value = broker::Value::String(Arc::from(color.name()));
+        m.properties.push((Arc::from("color"), value));
         m.timestamp = self.now();
         m.expiration = if ttl_ms > 0 { self.now() + ttl_ms } else { 0 };
         let conn = self.producers[p].conn;
@@ -78,7 +108,11 @@ impl World {
     /// Records a message the broker just accepted, with a copy for every
     /// buffer it reaches now.
     pub fn accept(&mut self, p: usize, m: &Message) {
-        let targets = self.targets_of(&m.destination);
+        let color = match m.property("color") {
+            Some(broker::Value::String(c)) if &**c == "red" => Color::Red,
+            _ => Color::Blue,
+        };
+        let targets = self.targets_of(&m.destination, color);
         let order = self.producers[p].accepted;
         self.producers[p].accepted += 1;
         let sent = Sent {
@@ -86,6 +120,7 @@ impl World {
             persistent: m.persistent,
             expiration: m.expiration,
             producer: p,
+            color,
             order,
         };
         self.ledger.accept(sent, &targets);
@@ -111,7 +146,7 @@ impl World {
     }
 
     /// Creates a consumer in `slot`, connecting first if the slot is empty.
-    pub fn subscribe(&mut self, slot: usize, kind: SubKind, prefetch: u32, mode: AckMode) -> Check {
+    pub fn subscribe(&mut self, slot: usize, kind: SubKind, options: SubOptions) -> Check {
         if self.slots[slot].is_none() {
             let durable = match kind {
                 SubKind::Durable(i) => Some(i),
@@ -138,9 +173,21 @@ impl World {
             }
             SubKind::Durable(i) => {
                 let d = &mut self.durables[i];
+                let old = Target::Durable {
+                    index: i,
+                    generation: d.generation,
+                };
+                if d.exists && d.selector != options.selector {
+                    // A changed selector replaces the subscription (as in
+                    // ActiveMQ): what the old one held is discarded.
+                    d.exists = false;
+                    self.ledger.end_target(old);
+                }
+                let d = &mut self.durables[i];
                 if !d.exists {
                     d.exists = true;
                     d.generation += 1;
+                    d.selector = options.selector;
                 }
                 let target = Target::Durable {
                     index: i,
@@ -150,7 +197,10 @@ impl World {
             }
         };
         let mut req = SubscribeRequest::new(dest);
-        req.prefetch = prefetch;
+        req.prefetch = options.prefetch;
+        req.selector = options.selector.map(Color::selector);
+        req.exclusive = options.exclusive;
+        req.priority = options.priority;
         if matches!(kind, SubKind::Durable(_)) {
             req.durable_name = Some(DURABLE_NAME.to_string());
         }
@@ -162,8 +212,10 @@ impl World {
         self.client_mut(slot)?.subs.push(Sub {
             cid,
             target,
-            prefetch,
-            mode,
+            selector: options.selector,
+            exclusive: options.exclusive && matches!(kind, SubKind::Queue(_)),
+            prefetch: options.prefetch,
+            mode: options.mode,
             held: Vec::new(),
             pull_credit: 0,
             last_order: HashMap::new(),

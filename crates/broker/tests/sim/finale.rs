@@ -4,11 +4,11 @@
 
 use broker::{Ack, Destination, Event, SubscribeRequest};
 
-use crate::clients::SubKind;
+use crate::clients::{SubKind, SubOptions};
 use crate::invariants;
 use crate::ledger::State;
 use crate::rng::Rng;
-use crate::world::{AckMode, Check, World, QUEUES};
+use crate::world::{Check, World, QUEUES};
 
 pub fn finish(world: &mut World, rng: &mut Rng) -> Check {
     while !world.orphans.is_empty() {
@@ -43,13 +43,15 @@ pub fn finish(world: &mut World, rng: &mut Rng) -> Check {
 /// the durable subscriptions.
 fn drain_everything(world: &mut World) -> Check {
     for q in 0..QUEUES.len() {
-        world.subscribe(0, SubKind::Queue(q), 1000, AckMode::Auto)?;
+        world.subscribe(0, SubKind::Queue(q), SubOptions::drain(None))?;
         world.settle()?;
         world.disconnect(0)?;
     }
     for index in 0..world.durables.len() {
         if world.durables[index].exists {
-            world.subscribe(0, SubKind::Durable(index), 1000, AckMode::Auto)?;
+            // With its own selector: another would replace it, emptied.
+            let selector = world.durables[index].selector;
+            world.subscribe(0, SubKind::Durable(index), SubOptions::drain(selector))?;
             world.settle()?;
             world.disconnect(0)?;
             world.remove_durable(index)?;

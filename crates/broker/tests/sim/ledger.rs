@@ -19,6 +19,32 @@ pub enum Target {
     Subscription { id: u64, topic: usize },
 }
 
+/// The `color` property every simulated message carries, for selectors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Color {
+    Red,
+    Blue,
+}
+
+impl Color {
+    pub fn name(self) -> &'static str {
+        match self {
+            Color::Red => "red",
+            Color::Blue => "blue",
+        }
+    }
+
+    /// The JMS selector that selects this color.
+    pub fn selector(self) -> String {
+        format!("color = '{}'", self.name())
+    }
+}
+
+/// Whether a consumer with this selector (a color, or none) takes `color`.
+pub fn selects(selector: Option<Color>, color: Color) -> bool {
+    selector.is_none_or(|s| s == color)
+}
+
 /// A message the broker accepted (a plain send, or a committed one).
 #[derive(Debug)]
 pub struct Sent {
@@ -27,6 +53,7 @@ pub struct Sent {
     /// JMSExpiration; 0 for never.
     pub expiration: i64,
     pub producer: usize,
+    pub color: Color,
     /// Position among what `producer` had accepted, for the order invariant.
     pub order: u64,
 }

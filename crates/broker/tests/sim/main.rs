@@ -1,37 +1,44 @@
 //! A deterministic simulator of the broker core.
 //!
 //! Each seed builds a scenario on a real [`broker::Broker`] (memory store,
-//! manual clock): two queues and two topics; producers sending persistent
-//! and non-persistent messages, some with a time to live, some inside
-//! transactions they commit, roll back or prepare (XA) and leave for
-//! another connection to decide; consumers on queues, non-durable
-//! and durable topic subscriptions, with prefetch windows from 0 (pull) to
-//! 100 and every ack style (auto, cumulative, individual, delivered-then-
-//! individual, transacted, poison); durable subscribers that go offline,
-//! come back or are removed; unsubscribes and disconnects mid-flight; the
-//! clock moving on and the expiry sweep running. A ledger (`ledger.rs`)
-//! follows every accepted message copy by copy.
+//! manual clock, sometimes a tiny per-destination memory limit so that
+//! persistent messages page out and back in): two queues and two topics;
+//! producers sending persistent and non-persistent messages, some with a
+//! time to live, some inside transactions they commit, roll back, or
+//! prepare (XA) and leave for another connection to decide; connections
+//! with up to two consumers each, on queues, non-durable and durable topic
+//! subscriptions, with prefetch 0 (pull) to 100, some with a selector,
+//! some exclusive or of higher priority, acking in every style (auto,
+//! cumulative, individual, delivered-then-individual, transacted, poison);
+//! durable subscribers that go offline, come back (maybe with another
+//! selector, which replaces the subscription) or are removed; unsubscribes
+//! and disconnects mid-flight; the clock moving on and the expiry sweep
+//! running. A ledger (`ledger.rs`) follows every accepted message copy by
+//! copy, one copy per buffer it reached.
 //!
 //! Invariants, checked after every step (`invariants.rs`, and in
-//! `World::settle` as deliveries arrive):
+//! `World::settle` as each delivery arrives):
 //! - nothing accepted is lost: every copy is waiting in the broker (queues
-//!   show it, durable and total depths count it), in flight, acked exactly
-//!   once, dead-lettered (persistent ones found in the DLQ), ended with its
-//!   non-durable subscription or removed durable one (JMS discards those),
-//!   or expired — and nothing consumed ever comes back;
-//! - a copy delivered a second time carries the redelivered flag, with a
-//!   count equal to the times it was handed back;
-//! - a consumer never holds more in its window than its prefetch, and a
-//!   pull consumer never more than it pulled;
-//! - per producer, first deliveries to any consumer come in send order;
-//! - nothing is delivered after it expired;
-//! - the broker's in-flight, consumer and connection counts match, and
-//!   memory accounting is zero whenever nothing waits.
+//!   show it; durable and total depths count it), in flight, acked exactly
+//!   once, dead-lettered (persistent ones are in the DLQ), ended with its
+//!   subscription (a non-durable one closed, a durable one removed or
+//!   replaced: JMS discards those), or expired; nothing consumed comes back;
+//! - a copy delivered again carries the redelivered flag, with a count
+//!   equal to the times it was handed back;
+//! - a consumer never holds more in its window than its prefetch, nor a
+//!   pull consumer more than it pulled;
+//! - per producer and delivery mode, first deliveries to each consumer
+//!   come in send order (JMS orders only within a delivery mode);
+//! - nothing is delivered expired, past its consumer's selector, or on a
+//!   queue to any consumer but the oldest exclusive one while there is one;
+//! - the broker's in-flight, consumer, connection and prepared-transaction
+//!   figures match the ledger, and memory accounting is zero whenever
+//!   nothing waits.
 //!
-//! At the end (`finale.rs`) everything is drained and the broker must be
-//! empty, memory accounting included.
+//! At the end (`finale.rs`) everything is decided and drained, and the
+//! broker must be empty, memory accounting included.
 //!
-//! Replay a seed with its step log:
+//! Replay a seed with its step log (and every delivery):
 //! `SIM_SEED=1234 cargo test -p ferrum-broker --test sim -- --nocapture`;
 //! run more seeds with `SIM_SEEDS=100000`.
 

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use crate::clients::{DestRef, SubKind};
-use crate::ledger::Target;
+use crate::clients::{DestRef, SubKind, SubOptions};
+use crate::ledger::{Color, Target};
 use crate::rng::Rng;
 use crate::world::{
     AckKind, AckMode, Check, Client, Sub, World, ACK_MODES, MAX_CONSUMERS, QUEUES, TOPICS,
@@ -18,6 +18,7 @@ pub enum Step {
         persistent: bool,
         ttl_ms: i64,
         body: usize,
+        color: Color,
     },
     BeginSends {
         producer: usize,
@@ -35,8 +36,7 @@ pub enum Step {
     Subscribe {
         slot: usize,
         kind: SubKind,
-        prefetch: u32,
-        mode: AckMode,
+        options: SubOptions,
     },
     /// `consumer` indexes the slot's consumers, oldest first.
     Pull {
@@ -143,6 +143,7 @@ fn send(world: &World, rng: &mut Rng) -> Step {
             0
         },
         body: rng.below(400),
+        color: *rng.pick(&[Color::Red, Color::Blue]),
     }
 }
 
@@ -214,11 +215,20 @@ fn subscribe(world: &World, rng: &mut Rng) -> Option<Step> {
             }
         }
     };
+    let queue = matches!(kind, SubKind::Queue(_));
+    let options = SubOptions {
+        prefetch: *rng.pick(&PREFETCHES),
+        mode: *rng.pick(&ACK_MODES),
+        selector: rng
+            .chance(25)
+            .then(|| *rng.pick(&[Color::Red, Color::Blue])),
+        exclusive: queue && rng.chance(10),
+        priority: if queue && rng.chance(20) { 5 } else { 0 },
+    };
     Some(Step::Subscribe {
         slot,
         kind,
-        prefetch: *rng.pick(&PREFETCHES),
-        mode: *rng.pick(&ACK_MODES),
+        options,
     })
 }
 
@@ -313,7 +323,8 @@ pub fn apply(world: &mut World, step: &Step) -> Check {
             persistent,
             ttl_ms,
             body,
-        } => world.send(producer, dest, persistent, ttl_ms, body),
+            color,
+        } => world.send(producer, dest, persistent, ttl_ms, body, color),
         Step::BeginSends { producer } => world.begin_sends(producer),
         Step::PrepareSends { producer } => world.prepare_sends(producer),
         Step::EndSends { producer, commit } => world.end_sends(producer, commit),
@@ -321,9 +332,8 @@ pub fn apply(world: &mut World, step: &Step) -> Check {
         Step::Subscribe {
             slot,
             kind,
-            prefetch,
-            mode,
-        } => world.subscribe(slot, kind, prefetch, mode),
+            options,
+        } => world.subscribe(slot, kind, options),
         Step::Pull {
             slot,
             consumer,

@@ -11,7 +11,7 @@ use broker::{
 };
 use tokio::sync::mpsc;
 
-use crate::ledger::{Ledger, State, Target};
+use crate::ledger::{selects, Color, Ledger, State, Target};
 
 pub const QUEUES: [&str; 2] = ["sim.Q0", "sim.Q1"];
 pub const TOPICS: [&str; 2] = ["sim.T0", "sim.T1"];
@@ -76,6 +76,9 @@ pub struct Held {
 pub struct Sub {
     pub cid: ConsumerId,
     pub target: Target,
+    pub selector: Option<Color>,
+    /// A queue consumer that, while it exists, alone receives.
+    pub exclusive: bool,
     /// 0 = pull mode.
     pub prefetch: u32,
     pub mode: AckMode,
@@ -124,6 +127,8 @@ pub struct Orphan {
 /// A durable subscriber's subscription; `generation` counts re-creations.
 pub struct Durable {
     pub topic: usize,
+    /// The selector of its current generation.
+    pub selector: Option<Color>,
     pub exists: bool,
     pub generation: u32,
 }
@@ -169,6 +174,7 @@ impl World {
                 .iter()
                 .map(|&topic| Durable {
                     topic,
+                    selector: None,
                     exists: false,
                     generation: 0,
                 })
@@ -267,8 +273,9 @@ impl World {
         }
     }
 
-    /// The buffers a message sent to `dest` reaches now.
-    pub fn targets_of(&self, dest: &Destination) -> Vec<Target> {
+    /// The buffers a message of `color` sent to `dest` reaches now (topic
+    /// subscriptions filter by selector on arrival).
+    pub fn targets_of(&self, dest: &Destination, color: Color) -> Vec<Target> {
         if let Some(q) = QUEUES
             .iter()
             .position(|n| dest.is_queue() && **n == *dest.name)
@@ -279,7 +286,10 @@ impl World {
             return Vec::new();
         };
         let mut out: Vec<Target> = (0..self.durables.len())
-            .filter(|&i| self.durables[i].exists && self.durables[i].topic == t)
+            .filter(|&i| {
+                let d = &self.durables[i];
+                d.exists && d.topic == t && selects(d.selector, color)
+            })
             .map(|i| Target::Durable {
                 index: i,
                 generation: self.durables[i].generation,
@@ -287,7 +297,8 @@ impl World {
             .collect();
         for c in self.slots.iter().flatten() {
             for s in &c.subs {
-                if matches!(s.target, Target::Subscription { topic, .. } if topic == t) {
+                let on_topic = matches!(s.target, Target::Subscription { topic, .. } if topic == t);
+                if on_topic && selects(s.selector, color) {
                     out.push(s.target);
                 }
             }
@@ -346,6 +357,13 @@ impl World {
         }
         let now = self.now();
         let id = d.message.id.as_str().to_string();
+        let exclusive = self.exclusive_consumer(slot, d.consumer);
+        if exclusive.is_some_and(|e| e != d.consumer) {
+            return Err(format!(
+                "{id} delivered to {} while {exclusive:?} is exclusive",
+                d.consumer
+            ));
+        }
         let client = self.slots[slot]
             .as_mut()
             .ok_or("delivery to an empty slot")?;
@@ -377,6 +395,12 @@ impl World {
         if sent.expired_at(now) {
             return Err(format!("{id} delivered after it expired"));
         }
+        if !selects(sub.selector, sent.color) {
+            return Err(format!(
+                "{id} ({:?}) delivered past selector {:?}",
+                sent.color, sub.selector
+            ));
+        }
         if d.redelivery_count == 0 {
             let last = sub
                 .last_order
@@ -404,6 +428,20 @@ impl World {
         c.state = State::InFlight(slot);
         c.delivered = true;
         Ok(())
+    }
+
+    /// The consumer that alone may receive from the queue `cid` of `slot`
+    /// consumes: the oldest exclusive one on it, if any.
+    fn exclusive_consumer(&self, slot: usize, cid: ConsumerId) -> Option<ConsumerId> {
+        let client = self.slots[slot].as_ref()?;
+        let target = client.subs.iter().find(|s| s.cid == cid)?.target;
+        if !matches!(target, Target::Queue(_)) {
+            return None;
+        }
+        let subs = self.slots.iter().flatten().flat_map(|c| c.subs.iter());
+        subs.filter(|s| s.exclusive && s.target == target)
+            .map(|s| s.cid)
+            .min()
     }
 
     /// Sends one ack for the message at `pos` of what consumer `at` of the
