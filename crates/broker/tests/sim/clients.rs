@@ -94,14 +94,34 @@ impl World {
         // A prepared transaction takes nothing more: send outside it.
         let tx = self.producers[p].tx.as_ref().filter(|t| !t.prepared);
         let tx = tx.map(|t| t.id.clone());
-        self.broker
-            .send(conn, m.clone(), tx.as_ref())
-            .map_err(|e| format!("send refused: {e}"))?;
+        match self.broker.send(conn, m.clone(), tx.as_ref()) {
+            Ok(_) => {}
+            Err(broker::BrokerError::ResourceLimit(why)) => return self.refused(&m, &why),
+            Err(e) => return Err(format!("send refused: {e}")),
+        }
         self.confirm(conn)?;
         match tx {
             Some(_) => self.producers[p].sends.push(m),
             None => self.accept(p, &m),
         }
+        Ok(())
+    }
+
+    /// A send refused at the memory limit (`send_fail_if_no_space`): fine
+    /// only when the limit is really reached, and for a message that would
+    /// wait in memory (a memory store keeps no persistent usage).
+    fn refused(&mut self, m: &Message, why: &str) -> Check {
+        let used = self.broker.stats().memory_bytes;
+        let limit = self
+            .fail_at_memory
+            .ok_or("refused without send_fail_if_no_space")?;
+        if m.persistent || used < limit {
+            return Err(format!(
+                "send refused at {used} of {limit} bytes (persistent {}): {why}",
+                m.persistent
+            ));
+        }
+        self.note(format!("   refused at {used} of {limit} bytes"));
         Ok(())
     }
 

@@ -93,9 +93,9 @@ impl Drop for NameSeedOnPanic {
     }
 }
 
-/// The broker settings a seed runs with: sometimes a small per-destination
-/// memory limit, so persistent messages are paged out and back in, and
-/// different expiry sweep periods.
+/// The broker settings a seed runs with: sometimes small memory limits
+/// (per destination or broker-wide), so persistent messages are paged out
+/// and back in, and different expiry sweep periods.
 fn config(rng: &mut Rng) -> BrokerConfig {
     let mut config = BrokerConfig {
         name: "sim".to_string(),
@@ -103,6 +103,12 @@ fn config(rng: &mut Rng) -> BrokerConfig {
     };
     config.destination_memory_limit = *rng.pick(&[16 * 1024 * 1024, 2_000, 6_000]);
     config.expire_messages_period = Duration::from_millis(*rng.pick(&[0, 1_000, 10_000]));
+    if rng.chance(30) {
+        // Broker-wide memory pressure: persistent messages page out past
+        // 70% of it; non-persistent sends slow down or are refused.
+        config.memory_limit = *rng.pick(&[3_000, 8_000]);
+        config.send_fail_if_no_space = rng.chance(50);
+    }
     config
 }
 

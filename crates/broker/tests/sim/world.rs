@@ -141,6 +141,9 @@ pub struct World {
     pub slots: Vec<Option<Client>>,
     pub durables: Vec<Durable>,
     pub orphans: Vec<Orphan>,
+    /// The memory limit, when the broker refuses sends past it
+    /// (`send_fail_if_no_space`) rather than only slowing producers.
+    pub fail_at_memory: Option<usize>,
     /// What happened so far, printed when an invariant fails.
     pub log: Vec<String>,
     /// Echo the log as it is written (when replaying one seed).
@@ -159,6 +162,7 @@ impl World {
         durables: &[usize],
     ) -> Result<World, String> {
         let clock = ManualClock::new(1_700_000_000_000);
+        let fail_at_memory = config.send_fail_if_no_space.then_some(config.memory_limit);
         let broker = Broker::with_clock(
             config,
             Box::new(MemoryStore::new()),
@@ -180,6 +184,7 @@ impl World {
                 })
                 .collect(),
             orphans: Vec::new(),
+            fail_at_memory,
             log: Vec::new(),
             verbose: false,
             next_id: 0,
