@@ -68,28 +68,42 @@ impl SubOptions {
     }
 }
 
+/// A message a producer sends.
+#[derive(Clone, Copy, Debug)]
+pub struct Outgoing {
+    pub dest: DestRef,
+    pub persistent: bool,
+    /// Time to live; 0 for none.
+    pub ttl_ms: i64,
+    /// `AMQ_SCHEDULED_DELAY`; 0 for none.
+    pub delay_ms: i64,
+    /// Body length.
+    pub body: usize,
+    pub color: Color,
+}
+
 impl World {
     /// Sends one message, inside the producer's transaction if it has one.
-    pub fn send(
-        &mut self,
-        p: usize,
-        dest: DestRef,
-        persistent: bool,
-        ttl_ms: i64,
-        body: usize,
-        color: Color,
-    ) -> Check {
+    pub fn send(&mut self, p: usize, out: Outgoing) -> Check {
         let id = self.fresh("ID:sim");
         let mut m = Message::new(
             MessageId::from(id),
-            dest.destination(),
-            Body::Text(Arc::from("x".repeat(body))),
+            out.dest.destination(),
+            Body::Text(Arc::from("x".repeat(out.body))),
         );
-        m.persistent = persistent;
-        let value = broker::Value::String(Arc::from(color.name()));
-        m.properties.push((Arc::from("color"), value));
+        m.persistent = out.persistent;
+        let color = broker::Value::String(Arc::from(out.color.name()));
+        m.properties.push((Arc::from("color"), color));
+        if out.delay_ms > 0 {
+            let delay = broker::Value::Long(out.delay_ms);
+            m.properties.push((Arc::from("AMQ_SCHEDULED_DELAY"), delay));
+        }
         m.timestamp = self.now();
-        m.expiration = if ttl_ms > 0 { self.now() + ttl_ms } else { 0 };
+        m.expiration = if out.ttl_ms > 0 {
+            self.now() + out.ttl_ms
+        } else {
+            0
+        };
         let conn = self.producers[p].conn;
         // A prepared transaction takes nothing more: send outside it.
         let tx = self.producers[p].tx.as_ref().filter(|t| !t.prepared);
@@ -102,7 +116,7 @@ impl World {
         self.confirm(conn)?;
         match tx {
             Some(_) => self.producers[p].sends.push(m),
-            None => self.accept(p, &m),
+            None => self.arrived(p, m),
         }
         Ok(())
     }
@@ -125,7 +139,7 @@ impl World {
         Ok(())
     }
 
-    /// Records a message the broker just accepted, with a copy for every
+    /// Records a message the broker just routed, with a copy for every
     /// buffer it reaches now.
     pub fn accept(&mut self, p: usize, m: &Message) {
         let color = match m.property("color") {

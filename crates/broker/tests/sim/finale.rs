@@ -11,6 +11,8 @@ use crate::rng::Rng;
 use crate::world::{Check, World, QUEUES};
 
 pub fn finish(world: &mut World, rng: &mut Rng) -> Check {
+    world.fire_all()?;
+    world.settle()?;
     while !world.orphans.is_empty() {
         world.resolve_orphan(0, rng.chance(50))?;
         world.settle()?;
@@ -32,6 +34,9 @@ pub fn finish(world: &mut World, rng: &mut Rng) -> Check {
         }
     }
     invariants::check(world)?;
+    // Committed transactions may have scheduled more.
+    world.fire_all()?;
+    world.settle()?;
     drain_everything(world)?;
     invariants::check(world)?;
     nothing_unaccounted(world)?;

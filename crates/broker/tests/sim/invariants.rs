@@ -222,7 +222,14 @@ fn counts_match(world: &World) -> Check {
             "broker has {waiting} waiting outside the DLQ, ledger {live}..={all}"
         ));
     }
-    if stats.pending_messages == 0 && stats.memory_bytes != 0 {
+    let jobs = world.broker.scheduled_jobs();
+    if jobs != world.scheduled.len() {
+        return Err(format!(
+            "broker has {jobs} scheduled jobs, ledger {}",
+            world.scheduled.len()
+        ));
+    }
+    if stats.pending_messages == 0 && jobs == 0 && stats.memory_bytes != 0 {
         return Err(format!(
             "nothing waits but {} bytes are accounted",
             stats.memory_bytes

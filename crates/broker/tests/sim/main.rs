@@ -13,7 +13,7 @@
 //! durable subscribers that go offline, come back (maybe with another
 //! selector, which replaces the subscription) or are removed; unsubscribes
 //! and disconnects mid-flight; the clock moving on and the expiry sweep
-//! running. A ledger (`ledger.rs`) follows every accepted message copy by
+//! running, and (scheduler on) delayed messages fired when due. A ledger (`ledger.rs`) follows every accepted message copy by
 //! copy, one copy per buffer it reached.
 //!
 //! Invariants, checked after every step (`invariants.rs`, and in
@@ -31,9 +31,9 @@
 //!   come in send order (JMS orders only within a delivery mode);
 //! - nothing is delivered expired, past its consumer's selector, or on a
 //!   queue to any consumer but the oldest exclusive one while there is one;
-//! - the broker's in-flight, consumer, connection and prepared-transaction
-//!   figures match the ledger, and memory accounting is zero whenever
-//!   nothing waits.
+//! - the broker's in-flight, consumer, connection, prepared-transaction
+//!   and scheduled-job figures match the ledger, the scheduler fires what
+//!   is due, and memory accounting is zero whenever nothing waits.
 //!
 //! At the end (`finale.rs`) everything is decided and drained, and the
 //! broker must be empty, memory accounting included.
@@ -47,6 +47,7 @@ mod finale;
 mod invariants;
 mod ledger;
 mod rng;
+mod scheduling;
 mod steps;
 mod transactions;
 mod world;
@@ -103,6 +104,7 @@ fn config(rng: &mut Rng) -> BrokerConfig {
     };
     config.destination_memory_limit = *rng.pick(&[16 * 1024 * 1024, 2_000, 6_000]);
     config.expire_messages_period = Duration::from_millis(*rng.pick(&[0, 1_000, 10_000]));
+    config.scheduler_support = rng.chance(50);
     if rng.chance(30) {
         // Broker-wide memory pressure: persistent messages page out past
         // 70% of it; non-persistent sends slow down or are refused.

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::clients::{DestRef, SubKind, SubOptions};
+use crate::clients::{DestRef, Outgoing, SubKind, SubOptions};
 use crate::ledger::{Color, Target};
 use crate::rng::Rng;
 use crate::world::{
@@ -14,12 +14,10 @@ use crate::world::{
 pub enum Step {
     Send {
         producer: usize,
-        dest: DestRef,
-        persistent: bool,
-        ttl_ms: i64,
-        body: usize,
-        color: Color,
+        message: Outgoing,
     },
+    /// The scheduler's timer: fires the scheduled messages due now.
+    FireDue,
     BeginSends {
         producer: usize,
     },
@@ -120,7 +118,8 @@ fn roll(world: &World, rng: &mut Rng) -> Option<Step> {
             .map(|(slot, consumer)| Step::Unsubscribe { slot, consumer }),
         86..=89 => pick_slot(world, rng, |_| true).map(|slot| Step::Disconnect { slot }),
         90 => remove_durable(world, rng),
-        91..=96 => Some(Step::Advance {
+        96..=97 => Some(Step::FireDue),
+        91..=95 => Some(Step::Advance {
             ms: 100 + rng.below(3_000) as u64,
         }),
         _ => Some(Step::Maintain),
@@ -133,8 +132,7 @@ fn send(world: &World, rng: &mut Rng) -> Step {
     } else {
         DestRef::Topic(rng.below(TOPICS.len()))
     };
-    Step::Send {
-        producer: rng.below(world.producers.len()),
+    let message = Outgoing {
         dest,
         persistent: rng.chance(50),
         ttl_ms: if rng.chance(20) {
@@ -142,8 +140,17 @@ fn send(world: &World, rng: &mut Rng) -> Step {
         } else {
             0
         },
+        delay_ms: if rng.chance(15) {
+            100 + rng.below(4_000) as i64
+        } else {
+            0
+        },
         body: rng.below(400),
         color: *rng.pick(&[Color::Red, Color::Blue]),
+    };
+    Step::Send {
+        producer: rng.below(world.producers.len()),
+        message,
     }
 }
 
@@ -317,14 +324,8 @@ fn remove_durable(world: &World, rng: &mut Rng) -> Option<Step> {
 /// Applies a step to the broker and the ledger.
 pub fn apply(world: &mut World, step: &Step) -> Check {
     match *step {
-        Step::Send {
-            producer,
-            dest,
-            persistent,
-            ttl_ms,
-            body,
-            color,
-        } => world.send(producer, dest, persistent, ttl_ms, body, color),
+        Step::Send { producer, message } => world.send(producer, message),
+        Step::FireDue => world.fire_due(),
         Step::BeginSends { producer } => world.begin_sends(producer),
         Step::PrepareSends { producer } => world.prepare_sends(producer),
         Step::EndSends { producer, commit } => world.end_sends(producer, commit),

@@ -47,8 +47,8 @@ impl World {
             self.broker
                 .commit(conn, &tx.id)
                 .map_err(|e| format!("commit: {e}"))?;
-            for m in &sends {
-                self.accept(p, m);
+            for m in sends {
+                self.arrived(p, m);
             }
         } else {
             self.broker
@@ -117,8 +117,8 @@ impl World {
             self.broker
                 .commit(conn, &orphan.id)
                 .map_err(|e| format!("commit of prepared {}: {e}", orphan.id))?;
-            for (p, m) in &orphan.sends {
-                self.accept(*p, m);
+            for (p, m) in orphan.sends {
+                self.arrived(p, m);
             }
             for (copy, _) in orphan.acked {
                 self.ledger.copies[copy].state = State::Consumed;

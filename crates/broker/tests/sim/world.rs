@@ -144,6 +144,10 @@ pub struct World {
     /// The memory limit, when the broker refuses sends past it
     /// (`send_fail_if_no_space`) rather than only slowing producers.
     pub fail_at_memory: Option<usize>,
+    /// Scheduler support is on.
+    pub scheduler: bool,
+    /// Scheduled messages not fired yet, in scheduling order.
+    pub scheduled: Vec<crate::scheduling::Scheduled>,
     /// What happened so far, printed when an invariant fails.
     pub log: Vec<String>,
     /// Echo the log as it is written (when replaying one seed).
@@ -163,6 +167,7 @@ impl World {
     ) -> Result<World, String> {
         let clock = ManualClock::new(1_700_000_000_000);
         let fail_at_memory = config.send_fail_if_no_space.then_some(config.memory_limit);
+        let scheduler = config.scheduler_support;
         let broker = Broker::with_clock(
             config,
             Box::new(MemoryStore::new()),
@@ -185,6 +190,8 @@ impl World {
                 .collect(),
             orphans: Vec::new(),
             fail_at_memory,
+            scheduler,
+            scheduled: Vec::new(),
             log: Vec::new(),
             verbose: false,
             next_id: 0,
