@@ -66,7 +66,8 @@ impl Core {
     }
 
     /// One dispatch pass over what is in memory. Returns whether it should
-    /// run again after paging in (memory ran dry with credit left).
+    /// run again: after paging in (memory ran dry with credit left), or
+    /// because a group closed and freed messages it had passed over.
     pub fn dispatch_pending(&mut self, bid: BufferId) -> bool {
         let Some(buf) = self.buffers.get_mut(&bid) else {
             return false;
@@ -84,6 +85,10 @@ impl Core {
         let mut passed_over: Vec<Entry> = Vec::new();
         // Expired ones go to the DLQ (persistent) once `buf` is let go.
         let mut expired: Vec<Entry> = Vec::new();
+        // A message closed its group (JMSXGroupSeq -1) during this pass:
+        // messages of that group passed over earlier, waiting for the
+        // group's owner, are free now and deserve another pass.
+        let mut group_closed = false;
         while !buf.pending.is_empty() {
             if !has_credit(buf, &self.consumers, exclusive) {
                 break;
@@ -101,9 +106,10 @@ impl Core {
                 expired.push(entry);
                 continue;
             }
-            let Some((cid, first_of_group)) =
-                pick_consumer(buf, &self.consumers, exclusive, same_priority, &entry)
-            else {
+            let groups = buf.groups.len();
+            let picked = pick_consumer(buf, &self.consumers, exclusive, same_priority, &entry);
+            group_closed |= buf.groups.len() < groups;
+            let Some((cid, first_of_group)) = picked else {
                 passed_over.push(entry);
                 if passed_over.len() >= SELECTOR_SCAN_LIMIT {
                     break;
@@ -146,6 +152,7 @@ impl Core {
                 let _ = conn.sink.send(Event::Deliver(delivery));
             }
         }
+        let retry = group_closed && !passed_over.is_empty();
         for entry in passed_over {
             buf.push(entry);
         }
@@ -155,12 +162,14 @@ impl Core {
                 buf.slow = false;
             }
         }
-        let again = buf.pending.is_empty()
-            && !buf.paged.is_empty()
-            && buf
-                .consumers
-                .iter()
-                .any(|c| self.consumers.get(c).is_some_and(Consumer::has_credit));
+        // Finite: each retry needs a group closed by a message that left.
+        let again = retry
+            || (buf.pending.is_empty()
+                && !buf.paged.is_empty()
+                && buf
+                    .consumers
+                    .iter()
+                    .any(|c| self.consumers.get(c).is_some_and(Consumer::has_credit)));
         for entry in expired {
             self.expired(entry);
         }
