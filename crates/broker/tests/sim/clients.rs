@@ -80,6 +80,8 @@ pub struct Outgoing {
     /// Body length.
     pub body: usize,
     pub color: Color,
+    /// JMSXGroupID `g<n>`, and whether JMSXGroupSeq -1 closes the group.
+    pub group: Option<(u8, bool)>,
 }
 
 impl World {
@@ -97,6 +99,12 @@ impl World {
         if out.delay_ms > 0 {
             let delay = broker::Value::Long(out.delay_ms);
             m.properties.push((Arc::from("AMQ_SCHEDULED_DELAY"), delay));
+        }
+        if let Some((g, closes)) = out.group {
+            let id = broker::Value::String(Arc::from(format!("g{g}")));
+            m.properties.push((Arc::from("JMSXGroupID"), id));
+            let seq = broker::Value::Int(if closes { -1 } else { 1 });
+            m.properties.push((Arc::from("JMSXGroupSeq"), seq));
         }
         m.timestamp = self.now();
         m.expiration = if out.ttl_ms > 0 {
@@ -155,6 +163,7 @@ impl World {
             expiration: m.expiration,
             producer: p,
             color,
+            group: crate::groups::group_of(m),
             order,
         };
         self.ledger.accept(sent, &targets);
@@ -172,10 +181,9 @@ impl World {
                 acked: Vec::new(),
             });
         }
-        let (conn, events) = self.connect(None)?;
+        let conn = self.connect(None)?;
         let producer = &mut self.producers[p];
         producer.conn = conn;
-        producer._events = events;
         Ok(())
     }
 
@@ -186,10 +194,9 @@ impl World {
                 SubKind::Durable(i) => Some(i),
                 _ => None,
             };
-            let (conn, events) = self.connect(durable.map(durable_client_id))?;
+            let conn = self.connect(durable.map(durable_client_id))?;
             self.slots[slot] = Some(Client {
                 conn,
-                events,
                 durable,
                 subs: Vec::new(),
                 tx: None,
@@ -305,6 +312,7 @@ impl World {
             return Err(format!("slot {slot} has no consumer {at}"));
         }
         let sub = client.subs.remove(at);
+        self.forget_groups_of(sub.cid);
         let transient = matches!(sub.target, Target::Subscription { .. });
         for h in sub.held {
             if transient {

@@ -89,7 +89,7 @@ fn nothing_unaccounted(world: &World) -> Check {
 /// Consumes the DLQ: it must hold every poisoned persistent copy, and
 /// otherwise only persistent copies that expired.
 fn drain_dlq(world: &mut World) -> Check {
-    let (conn, mut events) = world.connect(None)?;
+    let (conn, mut events) = world.connect_apart()?;
     let mut req = SubscribeRequest::new(Destination::dead_letter_queue());
     req.prefetch = 1000;
     let cid = world

@@ -54,6 +54,8 @@ pub struct Sent {
     pub expiration: i64,
     pub producer: usize,
     pub color: Color,
+    /// Message group (queue only) and whether this message closes it.
+    pub group: Option<(u8, bool)>,
     /// Position among what `producer` had accepted, for the order invariant.
     pub order: u64,
 }

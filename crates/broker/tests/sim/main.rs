@@ -27,10 +27,12 @@
 //!   equal to the times it was handed back;
 //! - a consumer never holds more in its window than its prefetch, nor a
 //!   pull consumer more than it pulled;
-//! - per producer and delivery mode, first deliveries to each consumer
-//!   come in send order (JMS orders only within a delivery mode);
-//! - nothing is delivered expired, past its consumer's selector, or on a
-//!   queue to any consumer but the oldest exclusive one while there is one;
+//! - per producer, delivery mode and message group, first deliveries to
+//!   each consumer come in send order (JMS orders only within a delivery
+//!   mode; a group's messages wait for their owner while others pass);
+//! - nothing is delivered expired, past its consumer's selector, on a
+//!   queue to any consumer but the oldest exclusive one while there is
+//!   one, or (message groups) to any consumer but its group's owner;
 //! - the broker's in-flight, consumer, connection, prepared-transaction
 //!   and scheduled-job figures match the ledger, the scheduler fires what
 //!   is due, and memory accounting is zero whenever nothing waits.
@@ -44,6 +46,7 @@
 
 mod clients;
 mod finale;
+mod groups;
 mod invariants;
 mod ledger;
 mod rng;

@@ -147,6 +147,7 @@ fn send(world: &World, rng: &mut Rng) -> Step {
         },
         body: rng.below(400),
         color: *rng.pick(&[Color::Red, Color::Blue]),
+        group: rng.chance(15).then(|| (rng.below(2) as u8, rng.chance(15))),
     };
     Step::Send {
         producer: rng.below(world.producers.len()),

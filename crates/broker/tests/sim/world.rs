@@ -55,8 +55,6 @@ pub enum AckKind {
 
 pub struct Producer {
     pub conn: ConnectionId,
-    /// Producers subscribe to nothing; the receiver only keeps the channel open.
-    pub _events: EventReceiver,
     pub tx: Option<OpenTx>,
     /// What was sent in `tx`, in order.
     pub sends: Vec<broker::Message>,
@@ -86,18 +84,20 @@ pub struct Sub {
     pub held: Vec<Held>,
     /// Messages granted by `pull` and not yet delivered (pull mode).
     pub pull_credit: u32,
-    /// Per producer and delivery mode (persistent or not), the order of the
-    /// last first-time delivery. JMS 1.1 §4.4.10.2 orders messages only
-    /// within a delivery mode: a later non-persistent message may overtake
-    /// an earlier persistent one (here: one paged out to the store).
-    pub last_order: HashMap<(usize, bool), u64>,
+    /// Per producer, delivery mode (persistent or not) and message group,
+    /// the order of the last first-time delivery. JMS 1.1 §4.4.10.2 orders
+    /// messages only within a delivery mode: a later non-persistent message
+    /// may overtake an earlier persistent one (here: one paged out to the
+    /// store). And a grouped message waits for its group's owner while
+    /// later messages of other groups (or none) go to other consumers; when
+    /// the owner leaves it may reach one of those after them (seed 830).
+    pub last_order: HashMap<(usize, bool, Option<u8>), u64>,
 }
 
 /// A consumer-side connection with its consumers (up to
 /// `MAX_CONSUMERS`), whose acks its one transaction may cover.
 pub struct Client {
     pub conn: ConnectionId,
-    pub events: EventReceiver,
     /// Durable subscriber index when it connected with that client id.
     pub durable: Option<usize>,
     /// In the order they subscribed.
@@ -135,6 +135,9 @@ pub struct Durable {
 
 pub struct World {
     pub broker: Broker,
+    /// Every client's events, in the order the broker sent them.
+    sink: broker::EventSender,
+    events: EventReceiver,
     pub clock: ManualClock,
     pub ledger: Ledger,
     pub producers: Vec<Producer>,
@@ -148,6 +151,8 @@ pub struct World {
     pub scheduler: bool,
     /// Scheduled messages not fired yet, in scheduling order.
     pub scheduled: Vec<crate::scheduling::Scheduled>,
+    /// Each queue's message groups and the consumer each is pinned to.
+    pub group_owner: HashMap<(usize, u8), ConsumerId>,
     /// What happened so far, printed when an invariant fails.
     pub log: Vec<String>,
     /// Echo the log as it is written (when replaying one seed).
@@ -173,8 +178,11 @@ impl World {
             Box::new(MemoryStore::new()),
             Arc::new(clock.clone()),
         );
+        let (sink, events) = mpsc::unbounded_channel();
         let mut world = World {
             broker,
+            sink,
+            events,
             clock,
             ledger: Ledger::default(),
             producers: Vec::new(),
@@ -192,15 +200,15 @@ impl World {
             fail_at_memory,
             scheduler,
             scheduled: Vec::new(),
+            group_owner: HashMap::new(),
             log: Vec::new(),
             verbose: false,
             next_id: 0,
         };
         for _ in 0..producers {
-            let (conn, events) = world.connect(None)?;
+            let conn = world.connect(None)?;
             world.producers.push(Producer {
                 conn,
-                _events: events,
                 tx: None,
                 sends: Vec::new(),
                 accepted: 0,
@@ -230,20 +238,27 @@ impl World {
         broker::Clock::now_millis(&self.clock)
     }
 
-    /// Connects. The scenario only reuses a client id once its previous
-    /// connection is gone, so a refusal means the broker kept it.
-    pub fn connect(
-        &mut self,
-        client_id: Option<String>,
-    ) -> Result<(ConnectionId, EventReceiver), String> {
-        let (tx, rx) = mpsc::unbounded_channel();
+    /// Connects a client whose events go to the world's one channel, so
+    /// they are read in the order the broker sent them across all
+    /// connections (the group owner invariant depends on that order).
+    /// The scenario only reuses a client id once its previous connection
+    /// is gone, so a refusal means the broker kept it.
+    pub fn connect(&mut self, client_id: Option<String>) -> Result<ConnectionId, String> {
         let info = ConnectInfo {
             client_id,
             login: None,
         };
+        self.broker
+            .connect(info, self.sink.clone())
+            .map_err(|e| format!("connect refused: {e}"))
+    }
+
+    /// Connects a client with a channel of its own (the finale's DLQ reader).
+    pub fn connect_apart(&mut self) -> Result<(ConnectionId, EventReceiver), String> {
+        let (tx, rx) = mpsc::unbounded_channel();
         let conn = self
             .broker
-            .connect(info, tx)
+            .connect(ConnectInfo::default(), tx)
             .map_err(|e| format!("connect refused: {e}"))?;
         Ok((conn, rx))
     }
@@ -323,19 +338,20 @@ impl World {
     pub fn settle(&mut self) -> Check {
         loop {
             let mut busy = false;
-            for slot in 0..self.slots.len() {
-                while let Some(ev) = self.slots[slot]
-                    .as_mut()
-                    .and_then(|c| c.events.try_recv().ok())
-                {
-                    busy = true;
-                    match ev {
-                        Event::Deliver(d) => self.on_delivery(slot, d)?,
-                        Event::ConsumerClosed { consumer, reason } => {
-                            return Err(format!(
-                                "consumer {consumer} closed by the broker: {reason}"
-                            ));
-                        }
+            while let Ok(ev) = self.events.try_recv() {
+                busy = true;
+                match ev {
+                    Event::Deliver(d) => {
+                        let slot = self.slot_of(d.consumer).ok_or_else(|| {
+                            let id = d.message.id.as_str();
+                            format!("{id} delivered to consumer {} that is closed", d.consumer)
+                        })?;
+                        self.on_delivery(slot, d)?;
+                    }
+                    Event::ConsumerClosed { consumer, reason } => {
+                        return Err(format!(
+                            "consumer {consumer} closed by the broker: {reason}"
+                        ));
                     }
                 }
             }
@@ -356,6 +372,14 @@ impl World {
                 return Ok(());
             }
         }
+    }
+
+    /// The slot whose client has consumer `cid`.
+    fn slot_of(&self, cid: ConsumerId) -> Option<usize> {
+        self.slots.iter().position(|c| {
+            c.as_ref()
+                .is_some_and(|c| c.subs.iter().any(|s| s.cid == cid))
+        })
     }
 
     /// Checks one delivery against the ledger and records it.
@@ -414,9 +438,9 @@ impl World {
             ));
         }
         if d.redelivery_count == 0 {
-            let last = sub
-                .last_order
-                .insert((sent.producer, sent.persistent), sent.order);
+            let group = sent.group.map(|(g, _)| g);
+            let key = (sent.producer, sent.persistent, group);
+            let last = sub.last_order.insert(key, sent.order);
             if last.is_some_and(|l| l >= sent.order) {
                 return Err(format!("{id} from producer {} out of order", sent.producer));
             }
@@ -439,7 +463,7 @@ impl World {
         let c = &mut self.ledger.copies[copy];
         c.state = State::InFlight(slot);
         c.delivered = true;
-        Ok(())
+        self.group_delivery(d.consumer, copy, exclusive.is_some())
     }
 
     /// The consumer that alone may receive from the queue `cid` of `slot`
