@@ -15,6 +15,8 @@ use crate::world::{AckMode, Check, Client, Orphan, Sub, World, QUEUES, TOPICS};
 pub enum DestRef {
     Queue(usize),
     Topic(usize),
+    /// A composite destination, `<queue>,topic://<topic>`: a copy to each.
+    Composite(usize, usize),
 }
 
 impl DestRef {
@@ -22,6 +24,9 @@ impl DestRef {
         match self {
             DestRef::Queue(q) => Destination::queue(QUEUES[q]),
             DestRef::Topic(t) => Destination::topic(TOPICS[t]),
+            DestRef::Composite(q, t) => {
+                Destination::queue(format!("{},topic://{}", QUEUES[q], TOPICS[t]))
+            }
         }
     }
 }

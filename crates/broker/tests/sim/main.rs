@@ -2,7 +2,8 @@
 //!
 //! Each seed builds a scenario on a real [`broker::Broker`] (memory store,
 //! manual clock, sometimes a tiny per-destination memory limit so that
-//! persistent messages page out and back in): two queues and two topics;
+//! persistent messages page out and back in): two queues and two topics
+//! (and composite destinations naming a queue and a topic);
 //! producers sending persistent and non-persistent messages, some with a
 //! time to live, some inside transactions they commit, roll back, or
 //! prepare (XA) and leave for another connection to decide; connections

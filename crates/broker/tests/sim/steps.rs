@@ -127,10 +127,10 @@ fn roll(world: &World, rng: &mut Rng) -> Option<Step> {
 }
 
 fn send(world: &World, rng: &mut Rng) -> Step {
-    let dest = if rng.chance(60) {
-        DestRef::Queue(rng.below(QUEUES.len()))
-    } else {
-        DestRef::Topic(rng.below(TOPICS.len()))
+    let dest = match rng.below(100) {
+        0..=54 => DestRef::Queue(rng.below(QUEUES.len())),
+        55..=94 => DestRef::Topic(rng.below(TOPICS.len())),
+        _ => DestRef::Composite(rng.below(QUEUES.len()), rng.below(TOPICS.len())),
     };
     let message = Outgoing {
         dest,

@@ -303,6 +303,10 @@ impl World {
     /// The buffers a message of `color` sent to `dest` reaches now (topic
     /// subscriptions filter by selector on arrival).
     pub fn targets_of(&self, dest: &Destination, color: Color) -> Vec<Target> {
+        if let Some(parts) = dest.composite_parts() {
+            let each = parts.iter().flat_map(|part| self.targets_of(part, color));
+            return each.collect();
+        }
         if let Some(q) = QUEUES
             .iter()
             .position(|n| dest.is_queue() && **n == *dest.name)
