@@ -379,12 +379,18 @@ impl Core {
             self.clock.monotonic(),
         );
         buf.prioritized = self.prioritized(dest);
+        let mut joining = Vec::new();
         for (cid, c) in self.consumers.iter_mut() {
             if c.pattern.as_ref().is_some_and(|p| p.matches(dest)) {
                 c.buffers.push(bid);
-                buf.consumers.push(*cid);
+                joining.push(*cid);
             }
         }
+        // In subscription order (ids are sequential), not the map's: the
+        // first exclusive consumer attached is the one that receives, and
+        // round-robin follows attach order.
+        joining.sort_unstable();
+        buf.consumers = joining;
         self.buffers.insert(bid, buf);
         self.queues.insert(dest.clone(), bid);
         bid

@@ -516,6 +516,33 @@ fn exclusive_consumer_takes_all_and_hands_over_when_it_leaves() {
     assert_eq!(c2.bodies(), ["0", "1", "2"]);
 }
 
+/// Found by the simulator (tests/sim, seed 73057): a queue created after
+/// several wildcard consumers subscribed attached them in hash-map order,
+/// so the exclusive one that receives (the first attached) was not the
+/// oldest, and round-robin order was arbitrary.
+#[test]
+fn wildcard_consumers_join_a_new_queue_in_subscription_order() {
+    let b = Broker::in_memory();
+    let p = connect(&b, None);
+    let mut clients = Vec::new();
+    for _ in 0..8 {
+        let c = connect(&b, None);
+        let mut req = SubscribeRequest::new(Destination::queue("w.>"));
+        req.exclusive = true;
+        b.subscribe(c.id, req).expect("sub");
+        clients.push(c);
+    }
+    send(&b, &p, &Destination::queue("w.new"), "m");
+    let got: Vec<usize> = clients
+        .iter_mut()
+        .map(|c| c.deliveries().len())
+        .enumerate()
+        .filter(|(_, n)| *n > 0)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(got, [0], "the oldest exclusive consumer receives");
+}
+
 #[test]
 fn no_local_subscriber_skips_its_own_messages() {
     let b = Broker::in_memory();
