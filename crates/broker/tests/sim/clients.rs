@@ -8,7 +8,7 @@ use std::sync::Arc;
 use broker::{Body, Destination, Message, MessageId, SubscribeRequest};
 
 use crate::ledger::{Color, Sent, State, Target};
-use crate::world::{AckMode, Check, Client, Orphan, Sub, World, QUEUES, TOPICS};
+use crate::world::{AckMode, Check, Client, Orphan, Source, Sub, World, QUEUES, TOPICS};
 
 /// Where a producer sends.
 #[derive(Clone, Copy, Debug)]
@@ -35,9 +35,18 @@ impl DestRef {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SubKind {
     Queue(usize),
+    /// Every simulated queue, through the wildcard `sim.>`.
+    AllQueues,
     Topic(usize),
     /// Durable subscriber `n` (client id `sim-D<n>`, name `sub`).
     Durable(usize),
+}
+
+impl SubKind {
+    /// A queue consumer (exclusivity and priority apply).
+    pub fn is_queue(self) -> bool {
+        matches!(self, SubKind::Queue(_) | SubKind::AllQueues)
+    }
 }
 
 pub fn durable_client_id(index: usize) -> String {
@@ -208,14 +217,16 @@ impl World {
                 tx_acked: Vec::new(),
             });
         }
-        let (dest, target) = match kind {
-            SubKind::Queue(q) => (DestRef::Queue(q).destination(), Target::Queue(q)),
+        let (dest, source) = match kind {
+            SubKind::Queue(q) => (
+                DestRef::Queue(q).destination(),
+                Source::One(Target::Queue(q)),
+            ),
+            SubKind::AllQueues => (Destination::queue("sim.>"), Source::AllQueues),
             SubKind::Topic(t) => {
                 let id = self.fresh_number();
-                (
-                    DestRef::Topic(t).destination(),
-                    Target::Subscription { id, topic: t },
-                )
+                let target = Target::Subscription { id, topic: t };
+                (DestRef::Topic(t).destination(), Source::One(target))
             }
             SubKind::Durable(i) => {
                 let d = &mut self.durables[i];
@@ -239,7 +250,7 @@ impl World {
                     index: i,
                     generation: d.generation,
                 };
-                (DestRef::Topic(d.topic).destination(), target)
+                (DestRef::Topic(d.topic).destination(), Source::One(target))
             }
         };
         let mut req = SubscribeRequest::new(dest);
@@ -257,9 +268,9 @@ impl World {
             .map_err(|e| format!("subscribe: {e}"))?;
         self.client_mut(slot)?.subs.push(Sub {
             cid,
-            target,
+            source,
             selector: options.selector,
-            exclusive: options.exclusive && matches!(kind, SubKind::Queue(_)),
+            exclusive: options.exclusive && kind.is_queue(),
             prefetch: options.prefetch,
             mode: options.mode,
             held: Vec::new(),
@@ -318,16 +329,18 @@ impl World {
         }
         let sub = client.subs.remove(at);
         self.forget_groups_of(sub.cid);
-        let transient = matches!(sub.target, Target::Subscription { .. });
+        let transient = sub
+            .single()
+            .filter(|t| matches!(t, Target::Subscription { .. }));
         for h in sub.held {
-            if transient {
+            if transient.is_some() {
                 self.ledger.copies[h.copy].state = State::Ended;
             } else {
                 self.ledger.hand_back(h.copy);
             }
         }
-        if transient {
-            self.ledger.end_target(sub.target);
+        if let Some(target) = transient {
+            self.ledger.end_target(target);
         }
         Ok(())
     }

@@ -51,24 +51,23 @@ fn nothing_stalls(world: &World) -> Check {
         } else {
             sub.held.iter().filter(|h| h.in_window).count() < sub.prefetch as usize
         };
-        // While a queue has exclusive consumers, the oldest alone receives.
-        let exclusive = subs
-            .iter()
-            .filter(|o| o.exclusive && o.target == sub.target)
-            .map(|o| o.cid)
-            .min();
-        let shut_out = exclusive.is_some_and(|e| e != sub.cid);
-        if !room || shut_out || behind_untakeable(world, sub) {
+        if !room {
             continue;
         }
         let stuck = world.ledger.copies.iter().enumerate().find(|(i, c)| {
             let sent = &world.ledger.sent[c.msg];
-            // A group's message waits for its owner.
-            !world.pinned_elsewhere(*i, sub.cid)
-                && c.target == sub.target
+            // While a queue has exclusive consumers, the oldest alone
+            // receives; a group's message waits for its owner.
+            let shut_out = world
+                .exclusive_consumer(c.target)
+                .is_some_and(|e| e != sub.cid);
+            sub.covers(c.target)
                 && c.state == State::Waiting
                 && !sent.expired_at(now)
                 && selects(sub.selector, sent.color)
+                && !shut_out
+                && !world.pinned_elsewhere(*i, sub.cid)
+                && !behind_untakeable(world, sub, c.target)
         });
         if let Some((_, c)) = stuck {
             let id = &world.ledger.sent[c.msg].id;
@@ -253,11 +252,11 @@ fn counts_match(world: &World) -> Check {
     Ok(())
 }
 
-/// Whether a consumer's buffer holds a message the consumer will not take
+/// Whether a consumer's buffer `target` holds a message it will not take
 /// (see `nothing_stalls`).
-fn behind_untakeable(world: &World, sub: &Sub) -> bool {
+fn behind_untakeable(world: &World, sub: &Sub, target: Target) -> bool {
     world.ledger.copies.iter().enumerate().any(|(i, c)| {
-        c.target == sub.target
+        c.target == target
             && c.state == State::Waiting
             && (!selects(sub.selector, world.ledger.sent[c.msg].color)
                 || world.pinned_elsewhere(i, sub.cid))

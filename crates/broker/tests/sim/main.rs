@@ -1,21 +1,23 @@
 //! A deterministic simulator of the broker core.
 //!
 //! Each seed builds a scenario on a real [`broker::Broker`] (memory store,
-//! manual clock, sometimes a tiny per-destination memory limit so that
-//! persistent messages page out and back in): two queues and two topics
-//! (and composite destinations naming a queue and a topic);
-//! producers sending persistent and non-persistent messages, some with a
-//! time to live, some inside transactions they commit, roll back, or
-//! prepare (XA) and leave for another connection to decide; connections
-//! with up to two consumers each, on queues, non-durable and durable topic
-//! subscriptions, with prefetch 0 (pull) to 100, some with a selector,
-//! some exclusive or of higher priority, acking in every style (auto,
-//! cumulative, individual, delivered-then-individual, transacted, poison);
-//! durable subscribers that go offline, come back (maybe with another
-//! selector, which replaces the subscription) or are removed; unsubscribes
-//! and disconnects mid-flight; the clock moving on and the expiry sweep
-//! running, and (scheduler on) delayed messages fired when due. A ledger (`ledger.rs`) follows every accepted message copy by
-//! copy, one copy per buffer it reached.
+//! manual clock, sometimes tiny memory limits so that persistent messages
+//! page out and back in, and sends are refused): two queues and two topics
+//! (and composite destinations naming one of each); producers sending
+//! persistent and non-persistent messages, some with a time to live, a
+//! scheduled delay, a message group, some inside transactions they commit,
+//! roll back, or prepare (XA) and leave for another connection to decide;
+//! connections with up to two consumers each, on a queue or every queue
+//! (wildcard `sim.>`), on non-durable and durable topic subscriptions,
+//! with prefetch 0 (pull) to 100, some with a selector, some exclusive or
+//! of higher priority, acking in every style (auto, cumulative, individual,
+//! delivered-then-individual, transacted, poison); durable subscribers
+//! that go offline, come back (maybe with another selector, which replaces
+//! the subscription) or are removed; unsubscribes and disconnects
+//! mid-flight; the clock moving on, the expiry sweep running, and (with
+//! the scheduler on) delayed messages fired when due. A ledger
+//! (`ledger.rs`) follows every accepted message copy by copy, one copy per
+//! buffer it reached.
 //!
 //! Invariants, checked after every step (`invariants.rs`, and in
 //! `World::settle` as each delivery arrives):
@@ -28,9 +30,14 @@
 //!   equal to the times it was handed back;
 //! - a consumer never holds more in its window than its prefetch, nor a
 //!   pull consumer more than it pulled;
-//! - per producer, delivery mode and message group, first deliveries to
-//!   each consumer come in send order (JMS orders only within a delivery
-//!   mode; a group's messages wait for their owner while others pass);
+//! - per producer, destination, delivery mode and message group, first
+//!   deliveries to each consumer come in send order (JMS orders only
+//!   within a delivery mode; a group's messages wait for their owner while
+//!   others pass);
+//! - dispatch is eager: no message waits while a consumer of its buffer
+//!   has room and would take it (exempt, as documented in
+//!   `invariants.rs`: buffers also holding messages that consumer will
+//!   not take, a known paging limitation);
 //! - nothing is delivered expired, past its consumer's selector, on a
 //!   queue to any consumer but the oldest exclusive one while there is
 //!   one, or (message groups) to any consumer but its group's owner;

@@ -223,7 +223,7 @@ fn subscribe(world: &World, rng: &mut Rng) -> Option<Step> {
             }
         }
     };
-    let queue = matches!(kind, SubKind::Queue(_));
+    let queue = kind.is_queue();
     let options = SubOptions {
         prefetch: *rng.pick(&PREFETCHES),
         mode: *rng.pick(&ACK_MODES),
@@ -241,10 +241,10 @@ fn subscribe(world: &World, rng: &mut Rng) -> Option<Step> {
 }
 
 fn plain_kind(rng: &mut Rng) -> SubKind {
-    if rng.chance(60) {
-        SubKind::Queue(rng.below(QUEUES.len()))
-    } else {
-        SubKind::Topic(rng.below(TOPICS.len()))
+    match rng.below(100) {
+        0..=51 => SubKind::Queue(rng.below(QUEUES.len())),
+        52..=59 => SubKind::AllQueues,
+        _ => SubKind::Topic(rng.below(TOPICS.len())),
     }
 }
 
@@ -312,7 +312,7 @@ fn durable_online(world: &World, index: usize) -> bool {
     world.slots.iter().flatten().any(|c| {
         c.subs
             .iter()
-            .any(|s| matches!(s.target, Target::Durable { index: i, .. } if i == index))
+            .any(|s| matches!(s.single(), Some(Target::Durable { index: i, .. }) if i == index))
     })
 }
 

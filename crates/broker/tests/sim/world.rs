@@ -70,10 +70,19 @@ pub struct Held {
     pub in_window: bool,
 }
 
+/// The buffers a consumer takes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    One(Target),
+    /// A wildcard queue consumer (`sim.>`): every simulated queue, even
+    /// one created after it subscribed.
+    AllQueues,
+}
+
 /// A live consumer.
 pub struct Sub {
     pub cid: ConsumerId,
-    pub target: Target,
+    pub source: Source,
     pub selector: Option<Color>,
     /// A queue consumer that, while it exists, alone receives.
     pub exclusive: bool,
@@ -91,7 +100,27 @@ pub struct Sub {
     /// store). And a grouped message waits for its group's owner while
     /// later messages of other groups (or none) go to other consumers; when
     /// the owner leaves it may reach one of those after them (seed 830).
-    pub last_order: HashMap<(usize, bool, Option<u8>), u64>,
+    /// (A wildcard consumer keeps one order per queue: JMS orders
+    /// per destination.)
+    pub last_order: HashMap<(usize, bool, Option<u8>, Target), u64>,
+}
+
+impl Sub {
+    /// Whether this consumer takes from `target`'s buffer.
+    pub fn covers(&self, target: Target) -> bool {
+        match self.source {
+            Source::One(t) => t == target,
+            Source::AllQueues => matches!(target, Target::Queue(_)),
+        }
+    }
+
+    /// The one buffer it takes from, unless it is a wildcard consumer.
+    pub fn single(&self) -> Option<Target> {
+        match self.source {
+            Source::One(t) => Some(t),
+            Source::AllQueues => None,
+        }
+    }
 }
 
 /// A consumer-side connection with its consumers (up to
@@ -296,7 +325,7 @@ impl World {
                 .slots
                 .iter()
                 .flatten()
-                .any(|c| c.subs.iter().any(|s| s.target == target)),
+                .any(|c| c.subs.iter().any(|s| s.covers(target))),
         }
     }
 
@@ -328,9 +357,10 @@ impl World {
             .collect();
         for c in self.slots.iter().flatten() {
             for s in &c.subs {
-                let on_topic = matches!(s.target, Target::Subscription { topic, .. } if topic == t);
-                if on_topic && selects(s.selector, color) {
-                    out.push(s.target);
+                if let Some(sub @ Target::Subscription { topic, .. }) = s.single() {
+                    if topic == t && selects(s.selector, color) {
+                        out.push(sub);
+                    }
                 }
             }
         }
@@ -397,7 +427,8 @@ impl World {
         }
         let now = self.now();
         let id = d.message.id.as_str().to_string();
-        let exclusive = self.exclusive_consumer(slot, d.consumer);
+        let target = self.delivered_from(slot, &d)?;
+        let exclusive = self.exclusive_consumer(target);
         if exclusive.is_some_and(|e| e != d.consumer) {
             return Err(format!(
                 "{id} delivered to {} while {exclusive:?} is exclusive",
@@ -414,8 +445,8 @@ impl World {
             .ok_or_else(|| format!("{id} delivered to consumer {} that is closed", d.consumer))?;
         let copy = self
             .ledger
-            .find(&id, sub.target)
-            .ok_or_else(|| format!("{id} delivered to {:?}, which it never reached", sub.target))?;
+            .find(&id, target)
+            .ok_or_else(|| format!("{id} delivered from {target:?}, which it never reached"))?;
         let c = &self.ledger.copies[copy];
         let sent = &self.ledger.sent[c.msg];
         if c.state != State::Waiting {
@@ -443,7 +474,7 @@ impl World {
         }
         if d.redelivery_count == 0 {
             let group = sent.group.map(|(g, _)| g);
-            let key = (sent.producer, sent.persistent, group);
+            let key = (sent.producer, sent.persistent, group, target);
             let last = sub.last_order.insert(key, sent.order);
             if last.is_some_and(|l| l >= sent.order) {
                 return Err(format!("{id} from producer {} out of order", sent.producer));
@@ -470,16 +501,34 @@ impl World {
         self.group_delivery(d.consumer, copy, exclusive.is_some())
     }
 
-    /// The consumer that alone may receive from the queue `cid` of `slot`
-    /// consumes: the oldest exclusive one on it, if any.
-    fn exclusive_consumer(&self, slot: usize, cid: ConsumerId) -> Option<ConsumerId> {
-        let client = self.slots[slot].as_ref()?;
-        let target = client.subs.iter().find(|s| s.cid == cid)?.target;
+    /// The buffer a delivery came from: the consumer's one, or for a
+    /// wildcard consumer the queue the message names.
+    fn delivered_from(&self, slot: usize, d: &Delivery) -> Result<Target, String> {
+        let client = self.client(slot)?;
+        let sub = client.subs.iter().find(|s| s.cid == d.consumer);
+        match sub.map(|s| s.source) {
+            Some(Source::One(t)) => Ok(t),
+            Some(Source::AllQueues) => {
+                let name = &*d.message.destination.name;
+                let q = QUEUES.iter().position(|n| *n == name);
+                q.map(Target::Queue)
+                    .ok_or_else(|| format!("wildcard consumer {} got {name}", d.consumer))
+            }
+            None => Err(format!(
+                "delivery to consumer {} that is closed",
+                d.consumer
+            )),
+        }
+    }
+
+    /// The consumer that alone may receive from `target` if it is a
+    /// queue: the oldest exclusive one taking from it, if any.
+    pub fn exclusive_consumer(&self, target: Target) -> Option<ConsumerId> {
         if !matches!(target, Target::Queue(_)) {
             return None;
         }
         let subs = self.slots.iter().flatten().flat_map(|c| c.subs.iter());
-        subs.filter(|s| s.exclusive && s.target == target)
+        subs.filter(|s| s.exclusive && s.covers(target))
             .map(|s| s.cid)
             .min()
     }
