@@ -15,7 +15,8 @@
 //! that go offline, come back (maybe with another selector, which replaces
 //! the subscription) or are removed; unsubscribes and disconnects
 //! mid-flight; the clock moving on, the expiry sweep running, and (with
-//! the scheduler on) delayed messages fired when due. A ledger
+//! the scheduler on) delayed messages fired when due; client mistakes the
+//! broker must refuse without a trace (`misuse.rs`). A ledger
 //! (`ledger.rs`) follows every accepted message copy by copy, one copy per
 //! buffer it reached.
 //!
@@ -57,6 +58,7 @@ mod finale;
 mod groups;
 mod invariants;
 mod ledger;
+mod misuse;
 mod rng;
 mod scheduling;
 mod steps;

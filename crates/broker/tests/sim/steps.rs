@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::clients::{DestRef, Outgoing, SubKind, SubOptions};
-use crate::ledger::{Color, Target};
+use crate::ledger::Color;
 use crate::rng::Rng;
 use crate::world::{
     AckKind, AckMode, Check, Client, Sub, World, ACK_MODES, MAX_CONSUMERS, QUEUES, TOPICS,
@@ -79,6 +79,8 @@ pub enum Step {
     Advance {
         ms: u64,
     },
+    /// A client mistake the broker must refuse, changing nothing.
+    Misuse(crate::misuse::Misuse),
     Maintain,
 }
 
@@ -122,6 +124,7 @@ fn roll(world: &World, rng: &mut Rng) -> Option<Step> {
         91..=95 => Some(Step::Advance {
             ms: 100 + rng.below(3_000) as u64,
         }),
+        98 => crate::misuse::choose(world, rng).map(Step::Misuse),
         _ => Some(Step::Maintain),
     }
 }
@@ -309,11 +312,7 @@ fn end_acks(world: &World, rng: &mut Rng) -> Option<Step> {
 
 /// Whether durable subscriber `index` has a consumer now.
 fn durable_online(world: &World, index: usize) -> bool {
-    world.slots.iter().flatten().any(|c| {
-        c.subs
-            .iter()
-            .any(|s| matches!(s.single(), Some(Target::Durable { index: i, .. }) if i == index))
-    })
+    world.durable_consumer(index).is_some()
 }
 
 fn remove_durable(world: &World, rng: &mut Rng) -> Option<Step> {
@@ -364,6 +363,7 @@ pub fn apply(world: &mut World, step: &Step) -> Check {
             world.clock.advance(Duration::from_millis(ms));
             Ok(())
         }
+        Step::Misuse(misuse) => crate::misuse::apply(world, misuse),
         Step::Maintain => {
             world.broker.maintain();
             Ok(())

@@ -501,6 +501,20 @@ impl World {
         self.group_delivery(d.consumer, copy, exclusive.is_some())
     }
 
+    /// The consumer of durable subscriber `index`, if it is online.
+    pub fn durable_consumer(&self, index: usize) -> Option<ConsumerId> {
+        let subs = self.slots.iter().flatten().flat_map(|c| c.subs.iter());
+        let mut durable = subs
+            .filter(|s| matches!(s.single(), Some(Target::Durable { index: i, .. }) if i == index));
+        durable.next().map(|s| s.cid)
+    }
+
+    /// Some live consumer taking from `target`'s buffer.
+    pub fn consumer_covering(&self, target: Target) -> Option<ConsumerId> {
+        let mut subs = self.slots.iter().flatten().flat_map(|c| c.subs.iter());
+        subs.find(|s| s.covers(target)).map(|s| s.cid)
+    }
+
     /// The buffer a delivery came from: the consumer's one, or for a
     /// wildcard consumer the queue the message names.
     fn delivered_from(&self, slot: usize, d: &Delivery) -> Result<Target, String> {
