@@ -346,12 +346,12 @@ impl Core {
             self.topics.remove(dest).unwrap_or_default()
         };
         for bid in buffers {
-            let consumers = self
-                .buffers
-                .get(&bid)
-                .map(|b| b.consumers.clone())
-                .unwrap_or_default();
-            for cid in consumers {
+            // The buffer goes first: what its consumers hand back as they
+            // close is dropped with it, not dispatched to the next one.
+            let Some(buf) = self.buffers.remove(&bid) else {
+                continue;
+            };
+            for &cid in &buf.consumers {
                 if let Some(consumer) = self.consumers.get(&cid) {
                     if let Some(conn) = self.connections.get(&consumer.conn) {
                         let _ = conn.sink.send(Event::ConsumerClosed {
@@ -362,7 +362,6 @@ impl Core {
                 }
                 self.close_consumer(cid);
             }
-            self.buffers.remove(&bid);
         }
     }
 

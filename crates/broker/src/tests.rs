@@ -446,6 +446,38 @@ fn temporary_destinations_die_with_their_connection() {
     ));
 }
 
+/// Found by the simulator (tests/sim with temporary queues, seed 5197): a
+/// deleted temporary queue closed its consumers one by one with its buffer
+/// still in place, so what the first handed back was dispatched to the
+/// next, about to be closed: a delivery from a destination already gone.
+#[test]
+fn a_deleted_temporary_queue_delivers_nothing_more() {
+    let b = Broker::in_memory();
+    let owner = connect(&b, None);
+    let mut listener = connect(&b, None);
+    let tq = b
+        .create_temporary(owner.id, DestinationKind::TempQueue)
+        .expect("temp");
+    sub(&b, &listener, &tq, 10);
+    sub(&b, &listener, &tq, 10);
+    send(&b, &owner, &tq, "m");
+    assert_eq!(listener.bodies(), ["m"]);
+    b.disconnect(owner.id);
+    let mut events = Vec::new();
+    while let Ok(e) = listener.rx.try_recv() {
+        events.push(e);
+    }
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(
+        events
+            .iter()
+            .all(|e| matches!(e, Event::ConsumerClosed { .. })),
+        "{events:?}"
+    );
+    assert_eq!(b.stats().inflight_messages, 0);
+    assert_eq!(b.stats().memory_bytes, 0);
+}
+
 #[test]
 fn poison_ack_moves_persistent_messages_to_the_dlq_and_drops_others() {
     let b = Broker::in_memory();
