@@ -256,34 +256,33 @@ impl Core {
         Ok(id)
     }
 
-    /// Ends a connection: open transactions roll back, consumers close (their
-    /// un-acked messages return to their buffers as redelivered), temporary
-    /// destinations are deleted and the client id is freed.
+    /// Ends a connection: its temporary destinations are deleted, open
+    /// transactions roll back, consumers close (their un-acked messages
+    /// return to their buffers as redelivered) and the client id is freed.
     pub fn disconnect(&mut self, id: ConnectionId) {
         let Some(conn) = self.connections.get(&id) else {
             return;
         };
         let transactions = conn.transactions.clone();
         let consumers = conn.consumers.clone();
+        let temporaries = conn.temporaries.clone();
         // What the rollbacks and closes below hand back must go to other
         // connections' consumers, never out again to one of this dying
         // connection's (it would come back counted as redelivered twice).
         for &consumer in &consumers {
             self.detach_consumer(consumer);
         }
+        // Its temporary destinations die first, with what they hold: what
+        // the rollbacks and closes hand back to them must not go out to
+        // other connections' consumers just before those are closed too.
+        for dest in temporaries {
+            self.delete_temporary(&dest);
+        }
         for tx in transactions {
             let _ = self.rollback(id, &tx);
         }
         for consumer in consumers {
             self.close_consumer(consumer);
-        }
-        let temporaries = self
-            .connections
-            .get(&id)
-            .map(|c| c.temporaries.clone())
-            .unwrap_or_default();
-        for dest in temporaries {
-            self.delete_temporary(&dest);
         }
         self.unconfirmed.remove(&id);
         if let Some(conn) = self.connections.remove(&id) {

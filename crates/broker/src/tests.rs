@@ -478,6 +478,35 @@ fn a_deleted_temporary_queue_delivers_nothing_more() {
     assert_eq!(b.stats().memory_bytes, 0);
 }
 
+/// Found by the simulator (tests/sim, seed 12223): the owner's own
+/// consumer of its temporary queue, closed on disconnect before the queue
+/// was deleted, handed its unacked message back, and it went out to a
+/// consumer on another connection just before that one was closed too.
+#[test]
+fn a_disconnect_delivers_nothing_from_its_dying_temporary_queues() {
+    let b = Broker::in_memory();
+    let mut owner = connect(&b, None);
+    let mut listener = connect(&b, None);
+    let tq = b
+        .create_temporary(owner.id, DestinationKind::TempQueue)
+        .expect("temp");
+    sub(&b, &owner, &tq, 10);
+    send(&b, &owner, &tq, "m");
+    assert_eq!(owner.bodies(), ["m"]);
+    sub(&b, &listener, &tq, 10);
+    b.disconnect(owner.id);
+    let mut events = Vec::new();
+    while let Ok(e) = listener.rx.try_recv() {
+        events.push(e);
+    }
+    assert!(
+        matches!(events.as_slice(), [Event::ConsumerClosed { .. }]),
+        "{events:?}"
+    );
+    assert_eq!(b.stats().inflight_messages, 0);
+    assert_eq!(b.stats().memory_bytes, 0);
+}
+
 #[test]
 fn poison_ack_moves_persistent_messages_to_the_dlq_and_drops_others() {
     let b = Broker::in_memory();
