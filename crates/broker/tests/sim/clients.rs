@@ -17,9 +17,13 @@ pub enum DestRef {
     Topic(usize),
     /// A composite destination, `<queue>,topic://<topic>`: a copy to each.
     Composite(usize, usize),
+    /// Temporary queue number `n` of `World::temps` (maybe deleted).
+    Temp(usize),
 }
 
 impl DestRef {
+    /// The destination of a fixed `DestRef` (temporary ones have their
+    /// names in the world: `World::destination_of`).
     pub fn destination(self) -> Destination {
         match self {
             DestRef::Queue(q) => Destination::queue(QUEUES[q]),
@@ -27,6 +31,8 @@ impl DestRef {
             DestRef::Composite(q, t) => {
                 Destination::queue(format!("{},topic://{}", QUEUES[q], TOPICS[t]))
             }
+            // A test bug if reached: see `World::destination_of`.
+            DestRef::Temp(_) => unreachable!("a temporary queue's name is in World::temps"),
         }
     }
 }
@@ -35,6 +41,8 @@ impl DestRef {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SubKind {
     Queue(usize),
+    /// Temporary queue number `n` of `World::temps` (alive).
+    Temp(usize),
     /// Every simulated queue, through the wildcard `sim.>`.
     AllQueues,
     Topic(usize),
@@ -104,7 +112,7 @@ impl World {
         let id = self.fresh("ID:sim");
         let mut m = Message::new(
             MessageId::from(id),
-            out.dest.destination(),
+            self.destination_of(out.dest),
             Body::Text(Arc::from("x".repeat(out.body))),
         );
         m.persistent = out.persistent;
@@ -127,12 +135,21 @@ impl World {
             0
         };
         let conn = self.producers[p].conn;
-        // A prepared transaction takes nothing more: send outside it.
-        let tx = self.producers[p].tx.as_ref().filter(|t| !t.prepared);
+        // A prepared transaction takes nothing more, and temporary queues
+        // are kept out of transactions: send outside it.
+        let temp = matches!(out.dest, DestRef::Temp(_));
+        let tx = self.producers[p]
+            .tx
+            .as_ref()
+            .filter(|t| !t.prepared && !temp);
         let tx = tx.map(|t| t.id.clone());
         match self.broker.send(conn, m.clone(), tx.as_ref()) {
             Ok(_) => {}
             Err(broker::BrokerError::ResourceLimit(why)) => return self.refused(&m, &why),
+            Err(broker::BrokerError::DeletedDestination(d)) if self.temp_target(&d).is_none() => {
+                self.note(format!("   refused: {d} was deleted"));
+                return Ok(());
+            }
             Err(e) => return Err(format!("send refused: {e}")),
         }
         self.confirm(conn)?;
@@ -141,6 +158,14 @@ impl World {
             None => self.arrived(p, m),
         }
         Ok(())
+    }
+
+    /// Where a `DestRef` points now.
+    fn destination_of(&self, dest: DestRef) -> Destination {
+        match dest {
+            DestRef::Temp(n) => self.temps[n].dest.clone(),
+            other => other.destination(),
+        }
     }
 
     /// A send refused at the memory limit (`send_fail_if_no_space`): fine
@@ -223,6 +248,10 @@ impl World {
                 Source::One(Target::Queue(q)),
             ),
             SubKind::AllQueues => (Destination::queue("sim.>"), Source::AllQueues),
+            SubKind::Temp(n) => {
+                let temp = &self.temps[n];
+                (temp.dest.clone(), Source::One(Target::Temp(temp.id)))
+            }
             SubKind::Topic(t) => {
                 let id = self.fresh_number();
                 let target = Target::Subscription { id, topic: t };
@@ -365,6 +394,7 @@ impl World {
             self.consumer_closed(slot, 0)?;
         }
         self.slots[slot] = None;
+        self.temps_died_with(conn);
         Ok(())
     }
 

@@ -17,6 +17,8 @@ pub enum Target {
     /// A non-durable subscription to topic number `topic`, numbered by the
     /// simulator.
     Subscription { id: u64, topic: usize },
+    /// A temporary queue, numbered by the simulator.
+    Temp(u64),
 }
 
 /// The `color` property every simulated message carries, for selectors.

@@ -3,7 +3,8 @@
 //! Each seed builds a scenario on a real [`broker::Broker`] (memory store,
 //! manual clock, sometimes tiny memory limits so that persistent messages
 //! page out and back in, and sends are refused): two queues and two topics
-//! (and composite destinations naming one of each); producers sending
+//! (and composite destinations naming one of each, and temporary queues
+//! that die with the connection that made them); producers sending
 //! persistent and non-persistent messages, some with a time to live, a
 //! scheduled delay, a message group, some inside transactions they commit,
 //! roll back, or prepare (XA) and leave for another connection to decide;
@@ -62,6 +63,7 @@ mod misuse;
 mod rng;
 mod scheduling;
 mod steps;
+mod temps;
 mod transactions;
 mod world;
 

@@ -79,6 +79,9 @@ pub enum Step {
     Advance {
         ms: u64,
     },
+    CreateTemp {
+        slot: usize,
+    },
     /// A client mistake the broker must refuse, changing nothing.
     Misuse(crate::misuse::Misuse),
     Maintain,
@@ -124,12 +127,28 @@ fn roll(world: &World, rng: &mut Rng) -> Option<Step> {
         91..=95 => Some(Step::Advance {
             ms: 100 + rng.below(3_000) as u64,
         }),
-        98 => crate::misuse::choose(world, rng).map(Step::Misuse),
+        98 if rng.chance(50) => crate::misuse::choose(world, rng).map(Step::Misuse),
+        98 => create_temp(world, rng),
         _ => Some(Step::Maintain),
     }
 }
 
 fn send(world: &World, rng: &mut Rng) -> Step {
+    // Temporary queues, dead ones too: sends to those must be refused.
+    if !world.temps.is_empty() && rng.chance(10) {
+        return Step::Send {
+            producer: rng.below(world.producers.len()),
+            message: Outgoing {
+                dest: DestRef::Temp(rng.below(world.temps.len())),
+                persistent: rng.chance(50),
+                ttl_ms: 0,
+                delay_ms: 0,
+                body: rng.below(400),
+                color: *rng.pick(&[Color::Red, Color::Blue]),
+                group: None,
+            },
+        };
+    }
     let dest = match rng.below(100) {
         0..=54 => DestRef::Queue(rng.below(QUEUES.len())),
         55..=94 => DestRef::Topic(rng.below(TOPICS.len())),
@@ -212,7 +231,7 @@ fn subscribe(world: &World, rng: &mut Rng) -> Option<Step> {
         // its client id) also takes plain consumers.
         Some(c) => match c.durable {
             Some(i) if !durable_online(world, i) && rng.chance(50) => SubKind::Durable(i),
-            _ => plain_kind(rng),
+            _ => plain_kind(world, rng),
         },
         None => {
             // A durable subscriber connects with its client id, which only
@@ -222,7 +241,7 @@ fn subscribe(world: &World, rng: &mut Rng) -> Option<Step> {
             if rng.chance(35) && !taken {
                 SubKind::Durable(i)
             } else {
-                plain_kind(rng)
+                plain_kind(world, rng)
             }
         }
     };
@@ -243,7 +262,13 @@ fn subscribe(world: &World, rng: &mut Rng) -> Option<Step> {
     })
 }
 
-fn plain_kind(rng: &mut Rng) -> SubKind {
+fn plain_kind(world: &World, rng: &mut Rng) -> SubKind {
+    let alive: Vec<usize> = (0..world.temps.len())
+        .filter(|&n| world.temps[n].alive)
+        .collect();
+    if !alive.is_empty() && rng.chance(15) {
+        return SubKind::Temp(*rng.pick(&alive));
+    }
     match rng.below(100) {
         0..=51 => SubKind::Queue(rng.below(QUEUES.len())),
         52..=59 => SubKind::AllQueues,
@@ -311,6 +336,14 @@ fn end_acks(world: &World, rng: &mut Rng) -> Option<Step> {
 }
 
 /// Whether durable subscriber `index` has a consumer now.
+/// A client makes a temporary queue (at most two alive at a time).
+fn create_temp(world: &World, rng: &mut Rng) -> Option<Step> {
+    if world.temps.iter().filter(|t| t.alive).count() >= 2 {
+        return None;
+    }
+    pick_slot(world, rng, |_| true).map(|slot| Step::CreateTemp { slot })
+}
+
 fn durable_online(world: &World, index: usize) -> bool {
     world.durable_consumer(index).is_some()
 }
@@ -364,6 +397,7 @@ pub fn apply(world: &mut World, step: &Step) -> Check {
             Ok(())
         }
         Step::Misuse(misuse) => crate::misuse::apply(world, misuse),
+        Step::CreateTemp { slot } => world.create_temp(slot),
         Step::Maintain => {
             world.broker.maintain();
             Ok(())

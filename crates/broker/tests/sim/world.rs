@@ -180,6 +180,8 @@ pub struct World {
     pub scheduler: bool,
     /// Scheduled messages not fired yet, in scheduling order.
     pub scheduled: Vec<crate::scheduling::Scheduled>,
+    /// Temporary queues ever created, dead ones included.
+    pub temps: Vec<crate::temps::Temp>,
     /// Each queue's message groups and the consumer each is pinned to.
     pub group_owner: HashMap<(usize, u8), ConsumerId>,
     /// What happened so far, printed when an invariant fails.
@@ -230,6 +232,7 @@ impl World {
             scheduler,
             scheduled: Vec::new(),
             group_owner: HashMap::new(),
+            temps: Vec::new(),
             log: Vec::new(),
             verbose: false,
             next_id: 0,
@@ -321,6 +324,7 @@ impl World {
                 let d = &self.durables[index];
                 d.exists && d.generation == generation
             }
+            Target::Temp(id) => self.temp_alive(id),
             Target::Subscription { .. } => self
                 .slots
                 .iter()
@@ -332,6 +336,9 @@ impl World {
     /// The buffers a message of `color` sent to `dest` reaches now (topic
     /// subscriptions filter by selector on arrival).
     pub fn targets_of(&self, dest: &Destination, color: Color) -> Vec<Target> {
+        if dest.is_temporary() {
+            return self.temp_target(dest).into_iter().collect();
+        }
         if let Some(parts) = dest.composite_parts() {
             let each = parts.iter().flat_map(|part| self.targets_of(part, color));
             return each.collect();
@@ -383,9 +390,7 @@ impl World {
                         self.on_delivery(slot, d)?;
                     }
                     Event::ConsumerClosed { consumer, reason } => {
-                        return Err(format!(
-                            "consumer {consumer} closed by the broker: {reason}"
-                        ));
+                        self.closed_by_broker(consumer, &reason)?;
                     }
                 }
             }
