@@ -52,7 +52,9 @@
 //!
 //! Replay a seed with its step log (and every delivery):
 //! `SIM_SEED=1234 cargo test -p ferrum-broker --test sim -- --nocapture`;
-//! run more seeds with `SIM_SEEDS=100000`.
+//! run more seeds with `SIM_SEEDS=100000`. Seeds quoted in comments and
+//! commit messages replay on the simulator of that commit: each new kind
+//! of step changes what a given seed does.
 
 mod clients;
 mod finale;
