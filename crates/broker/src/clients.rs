@@ -68,9 +68,10 @@ impl Core {
         Ok(id)
     }
 
-    /// Ends a connection: open transactions roll back, consumers close (their
-    /// un-acked messages return to their buffers as redelivered), producers
-    /// and temporary destinations go, and the client id is freed.
+    /// Ends a connection: its temporary destinations are deleted, open
+    /// transactions roll back, consumers close (their un-acked messages
+    /// return to their buffers as redelivered), producers go, and the
+    /// client id is freed.
     pub fn disconnect(&mut self, id: ConnectionId) {
         let Some(conn) = self.registry.connection(id) else {
             return;
@@ -78,6 +79,19 @@ impl Core {
         let transactions = conn.transactions.clone();
         let consumers = conn.consumers.clone();
         let producers = conn.producers.clone();
+        let temporaries = conn.temporaries.clone();
+        // What the rollbacks and closes below hand back must go to other
+        // connections' consumers, never out again to one of this dying
+        // connection's (it would come back counted as redelivered twice).
+        for &consumer in &consumers {
+            self.detach_consumer(consumer);
+        }
+        // Its temporary destinations die first, with what they hold: what
+        // the rollbacks and closes hand back to them must not go out to
+        // other connections' consumers just before those are closed too.
+        for dest in temporaries {
+            self.delete_temporary(&dest);
+        }
         for tx in transactions {
             let _ = self.rollback(id, &tx);
         }
@@ -86,14 +100,6 @@ impl Core {
         }
         for producer in producers {
             self.remove_producer(producer);
-        }
-        let temporaries = self
-            .registry
-            .connection(id)
-            .map(|c| c.temporaries.clone())
-            .unwrap_or_default();
-        for dest in temporaries {
-            self.delete_temporary(&dest);
         }
         self.confirmations.take(id);
         if let Some(conn) = self.registry.remove_connection(id) {
@@ -207,12 +213,12 @@ impl Core {
             self.dests.remove_topic(dest)
         };
         for bid in buffers {
-            let consumers = self
-                .dests
-                .buffer(bid)
-                .map(|b| b.consumers.clone())
-                .unwrap_or_default();
-            for cid in consumers {
+            // The buffer goes first: what its consumers hand back as they
+            // close is dropped with it, not dispatched to the next one.
+            let Some(buf) = self.dests.remove_buffer(bid) else {
+                continue;
+            };
+            for &cid in &buf.consumers {
                 if let Some(consumer) = self.registry.consumer(cid) {
                     if let Some(conn) = self.registry.connection(consumer.conn) {
                         let _ = conn.sink.send(Event::ConsumerClosed {
@@ -223,7 +229,6 @@ impl Core {
                 }
                 self.close_consumer(cid);
             }
-            self.dests.remove_buffer(bid);
         }
         if let Some(owner_id) = owner_id {
             self.advise_temporary(dest, &owner_id, true);

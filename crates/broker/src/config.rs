@@ -124,4 +124,7 @@ pub struct BrokerStats {
     pub messages_acked: u64,
     pub messages_expired: u64,
     pub messages_discarded: u64,
+    /// Bytes of messages waiting in memory, broker-wide (what the memory
+    /// limit is measured against); zero when every buffer is empty.
+    pub memory_bytes: usize,
 }

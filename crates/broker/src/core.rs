@@ -129,12 +129,18 @@ impl Core {
             self.clock.monotonic(),
         );
         buf.prioritized = self.prioritized(dest);
+        let mut joining = Vec::new();
         for (cid, c) in self.registry.consumers_mut() {
             if c.patterns.iter().any(|p| p.matches(dest)) {
                 c.buffers.push(bid);
-                buf.consumers.push(*cid);
+                joining.push(*cid);
             }
         }
+        // In subscription order (ids are sequential), not the map's: the
+        // first exclusive consumer attached is the one that receives, and
+        // round-robin follows attach order.
+        joining.sort_unstable();
+        buf.consumers = joining;
         self.dests.insert_buffer(bid, buf);
         self.dests.insert_queue(dest.clone(), bid);
         bid
@@ -397,13 +403,18 @@ impl Core {
         self.drop_durable(&key)
     }
 
-    /// Closes a consumer; what it held un-acknowledged goes back to its
-    /// buffer, marked redelivered, and on to the next consumer.
-    pub fn close_consumer(&mut self, cid: ConsumerId) -> bool {
-        let Some(consumer) = self.registry.remove_consumer(cid) else {
-            return false;
+    /// Takes a consumer out of its buffers' rotation, so nothing more is
+    /// dispatched to it; it keeps what it holds until closed.
+    pub(crate) fn detach_consumer(&mut self, cid: ConsumerId) {
+        let buffers = match self.registry.consumer(cid) {
+            Some(c) => c.buffers.clone(),
+            None => return,
         };
-        for &bid in &consumer.buffers {
+        self.detach_from(cid, &buffers);
+    }
+
+    fn detach_from(&mut self, cid: ConsumerId, buffers: &[BufferId]) {
+        for &bid in buffers {
             if let Some(buf) = self.dests.buffer_mut(bid) {
                 buf.consumers.retain(|x| *x != cid);
                 // Its message groups move to whichever consumer gets their
@@ -414,6 +425,15 @@ impl Core {
                 }
             }
         }
+    }
+
+    /// Closes a consumer; what it held un-acknowledged goes back to its
+    /// buffer, marked redelivered, and on to the next consumer.
+    pub fn close_consumer(&mut self, cid: ConsumerId) -> bool {
+        let Some(consumer) = self.registry.remove_consumer(cid) else {
+            return false;
+        };
+        self.detach_from(cid, &consumer.buffers);
         self.consumer_removed(cid, &consumer.about, &consumer.parts);
         let mut touched = consumer.buffers.clone();
         for f in consumer.inflight {
@@ -536,6 +556,7 @@ impl Core {
             .map(Buffer::depth)
             .sum();
         s.inflight_messages = self.registry.inflight_count();
+        s.memory_bytes = self.memory_used();
         s
     }
 }

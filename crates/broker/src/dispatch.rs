@@ -66,7 +66,8 @@ impl Core {
     }
 
     /// One dispatch pass over what is in memory. Returns whether it should
-    /// run again after paging in (memory ran dry with credit left).
+    /// run again: after paging in (memory ran dry with credit left), or
+    /// because a group closed and freed messages it had passed over.
     pub fn dispatch_pending(&mut self, bid: BufferId) -> bool {
         let Some(buf) = self.dests.buffer_mut(bid) else {
             return false;
@@ -84,6 +85,10 @@ impl Core {
         let mut passed_over: Vec<Entry> = Vec::new();
         // Expired ones go to the DLQ (persistent) once `buf` is let go.
         let mut expired: Vec<Entry> = Vec::new();
+        // A message closed its group (JMSXGroupSeq -1) during this pass:
+        // messages of that group passed over earlier, waiting for the
+        // group's owner, are free now and deserve another pass.
+        let mut group_closed = false;
         while !buf.pending.is_empty() {
             if !has_credit(buf, &self.registry, exclusive) {
                 break;
@@ -101,52 +106,29 @@ impl Core {
                 expired.push(entry);
                 continue;
             }
-            let Some((cid, first_of_group)) =
-                pick_consumer(buf, &self.registry, exclusive, same_priority, &entry)
-            else {
+            let groups = buf.groups.len();
+            let picked = pick_consumer(buf, &self.registry, exclusive, same_priority, &entry);
+            group_closed |= buf.groups.len() < groups;
+            let Some((cid, first_of_group)) = picked else {
                 passed_over.push(entry);
                 if passed_over.len() >= SELECTOR_SCAN_LIMIT {
                     break;
                 }
                 continue;
             };
-            let mut entry = entry;
-            if first_of_group {
-                // ActiveMQ flags the first message of a group a consumer gets.
-                let mut m = (*entry.message).clone();
-                m.properties
-                    .retain(|(k, _)| &**k != "JMSXGroupFirstForConsumer");
-                m.properties
-                    .push((Arc::from("JMSXGroupFirstForConsumer"), Value::Bool(true)));
-                entry.message = Arc::new(m);
-            }
-            let Some(consumer) = self.registry.consumer_mut(cid) else {
+            let given = hand_over(
+                &mut self.registry,
+                &mut self.usage.stats,
+                (cid, bid),
+                entry,
+                first_of_group,
+            );
+            if let Err(entry) = given {
                 buf.push(entry);
                 break;
-            };
-            if consumer.prefetch == 0 {
-                consumer.pulls -= 1;
-            }
-            consumer.window_used += 1;
-            consumer.window_bytes += entry.size;
-            let delivery = Delivery {
-                consumer: cid,
-                message: Arc::clone(&entry.message),
-                redelivery_count: entry.redelivery_count,
-            };
-            consumer.inflight.push_back(InFlight {
-                entry,
-                in_window: true,
-                buffer: bid,
-            });
-            let owner = consumer.conn;
-            self.usage.stats.messages_dispatched += 1;
-            if let Some(conn) = self.registry.connection(owner) {
-                // A closed receiver means the connection is going away; its
-                // disconnect returns what is in flight.
-                let _ = conn.sink.send(Event::Deliver(delivery));
             }
         }
+        let retry = group_closed && !passed_over.is_empty();
         for entry in passed_over {
             buf.push(entry);
         }
@@ -156,12 +138,14 @@ impl Core {
                 buf.slow = false;
             }
         }
-        let again = buf.pending.is_empty()
-            && !buf.paged.is_empty()
-            && buf
-                .consumers
-                .iter()
-                .any(|c| self.registry.consumer(*c).is_some_and(Consumer::has_credit));
+        // Finite: each retry needs a group closed by a message that left.
+        let again = retry
+            || (buf.pending.is_empty()
+                && !buf.paged.is_empty()
+                && buf
+                    .consumers
+                    .iter()
+                    .any(|c| self.registry.consumer(*c).is_some_and(Consumer::has_credit)));
         for entry in expired {
             self.expired(entry);
         }
@@ -281,6 +265,52 @@ fn forget_expired(
 /// Messages a dispatch pass may pass over (selected by no consumer with
 /// room) before it stops: the price of selectors is bounded per pass.
 const SELECTOR_SCAN_LIMIT: usize = 10_000;
+
+/// Puts a message in flight to a consumer and sends it the delivery; gives
+/// the entry back if the consumer is gone.
+fn hand_over(
+    registry: &mut Registry,
+    stats: &mut BrokerStats,
+    (cid, bid): (ConsumerId, BufferId),
+    mut entry: Entry,
+    first_of_group: bool,
+) -> Result<(), Entry> {
+    if first_of_group {
+        // ActiveMQ flags the first message of a group a consumer gets.
+        let mut m = (*entry.message).clone();
+        m.properties
+            .retain(|(k, _)| &**k != "JMSXGroupFirstForConsumer");
+        m.properties
+            .push((Arc::from("JMSXGroupFirstForConsumer"), Value::Bool(true)));
+        entry.message = Arc::new(m);
+    }
+    let Some(consumer) = registry.consumer_mut(cid) else {
+        return Err(entry);
+    };
+    if consumer.prefetch == 0 {
+        consumer.pulls -= 1;
+    }
+    consumer.window_used += 1;
+    consumer.window_bytes += entry.size;
+    let delivery = Delivery {
+        consumer: cid,
+        message: Arc::clone(&entry.message),
+        redelivery_count: entry.redelivery_count,
+    };
+    consumer.inflight.push_back(InFlight {
+        entry,
+        in_window: true,
+        buffer: bid,
+    });
+    let owner = consumer.conn;
+    stats.messages_dispatched += 1;
+    if let Some(conn) = registry.connection(owner) {
+        // A closed receiver means the connection is going away; its
+        // disconnect returns what is in flight.
+        let _ = conn.sink.send(Event::Deliver(delivery));
+    }
+    Ok(())
+}
 
 /// Whether any consumer that may take messages now has room: the exclusive
 /// one while there is one, else any.

@@ -106,6 +106,8 @@ impl fmt::Display for ConsumerId {
 #[cfg(test)]
 mod client_events_tests;
 #[cfg(test)]
+mod lifecycle_tests;
+#[cfg(test)]
 mod policy_tests;
 #[cfg(test)]
 mod semantics_tests;

@@ -353,3 +353,72 @@ fn a_no_local_subscriber_with_a_selector_gets_only_selected_foreign_messages() {
     b.send(c.id, own, None).expect("send");
     assert_eq!(c.bodies(), ["red"]);
 }
+
+/// Known limitation, found by the simulator's stall invariant (tests/sim,
+/// seed 23 before that invariant exempted this case): paging in stops once a
+/// queue holds half its memory limit in memory, even when nothing in
+/// memory is selected by the consumers that have room. A selected message
+/// paged out behind them then waits until someone takes the unselected
+/// ones — forever, if an exclusive consumer with a selector shuts the
+/// others out. ActiveMQ's store cursor is believed to behave alike (a
+/// page of non-matching messages starves selector consumers; not checked
+/// here). A fix means paging past the memory bound to scan for selected
+/// messages: a design decision, left open.
+#[test]
+#[ignore = "known limitation: selected messages paged out behind unselected ones stall"]
+fn a_selected_message_paged_out_behind_unselected_ones_is_still_delivered() {
+    let config = BrokerConfig {
+        destination_memory_limit: 2_000,
+        ..BrokerConfig::default()
+    };
+    let b = Broker::new(config, Box::new(MemoryStore::new()));
+    let q = Destination::queue("sel-paged");
+    let p = connect(&b, None);
+    for (i, color) in ["blue", "blue", "blue", "blue", "blue", "red"]
+        .iter()
+        .enumerate()
+    {
+        let body = format!("{color}{i}{}", "x".repeat(300));
+        let mut m = with_prop(&q, &body, "color", Value::String(Arc::from(*color)));
+        m.persistent = true;
+        b.send(p.id, m, None).unwrap();
+    }
+    let mut red = connect(&b, None);
+    sub_sel(&b, &red, &q, "color = 'red'");
+    assert_eq!(red.deliveries().len(), 1, "the red message is delivered");
+}
+
+/// Found by the simulator (tests/sim, seed 58168): a message of a group
+/// pinned to a consumer that does not select it waits; when a later
+/// message closes the group (JMSXGroupSeq -1), the waiting one is free for
+/// any consumer — but the dispatch pass had already passed it over, so it
+/// waited until something else touched the queue.
+#[test]
+fn closing_a_group_releases_its_waiting_messages_at_once() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("grp-close");
+    let p = connect(&b, None);
+    let grouped = |body: &str, color: &str, seq: i32| {
+        let mut m = with_prop(&q, body, "JMSXGroupID", Value::String(Arc::from("g")));
+        m.properties
+            .push((Arc::from("JMSXGroupSeq"), Value::Int(seq)));
+        m.properties
+            .push((Arc::from("color"), Value::String(Arc::from(color))));
+        m
+    };
+    let mut red = connect(&b, None);
+    sub_sel(&b, &red, &q, "color = 'red'");
+    b.send(p.id, grouped("r1", "red", 1), None).unwrap();
+    // Pinned to the red consumer, which does not select it: it waits.
+    b.send(p.id, grouped("b2", "blue", 2), None).unwrap();
+    let mut any = connect(&b, None);
+    sub(&b, &any, &q, 10);
+    assert!(any.bodies().is_empty(), "b2 waits for its group's owner");
+    b.send(p.id, grouped("r3", "red", -1), None).unwrap();
+    assert_eq!(red.bodies(), vec!["r1", "r3"]);
+    assert_eq!(
+        any.bodies(),
+        vec!["b2"],
+        "the closed group no longer holds b2"
+    );
+}

@@ -11,7 +11,7 @@ use crate::*;
 /// A connection as a test sees it: its id and what the broker sent it.
 pub(crate) struct Client {
     pub(crate) id: ConnectionId,
-    rx: EventReceiver,
+    pub(crate) rx: EventReceiver,
 }
 
 impl Client {
