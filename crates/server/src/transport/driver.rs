@@ -1,7 +1,9 @@
 //! One connection's I/O for any protocol: the select loop, write batching,
 //! producer flow control, confirmations after the store syncs, teardown.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use broker::{Broker, EventReceiver};
@@ -9,7 +11,7 @@ use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 use super::throttle::Relief;
 use super::{Close, ProtocolSession, Shutdown};
@@ -33,6 +35,8 @@ pub async fn drive<S: ProtocolSession>(
     let _ = socket.set_nodelay(true);
     tracing::debug!(%peer, "{} connection accepted", S::PROTOCOL);
     let (reader, writer) = socket.into_split();
+    let deadline = session.deadline();
+    let mut shutdown = shutdown;
     let mut conn = Connection {
         session,
         reader,
@@ -41,7 +45,9 @@ pub async fn drive<S: ProtocolSession>(
         events_open: true,
         relief: Relief::new(&broker),
         input: BytesMut::with_capacity(16 * 1024),
-        shutdown,
+        timer: Box::pin(tokio::time::sleep_until(deadline)),
+        timer_at: deadline,
+        shutdown: Box::pin(async move { shutdown.requested().await }),
         peer,
     };
     let reason = conn.run().await;
@@ -61,7 +67,14 @@ struct Connection<S> {
     relief: Relief,
     /// Read but not yet decoded: a partial frame, or frames held back.
     input: BytesMut,
-    shutdown: Shutdown,
+    /// The session's next timer, armed once and moved only when the
+    /// session's deadline moves: a timer registered anew on every turn of
+    /// the loop costs a lock on the runtime's timer wheel per batch.
+    timer: Pin<Box<Sleep>>,
+    timer_at: Instant,
+    /// Resolves when the broker stops; made once for the same reason (a
+    /// fresh wait would register with the channel every connection shares).
+    shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
     peer: SocketAddr,
 }
 
@@ -101,6 +114,10 @@ impl<S: ProtocolSession> Connection<S> {
     async fn step(&mut self) -> Result<(), &'static str> {
         let held_back = self.session.held_back();
         let deadline = self.session.deadline();
+        if deadline != self.timer_at {
+            self.timer.as_mut().reset(deadline);
+            self.timer_at = deadline;
+        }
         tokio::select! {
             biased;
             n = self.reader.read_buf(&mut self.input), if !held_back => match n {
@@ -141,8 +158,8 @@ impl<S: ProtocolSession> Connection<S> {
                     self.session.on_events_closed();
                 }
             },
-            () = tokio::time::sleep_until(deadline) => self.session.on_timer(Instant::now()),
-            () = self.shutdown.requested() => return Err("broker shutting down"),
+            () = self.timer.as_mut() => self.session.on_timer(Instant::now()),
+            () = self.shutdown.as_mut() => return Err("broker shutting down"),
         }
         Ok(())
     }
