@@ -21,7 +21,7 @@ pub struct Broker {
     /// added (see [`Broker::scheduler_wake`]).
     wake: std::sync::Arc<tokio::sync::Notify>,
     /// Signalled when an operation freed memory (see [`Broker::relief`]).
-    relief: std::sync::Arc<tokio::sync::Notify>,
+    relief: std::sync::Arc<Relief>,
 }
 
 /// The core, locked for one operation. Releasing it seals what the operation
@@ -35,7 +35,7 @@ struct Locked<'a> {
     conn: Option<ConnectionId>,
     /// Memory in use when the operation began, and whom to tell if the
     /// operation freed some: held-back producers may go on.
-    relief: (&'a tokio::sync::Notify, usize),
+    relief: (&'a Relief, Option<usize>),
 }
 
 impl Deref for Locked<'_> {
@@ -51,10 +51,46 @@ impl DerefMut for Locked<'_> {
     }
 }
 
+/// Tells held-back producers that memory was freed. Operations look at
+/// memory only while some connection says it is held back, so the common
+/// case (nobody held back) costs one atomic load per operation.
+#[derive(Default)]
+pub struct Relief {
+    notify: std::sync::Arc<tokio::sync::Notify>,
+    /// Connections held back right now (see [`Relief::hold`]).
+    held_back: std::sync::atomic::AtomicUsize,
+}
+
+impl Relief {
+    /// What held-back connections wait on.
+    pub fn notify(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        std::sync::Arc::clone(&self.notify)
+    }
+
+    /// A connection starts being held back: operations watch memory.
+    pub fn hold(&self) {
+        self.held_back
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// It no longer is.
+    pub fn release(&self) {
+        self.held_back
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The memory in use now if anyone is held back (to compare after).
+    fn watch(&self, core: &Core) -> Option<usize> {
+        (self.held_back.load(std::sync::atomic::Ordering::SeqCst) > 0).then(|| core.memory_used())
+    }
+}
+
 impl Drop for Locked<'_> {
     fn drop(&mut self) {
-        if self.core.memory_used() < self.relief.1 {
-            self.relief.0.notify_waiters();
+        if let Some(before) = self.relief.1 {
+            if self.core.memory_used() < before {
+                self.relief.0.notify.notify_waiters();
+            }
         }
         if let Some(group) = self.core.store.seal() {
             let conn = self.conn;
@@ -85,7 +121,7 @@ impl Broker {
     /// Locks the core for an operation nobody confirms to a client.
     fn lock(&self) -> Locked<'_> {
         let core = self.core.lock();
-        let used = core.memory_used();
+        let used = self.relief.watch(&core);
         Locked {
             core,
             conn: None,
@@ -97,7 +133,7 @@ impl Broker {
     /// wait for what the operation writes (see [`Broker::sync_point`]).
     fn lock_for(&self, conn: ConnectionId) -> Locked<'_> {
         let core = self.core.lock();
-        let used = core.memory_used();
+        let used = self.relief.watch(&core);
         Locked {
             core,
             conn: Some(conn),
@@ -146,7 +182,7 @@ impl Broker {
     /// waits on it instead of polling. Congestion can also clear without an
     /// operation (the disk catching up, a subscriber judged stalled as time
     /// passes), so waiters should still look again now and then.
-    pub fn relief(&self) -> std::sync::Arc<tokio::sync::Notify> {
+    pub fn relief(&self) -> std::sync::Arc<Relief> {
         std::sync::Arc::clone(&self.relief)
     }
 

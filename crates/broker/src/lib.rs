@@ -55,7 +55,7 @@ mod transaction;
 use std::fmt;
 use std::sync::Arc;
 
-pub use broker::Broker;
+pub use broker::{Broker, Relief};
 pub use clients::ProducerRequest;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{BrokerConfig, BrokerStats, ConnectInfo, SendOutcome};

@@ -20,6 +20,9 @@ use super::{Close, ProtocolSession, Shutdown};
 /// burst cannot grow the write buffer without bound.
 const WRITE_BATCH: usize = 64 * 1024;
 
+/// The write buffer capacity a connection keeps between batches.
+const KEEP_CAPACITY: usize = 1024 * 1024;
+
 /// Runs one connection until either side ends it, then releases the
 /// session's broker state and closes the socket, however it ended.
 /// `events` is the receiving end of the channel the session hands the
@@ -164,15 +167,22 @@ impl<S: ProtocolSession> Connection<S> {
         Ok(())
     }
 
-    /// Writes what the session produced.
+    /// Writes what the session produced, from the session's own buffer:
+    /// it is cleared, not handed over, so its capacity serves the next
+    /// batch instead of being allocated again.
     async fn flush(&mut self) -> Result<(), &'static str> {
-        if self.session.output().is_empty() {
+        let out = self.session.output();
+        if out.is_empty() {
             return Ok(());
         }
-        let out = self.session.output().split();
-        if let Err(e) = self.writer.write_all(&out).await {
+        if let Err(e) = self.writer.write_all(out).await {
             tracing::debug!(peer = %self.peer, "write error: {e}");
             return Err("write error");
+        }
+        out.clear();
+        // A very large message leaves a very large buffer: let it go.
+        if out.capacity() > KEEP_CAPACITY {
+            *out = BytesMut::with_capacity(16 * 1024);
         }
         self.session.flushed(Instant::now());
         Ok(())

@@ -28,6 +28,9 @@ const MIN_GAP: Duration = Duration::from_millis(1);
 /// When a held-back connection should ask the broker again: as soon as the
 /// broker frees memory ([`Broker::relief`]), or after a backing-off pause.
 pub struct Relief {
+    broker: Arc<broker::Relief>,
+    /// Counted among the broker's held-back connections.
+    holding: bool,
     notify: Arc<Notify>,
     /// Armed at all times, so memory freed between a look at the broker and
     /// the next wait still wakes it.
@@ -40,9 +43,12 @@ pub struct Relief {
 
 impl Relief {
     pub fn new(broker: &Broker) -> Relief {
-        let notify = broker.relief();
+        let relief = broker.relief();
+        let notify = relief.notify();
         let armed = arm(&notify);
         Relief {
+            broker: relief,
+            holding: false,
             notify,
             armed,
             recheck: Box::pin(tokio::time::sleep(FIRST_RECHECK)),
@@ -55,6 +61,11 @@ impl Relief {
     /// state lives in `self` (a notification taken stays taken until the
     /// next look), so a select may drop it at any time.
     pub async fn wait(&mut self) {
+        if !self.holding {
+            // From now on the broker's operations watch for freed memory.
+            self.holding = true;
+            self.broker.hold();
+        }
         tokio::select! {
             _ = self.armed.as_mut() => {}
             _ = self.recheck.as_mut() => {
@@ -72,6 +83,9 @@ impl Relief {
     /// The connection is no longer held back: the next throttle starts
     /// with short pauses again.
     pub fn cleared(&mut self) {
+        if std::mem::take(&mut self.holding) {
+            self.broker.release();
+        }
         self.pause = FIRST_RECHECK;
         self.recheck.as_mut().reset(Instant::now() + FIRST_RECHECK);
     }
@@ -81,4 +95,12 @@ fn arm(notify: &Arc<Notify>) -> Pin<Box<OwnedNotified>> {
     let mut armed = Box::pin(Arc::clone(notify).notified_owned());
     armed.as_mut().enable();
     armed
+}
+
+impl Drop for Relief {
+    fn drop(&mut self) {
+        if self.holding {
+            self.broker.release();
+        }
+    }
 }
