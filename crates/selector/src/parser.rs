@@ -18,7 +18,7 @@
 
 use nom::branch::alt;
 use nom::bytes::complete::{is_not, tag, tag_no_case, take_while, take_while1};
-use nom::character::complete::{char, digit0, digit1, hex_digit1, multispace0, one_of};
+use nom::character::complete::{char, hex_digit1, multispace0, one_of};
 use nom::combinator::{opt, recognize};
 use nom::multi::many0;
 use nom::sequence::{delimited, pair, preceded};
@@ -91,16 +91,27 @@ fn word(i: &str) -> IResult<&str, Tok> {
     Ok((i, tok))
 }
 
+// Digits are read with take_while, not nom 8.0.0's digit0/digit1: at the
+// very end of the input digit0 consumed nothing, so `x = 3.14159` read as
+// `x = 3.` (nom issue #1808, fixed upstream but not released).
+fn digits0(i: &str) -> IResult<&str, &str> {
+    take_while(|c: char| c.is_ascii_digit()).parse(i)
+}
+
+fn digits1(i: &str) -> IResult<&str, &str> {
+    take_while1(|c: char| c.is_ascii_digit()).parse(i)
+}
+
 fn exponent(i: &str) -> IResult<&str, &str> {
-    recognize((one_of("eE"), opt(one_of("+-")), digit1)).parse(i)
+    recognize((one_of("eE"), opt(one_of("+-")), digits1)).parse(i)
 }
 
 /// `1.5`, `.5`, `1.`, `1e3`, `1.5E-3`, with an optional `f`/`d` suffix.
 fn approximate(i: &str) -> IResult<&str, Tok> {
     let (i, text) = alt((
-        recognize((digit1, char('.'), digit0, opt(exponent))),
-        recognize((char('.'), digit1, opt(exponent))),
-        recognize((digit1, exponent)),
+        recognize((digits1, char('.'), digits0, opt(exponent))),
+        recognize((char('.'), digits1, opt(exponent))),
+        recognize((digits1, exponent)),
     ))
     .parse(i)?;
     let (i, _) = opt(one_of("fFdD")).parse(i)?;
@@ -130,7 +141,7 @@ fn exact(i: &str) -> IResult<&str, Tok> {
             ))),
         };
     }
-    let (rest, digits) = digit1.parse(i)?;
+    let (rest, digits) = digits1(i)?;
     // `15f`, `15d`: a whole number written as an approximate literal.
     if let Ok((after, _)) = one_of::<_, _, nom::error::Error<&str>>("fFdD").parse(rest) {
         if let Ok(d) = digits.parse::<f64>() {
