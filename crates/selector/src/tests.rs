@@ -393,8 +393,8 @@ proptest! {
 #[test]
 fn a_decimal_literal_at_the_very_end_keeps_its_fraction() {
     let x = |v: f64| [("x", Value::Double(v))];
-    assert!(check("x = 3.14159", &x(3.14159)));
-    assert!(!check("x = 3.14159", &x(3.0)));
+    assert!(check("x = 12.375", &x(12.375)));
+    assert!(!check("x = 12.375", &x(12.0)));
     assert!(check("x < 2.5", &x(2.25)));
     assert!(!check("x < 2.5", &x(2.75)));
     assert!(check("x = 1.", &x(1.0)));
