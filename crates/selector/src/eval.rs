@@ -1,4 +1,4 @@
-//! Evaluation with SQL three-valued logic and ActiveMQ's conversions.
+//! Evaluation with SQL three-valued logic and ActiveMQ's type rules.
 //! Nothing here allocates: values borrow from the message or the selector.
 
 use std::cmp::Ordering;
@@ -6,52 +6,60 @@ use std::cmp::Ordering;
 use crate::ast::{Arith, Cmp, Expr, Lit};
 use crate::value::{Fields, Value};
 
-pub fn eval<'a, F: Fields + ?Sized>(e: &'a Expr, f: &'a F) -> Value<'a> {
+/// `convert`: the selector had `convert_string_expressions:` (comparisons
+/// convert strings; see the crate doc).
+pub fn eval<'a, F: Fields + ?Sized>(e: &'a Expr, f: &'a F, convert: bool) -> Value<'a> {
     match e {
         Expr::Lit(Lit::Str(s)) => Value::Str(s),
         Expr::Lit(Lit::Long(l)) => Value::Long(*l),
         Expr::Lit(Lit::Double(d)) => Value::Double(*d),
         Expr::Lit(Lit::Bool(b)) => Value::Bool(*b),
         Expr::Ident(name) => f.get(name),
-        Expr::Neg(e) => match eval(e, f).numeric() {
+        Expr::Neg(e) => match eval(e, f, convert).numeric() {
             Some(Value::Long(l)) => l.checked_neg().map_or(Value::Null, Value::Long),
             Some(Value::Double(d)) => Value::Double(-d),
             _ => Value::Null,
         },
-        Expr::Not(e) => match eval(e, f) {
+        Expr::Not(e) => match eval(e, f, convert) {
             Value::Bool(b) => Value::Bool(!b),
             _ => Value::Null,
         },
-        Expr::And(l, r) => match eval(l, f) {
+        Expr::And(l, r) => match eval(l, f, convert) {
             Value::Bool(false) => Value::Bool(false),
-            lv => match (lv, eval(r, f)) {
+            lv => match (lv, eval(r, f, convert)) {
                 (_, Value::Bool(false)) => Value::Bool(false),
                 (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
                 _ => Value::Null,
             },
         },
-        Expr::Or(l, r) => match eval(l, f) {
+        Expr::Or(l, r) => match eval(l, f, convert) {
             Value::Bool(true) => Value::Bool(true),
-            lv => match (lv, eval(r, f)) {
+            lv => match (lv, eval(r, f, convert)) {
                 (_, Value::Bool(true)) => Value::Bool(true),
                 (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
                 _ => Value::Null,
             },
         },
-        Expr::Cmp(op, l, r) => compare(*op, eval(l, f), eval(r, f)),
-        Expr::Arith(op, l, r) => arith(*op, eval(l, f), eval(r, f)),
+        Expr::Cmp(op, l, r) => compare(*op, eval(l, f, convert), eval(r, f, convert), convert),
+        Expr::Arith(op, l, r) => arith(*op, eval(l, f, convert), eval(r, f, convert)),
         Expr::Between {
             expr,
             low,
             high,
             negated,
         } => {
-            let v = eval(expr, f);
-            let (lo, hi) = (eval(low, f), eval(high, f));
+            let v = eval(expr, f, convert);
+            let (lo, hi) = (eval(low, f, convert), eval(high, f, convert));
             if *negated {
-                or3(compare(Cmp::Lt, v, lo), compare(Cmp::Gt, v, hi))
+                or3(
+                    compare(Cmp::Lt, v, lo, convert),
+                    compare(Cmp::Gt, v, hi, convert),
+                )
             } else {
-                and3(compare(Cmp::Ge, v, lo), compare(Cmp::Le, v, hi))
+                and3(
+                    compare(Cmp::Ge, v, lo, convert),
+                    compare(Cmp::Le, v, hi, convert),
+                )
             }
         }
         Expr::In {
@@ -95,15 +103,15 @@ fn or3<'a>(a: Value<'a>, b: Value<'a>) -> Value<'a> {
 }
 
 /// Orders two values the way ActiveMQ's ComparisonExpression does: numbers
-/// across types, strings among strings, booleans for equality, a string
-/// converted when compared with a number or a boolean. `None`: the types do
-/// not compare (the comparison is then false).
-fn order(l: Value<'_>, r: Value<'_>) -> Option<Ordering> {
+/// across types, strings among strings, booleans among booleans, and, only
+/// with `convert`, a string converted to the type it is compared with.
+/// `None`: the types do not compare (the comparison is then false).
+fn order(l: Value<'_>, r: Value<'_>, convert: bool) -> Option<Ordering> {
     match (l, r) {
         (Value::Str(a), Value::Str(b)) => Some(a.cmp(b)),
         (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(&b)),
-        (Value::Bool(a), Value::Str(s)) => Some(a.cmp(&s.eq_ignore_ascii_case("true"))),
-        (Value::Str(s), Value::Bool(b)) => Some(s.eq_ignore_ascii_case("true").cmp(&b)),
+        (Value::Str(s), other) if convert => order(Value::converted(s, other)?, other, false),
+        (other, Value::Str(s)) if convert => order(other, Value::converted(s, other)?, false),
         (Value::Long(a), Value::Long(b)) => Some(a.cmp(&b)),
         _ => {
             let (a, b) = (l.numeric()?, r.numeric()?);
@@ -115,11 +123,11 @@ fn order(l: Value<'_>, r: Value<'_>) -> Option<Ordering> {
     }
 }
 
-fn compare<'a>(op: Cmp, l: Value<'a>, r: Value<'a>) -> Value<'a> {
+fn compare<'a>(op: Cmp, l: Value<'a>, r: Value<'a>, convert: bool) -> Value<'a> {
     if matches!(l, Value::Null) || matches!(r, Value::Null) {
         return Value::Null;
     }
-    let Some(o) = order(l, r) else {
+    let Some(o) = order(l, r, convert) else {
         // Incomparable types: `=` is false, so `<>` (its negation) is true.
         return Value::Bool(op == Cmp::Ne);
     };

@@ -91,12 +91,16 @@ fn conversions_as_activemq_does() {
         ("f", Value::Double(f64::from(1.1f32))),
         ("x", Value::Str("abc")),
     ];
-    // A numeric-looking string compares numerically (STOMP headers).
-    assert!(check("s > 10", m));
-    assert!(check("s = 12", m));
-    assert!(check("s + 1 = 13", m));
+    // Under convert_string_expressions: (ActiveMQ's STOMP subscriptions) a
+    // numeric-looking string compares numerically; arithmetic never converts.
+    let conv = |s: &str| check(&format!("convert_string_expressions:{s}"), m);
+    assert!(conv("s > 10"));
+    assert!(conv("s = 12"));
+    assert!(conv("s = 12.0"), "as a double against a decimal literal");
+    assert!(!conv("s + 1 = 13"));
+    assert!(conv("b = 'true'"));
+    assert!(!conv("x = 1"), "what does not parse compares false");
     assert!(check("b = TRUE", m));
-    assert!(check("b = 'true'", m));
     // A float property is not equal to the double literal it approximates.
     assert!(!check("f = 1.1", m));
     // Incompatible types compare false, so <> is true.
@@ -108,6 +112,23 @@ fn conversions_as_activemq_does() {
     // Integer division by zero selects nothing; double division gives infinity.
     assert!(!check("s / 0 = 1", m));
     assert!(check("f / 0.0 > 1000000", m));
+}
+
+/// JMS 1.1: comparing a string with a number or a boolean is not a
+/// conversion; the comparison is false (so `<>` is true), whatever the
+/// string looks like.
+#[test]
+fn a_jms_selector_never_converts_a_string_to_a_number() {
+    let m: &[(&str, Value<'_>)] = &[("n", Value::Str("2")), ("b", Value::Str("true"))];
+    assert!(!check("n > 1", m));
+    assert!(!check("n = 2", m));
+    assert!(check("n <> 2", m));
+    assert!(!check("b = TRUE", m));
+    assert!(check("n = '2'", m));
+    let l: &[(&str, Value<'_>)] = &[("n", Value::Str("12.5"))];
+    // Long.valueOf("12.5") fails in ActiveMQ: false even when converting.
+    assert!(!check("convert_string_expressions:n = 12", l));
+    assert!(check("convert_string_expressions:n > 12.25", l));
 }
 
 #[test]

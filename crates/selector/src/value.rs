@@ -15,22 +15,23 @@ pub enum Value<'a> {
 }
 
 impl<'a> Value<'a> {
-    /// As a number, for arithmetic and numeric comparison. Strings that look
-    /// like numbers count (ActiveMQ's leniency for STOMP's text headers).
+    /// As a number, for arithmetic and numeric comparison: numbers only.
     pub fn numeric(self) -> Option<Value<'a>> {
         match self {
             Value::Long(_) | Value::Double(_) => Some(self),
-            Value::Str(s) => {
-                let t = s.trim();
-                if let Ok(l) = t.parse::<i64>() {
-                    Some(Value::Long(l))
-                } else {
-                    t.parse::<f64>()
-                        .ok()
-                        .filter(|d| d.is_finite())
-                        .map(Value::Double)
-                }
-            }
+            _ => None,
+        }
+    }
+
+    /// A string converted to the type of `like` (a long, a double or a
+    /// boolean), as ActiveMQ converts under `convert_string_expressions:`
+    /// (Long.valueOf, Double.valueOf, Boolean.valueOf); `None` when it does
+    /// not parse.
+    pub fn converted(s: &str, like: Value<'_>) -> Option<Value<'a>> {
+        match like {
+            Value::Long(_) => s.parse::<i64>().ok().map(Value::Long),
+            Value::Double(_) => s.trim().parse::<f64>().ok().map(Value::Double),
+            Value::Bool(_) => Some(Value::Bool(s.eq_ignore_ascii_case("true"))),
             _ => None,
         }
     }

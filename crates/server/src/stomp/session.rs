@@ -459,7 +459,11 @@ impl Session {
                 .parse()
                 .map_err(|_| Failure::soft(format!("Invalid activemq.prefetchSize: {p}")))?;
         }
-        req.selector = frame.header("selector").map(str::to_string);
+        // As ActiveMQ's STOMP layer: every header is text, so comparisons
+        // in a STOMP subscription's selector convert strings to numbers.
+        req.selector = frame
+            .header("selector")
+            .map(|s| format!("{}{s}", broker::CONVERT_STRING_EXPRESSIONS));
         req.durable_name = frame
             .header("activemq.subscriptionName")
             .map(str::to_string);
