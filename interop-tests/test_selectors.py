@@ -65,3 +65,11 @@ def test_a_string_property_is_a_number_to_stomp_selectors_only(broker, client, j
     stomp = client(broker)
     stomp.subscribe(f"/queue/{q}", headers={"selector": "n > 1"})
     assert [f.body for f in stomp.get_n(1)] == ["two"]
+
+
+def test_a_queue_browser_sees_only_what_its_selector_selects(broker, java_classes):
+    # ActiveMQ 5.17.2 prints the same two lines.
+    out = run_java(java_classes, "BrowseSelected", f"tcp://127.0.0.1:{broker.openwire_port}",
+                   unique("browse"))
+    assert "browsed red red" in out, out
+    assert "left 3" in out, out

@@ -475,6 +475,25 @@ impl Broker {
         self.lock().browse(dest)
     }
 
+    /// What a queue browser with `selector` sees: the waiting messages it
+    /// selects, oldest first, left in place.
+    ///
+    /// # Errors
+    /// [`BrokerError::InvalidSelector`].
+    pub fn browse_selected(
+        &self,
+        dest: &Destination,
+        selector: Option<&str>,
+    ) -> Result<Vec<std::sync::Arc<Message>>, BrokerError> {
+        use crate::selecting::SelectedBy;
+        let selector = crate::core::parse_selector(selector)?;
+        let all = self.lock().browse(dest);
+        Ok(match selector {
+            None => all,
+            Some(sel) => all.into_iter().filter(|m| m.selected_by(&sel, 0)).collect(),
+        })
+    }
+
     /// Every live temporary destination.
     pub fn temporaries(&self) -> Vec<Destination> {
         self.lock().temporaries()

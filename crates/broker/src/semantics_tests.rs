@@ -422,3 +422,24 @@ fn closing_a_group_releases_its_waiting_messages_at_once() {
         "the closed group no longer holds b2"
     );
 }
+
+#[test]
+fn a_queue_browser_sees_only_what_its_selector_selects() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("browse-sel");
+    let p = connect(&b, None);
+    for color in ["red", "blue", "red"] {
+        let m = with_prop(&q, color, "color", Value::String(Arc::from(color)));
+        b.send(p.id, m, None).expect("send");
+    }
+    let seen = b
+        .browse_selected(&q, Some("color = 'red'"))
+        .expect("browse");
+    assert_eq!(seen.len(), 2);
+    assert_eq!(b.browse_selected(&q, None).expect("browse").len(), 3);
+    assert!(matches!(
+        b.browse_selected(&q, Some("color =")),
+        Err(BrokerError::InvalidSelector(_))
+    ));
+    assert_eq!(b.queue_depth(&q), 3, "browsing leaves messages in place");
+}

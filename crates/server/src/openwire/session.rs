@@ -295,7 +295,8 @@ impl Session {
         })?;
         if c.browser {
             // A browser sees what the queue holds now, then a null message.
-            for m in self.broker.browse(&dest) {
+            let selector = c.selector.as_ref().map(OwString::to_string_lossy);
+            for m in self.broker.browse_selected(&dest, selector.as_deref())? {
                 self.dispatch(&wire_id, &m, 0);
             }
             self.out.push(DataStructure::MessageDispatch(Arc::new(
