@@ -45,6 +45,7 @@ def test_stomp_invalid_selector_gets_an_error(broker, client):
     assert "ERROR" in str(e.value)
 
 
+@pytest.mark.ferrum_only  # needs the OpenWire port; checked by hand on 5.17.2
 def test_a_string_property_is_a_number_to_stomp_selectors_only(broker, client, java_classes):
     """A STOMP header is a string property. ActiveMQ's STOMP layer
     prefixes its subscriptions' selectors with convert_string_expressions:,
@@ -67,9 +68,40 @@ def test_a_string_property_is_a_number_to_stomp_selectors_only(broker, client, j
     assert [f.body for f in stomp.get_n(1)] == ["two"]
 
 
+@pytest.mark.ferrum_only  # needs the OpenWire port; checked by hand on 5.17.2
 def test_a_queue_browser_sees_only_what_its_selector_selects(broker, java_classes):
     # ActiveMQ 5.17.2 prints the same two lines.
     out = run_java(java_classes, "BrowseSelected", f"tcp://127.0.0.1:{broker.openwire_port}",
                    unique("browse"))
     assert "browsed red red" in out, out
     assert "left 3" in out, out
+
+
+def test_a_stomp_browser_sees_what_its_selector_selects_then_browser_end(broker, raw):
+    """ActiveMQ's STOMP queue browser (browser:true): the waiting messages
+    the selector selects, left in place, then a MESSAGE with browser:end
+    and message-id 0. ActiveMQ 5.17.2 sends the same frames."""
+    q = unique("sbrowse")
+    r = raw(broker)
+    r.connect()
+    for color in ("red", "blue"):
+        r.call("SEND", [("destination", f"/queue/{q}"), ("color", color)], color.encode())
+    r.send_frame("SUBSCRIBE", [("destination", f"/queue/{q}"), ("id", "b1"),
+                               ("browser", "true"), ("selector", "color = 'red'")])
+    first, end = r.read_frame(), r.read_frame()
+    assert first.command == "MESSAGE" and first.body == b"red", first
+    assert first.headers["subscription"] == "b1"
+    assert end.command == "MESSAGE", end
+    assert (end.headers["browser"], end.headers["message-id"]) == ("end", "0")
+    assert end.headers["destination"] == f"/queue/{q}"
+    r.call("UNSUBSCRIBE", [("id", "b1")])
+    r.send_frame("SUBSCRIBE", [("destination", f"/queue/{q}"), ("id", "all")])
+    assert sorted(r.read_frame().body for _ in range(2)) == [b"blue", b"red"]
+
+
+def test_a_stomp_1_0_browser_is_refused(broker, raw):
+    r = raw(broker, version="1.0")
+    r.connect(accept_version="1.0")
+    reply, _ = r.request("SUBSCRIBE", [("destination", f"/queue/{unique('b10')}"),
+                                       ("browser", "true")])
+    assert reply.command == "ERROR", reply

@@ -108,6 +108,9 @@ pub struct Session {
     /// Shown in CONNECTED and used to build message ids.
     session_id: String,
     subs: HashMap<String, Subscription>,
+    /// Browser subscriptions (`browser:true`): already answered in full,
+    /// kept only so that their UNSUBSCRIBE is not an error.
+    browsers: std::collections::HashSet<String>,
     /// Subscription id of each consumer, for MESSAGE `subscription`.
     by_consumer: HashMap<ConsumerId, (String, AckMode)>,
     temps: TempNames,
@@ -157,6 +160,7 @@ impl Session {
             version: None,
             session_id,
             subs: HashMap::new(),
+            browsers: std::collections::HashSet::new(),
             by_consumer: HashMap::new(),
             temps: TempNames::default(),
             client_id: None,
@@ -452,6 +456,9 @@ impl Session {
             "client-individual" => AckMode::ClientIndividual,
             other => return Err(Failure::soft(format!("Invalid ack mode: {other}"))),
         };
+        if frame.header("browser") == Some("true") {
+            return self.browse(&id, &destination, frame);
+        }
         let mut req = SubscribeRequest::new(destination);
         if let Some(p) = frame.header("activemq.prefetchSize") {
             req.prefetch = p
@@ -489,11 +496,49 @@ impl Session {
         Ok(())
     }
 
+    /// ActiveMQ's STOMP queue browser (`browser:true`, STOMP 1.1+): what
+    /// the queue holds now, as MESSAGE frames, then one with `browser:end`.
+    /// Nothing is consumed, and nothing stays subscribed.
+    fn browse(
+        &mut self,
+        id: &str,
+        destination: &broker::Destination,
+        frame: &Frame,
+    ) -> Result<(), Failure> {
+        if self.version == Some(Version::V1_0) {
+            return Err(Failure::soft(
+                "Queue Browser feature only valid for Stomp v1.1+ clients!",
+            ));
+        }
+        let selector = frame
+            .header("selector")
+            .map(|s| format!("{}{s}", broker::CONVERT_STRING_EXPRESSIONS));
+        for m in self
+            .broker
+            .browse_selected(destination, selector.as_deref())?
+        {
+            self.write_message(id, &m, false);
+        }
+        let dest = self.temps.header(destination);
+        let end = [
+            ("subscription", id),
+            ("browser", "end"),
+            ("destination", dest.as_str()),
+            ("message-id", "0"),
+        ];
+        stomp::write_frame(&mut self.out, self.version, Command::Message, &end, b"");
+        self.browsers.insert(id.to_string());
+        Ok(())
+    }
+
     /// Ends a subscription. A durable subscription outlives its consumer;
     /// naming it with `activemq.subscriptionName` removes it too, as in ActiveMQ.
     fn on_unsubscribe(&mut self, conn: ConnectionId, frame: &Frame) -> Result<(), Failure> {
         let durable = frame.header("activemq.subscriptionName");
         let id = frame.header("id").or_else(|| frame.header("destination"));
+        if id.is_some_and(|id| self.browsers.remove(id)) {
+            return Ok(());
+        }
         match id.and_then(|id| self.subs.remove(id)) {
             Some(sub) => {
                 self.by_consumer.remove(&sub.consumer);
@@ -575,7 +620,18 @@ impl Session {
             return;
         };
         let (sub_id, mode) = (sub_id.clone(), *mode);
-        let m = &d.message;
+        self.write_message(&sub_id, &d.message, d.redelivered());
+        if mode == AckMode::Auto {
+            let m = &d.message;
+            match self.auto_acks.iter_mut().find(|(c, _)| *c == d.consumer) {
+                Some(slot) => slot.1 = m.id.clone(),
+                None => self.auto_acks.push((d.consumer, m.id.clone())),
+            }
+        }
+    }
+
+    /// A MESSAGE frame for subscription `sub_id`, with ActiveMQ's headers.
+    fn write_message(&mut self, sub_id: &str, m: &broker::Message, redelivered: bool) {
         let dest = self.temps.header(&m.destination);
         let expires = m.expiration.to_string();
         let priority = m.priority.to_string();
@@ -602,7 +658,7 @@ impl Session {
         let mut h: Vec<(&str, &str)> = Vec::with_capacity(12 + props.len());
         h.push(("message-id", m.id.as_str()));
         h.push(("destination", &dest));
-        h.push(("subscription", &sub_id));
+        h.push(("subscription", sub_id));
         if self.version == Some(Version::V1_2) {
             h.push(("ack", m.id.as_str()));
         }
@@ -615,7 +671,7 @@ impl Session {
         if m.persistent {
             h.push(("persistent", "true"));
         }
-        if d.redelivered() {
+        if redelivered {
             h.push(("redelivered", "true"));
         }
         if let Some(c) = &m.correlation_id {
@@ -634,12 +690,6 @@ impl Session {
             h.push((k, v));
         }
         stomp::write_frame(&mut self.out, self.version, Command::Message, &h, body);
-        if mode == AckMode::Auto {
-            match self.auto_acks.iter_mut().find(|(c, _)| *c == d.consumer) {
-                Some(slot) => slot.1 = m.id.clone(),
-                None => self.auto_acks.push((d.consumer, m.id.clone())),
-            }
-        }
     }
 
     /// Acknowledges what auto-ack subscriptions were sent, once it is
