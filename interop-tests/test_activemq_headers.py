@@ -314,3 +314,15 @@ def test_selector_header_is_accepted(shared_broker, client):
     m = c.get()
     assert m.body == "red one"
     assert m.headers["color"] == "red"
+
+
+def test_a_durable_subscription_on_a_queue_is_an_error_and_the_connection_stays(broker, raw):
+    # ActiveMQ 5.17.2: ERROR "Invalid Subscription: cannot durably subscribe
+    # to a Queue destination!", and the connection goes on.
+    r = raw(broker)
+    r.connect(extra={"client-id": unique("durq")})
+    reply, _ = r.request("SUBSCRIBE", [("destination", f"/queue/{unique('dq')}"), ("id", "1"),
+                                       ("activemq.subscriptionName", "x")])
+    assert reply.command == "ERROR", reply
+    assert "cannot durably subscribe to a Queue" in reply.headers.get("message", ""), reply
+    r.call("SUBSCRIBE", [("destination", f"/queue/{unique('dq')}"), ("id", "2")])

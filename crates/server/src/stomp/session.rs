@@ -474,8 +474,14 @@ impl Session {
         req.durable_name = frame
             .header("activemq.subscriptionName")
             .map(str::to_string);
-        if req.destination.is_queue() {
-            req.durable_name = None;
+        if req.destination.is_queue() && req.durable_name.is_some() {
+            return Err(Failure::soft(
+                "Invalid Subscription: cannot durably subscribe to a Queue destination!",
+            ));
+        }
+        if req.durable_name.is_some() && frame.header("activemq.prefetchSize").is_none() {
+            // ActiveMQ's default for a durable topic subscriber.
+            req.prefetch = 100;
         }
         req.exclusive = frame.header("activemq.exclusive") == Some("true");
         if let Some(p) = frame.header("activemq.priority") {
