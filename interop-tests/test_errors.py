@@ -417,3 +417,27 @@ def test_frame_before_connect(broker, raw, client, bystander):
     c = client(broker)
     c.subscribe(q)
     c.expect_nothing(0.3)
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_subscribe_and_unsubscribe_need_an_id_from_1_1_on(broker, raw, version):
+    # ActiveMQ 5.17.2's words; the connection goes on.
+    r = raw(broker, version=version)
+    r.connect()
+    q = f"/queue/{unique('noid')}"
+    for command, text in (("SUBSCRIBE", "SUBSCRIBE received without a subscription id!"),
+                          ("UNSUBSCRIBE", "UNSUBSCRIBE received without a subscription id!")):
+        reply, _ = r.request(command, [("destination", q)])
+        assert reply.command == "ERROR", reply
+        assert reply.headers["message"] == text, reply
+    reply, _ = r.request("SUBSCRIBE", [("destination", ""), ("id", "9")])
+    assert reply.headers["message"] == "Invalid empty or 'null' Destination header", reply
+    r.call("SUBSCRIBE", [("destination", q), ("id", "1")])
+
+
+def test_a_stomp_1_0_subscription_may_go_without_an_id(broker, raw):
+    r = raw(broker, version="1.0")
+    r.connect(accept_version="1.0")
+    q = f"/queue/{unique('noid10')}"
+    r.call("SUBSCRIBE", [("destination", q)])
+    r.call("UNSUBSCRIBE", [("destination", q)])

@@ -441,9 +441,17 @@ impl Session {
     }
 
     fn on_subscribe(&mut self, conn: ConnectionId, frame: &Frame) -> Result<(), Failure> {
+        // As ActiveMQ checks them: the id first (required from 1.1 on), then
+        // the destination.
+        if self.version != Some(Version::V1_0) && frame.header("id").is_none() {
+            return Err(Failure::soft(
+                "SUBSCRIBE received without a subscription id!",
+            ));
+        }
         let header = frame
             .header("destination")
-            .ok_or_else(|| Failure::soft("SUBSCRIBE received without a Destination specified"))?;
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| Failure::soft("Invalid empty or 'null' Destination header"))?;
         // STOMP 1.0 makes `id` optional; the destination names the subscription then.
         let id = frame.header("id").unwrap_or(header).to_string();
         if self.subs.contains_key(&id) {
@@ -540,6 +548,11 @@ impl Session {
     /// Ends a subscription. A durable subscription outlives its consumer;
     /// naming it with `activemq.subscriptionName` removes it too, as in ActiveMQ.
     fn on_unsubscribe(&mut self, conn: ConnectionId, frame: &Frame) -> Result<(), Failure> {
+        if self.version != Some(Version::V1_0) && frame.header("id").is_none() {
+            return Err(Failure::soft(
+                "UNSUBSCRIBE received without a subscription id!",
+            ));
+        }
         let durable = frame.header("activemq.subscriptionName");
         let id = frame.header("id").or_else(|| frame.header("destination"));
         if id.is_some_and(|id| self.browsers.remove(id)) {
