@@ -441,3 +441,45 @@ def test_a_stomp_1_0_subscription_may_go_without_an_id(broker, raw):
     q = f"/queue/{unique('noid10')}"
     r.call("SUBSCRIBE", [("destination", q)])
     r.call("UNSUBSCRIBE", [("destination", q)])
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.2"])
+@pytest.mark.parametrize("frames,expected", [
+    ([("BEGIN", [])], "Must specify the transaction you are beginning"),
+    ([("COMMIT", [("transaction", "nope")])], "Invalid transaction id: nope"),
+    ([("ABORT", [("transaction", "nope")])], "Invalid transaction id: nope"),
+    ([("SEND", [("destination", "/queue/etx"), ("transaction", "nope")])],
+     "Invalid transaction id: nope"),
+    ([("BEGIN", [("transaction", "t")]), ("BEGIN", [("transaction", "t")])],
+     "The transaction was already started: t"),
+    ([("UNSUBSCRIBE", [("id", "zz")])], "No subscription matched."),
+])
+def test_stomp_errors_say_what_activemq_says(broker, raw, version, frames, expected):
+    # Each message is ActiveMQ 5.17.2's (checked with INTEROP_BROKER); the
+    # client sees its own transaction name, not the broker's.
+    r = raw(broker, version=version)
+    r.connect(accept_version=version)
+    for command, headers in frames[:-1]:
+        r.call(command, headers)
+    command, headers = frames[-1]
+    reply, _ = r.request(command, headers)
+    assert reply.command == "ERROR", reply
+    assert reply.headers["message"] == expected, reply
+
+
+@pytest.mark.parametrize("version,expected", [
+    ("1.0", "NACK received but connection is in v1.0 mode."),
+    ("1.2", "Unexpected NACK received for message-id [x]"),
+])
+def test_a_nack_is_refused_in_1_0_and_for_unknown_messages(broker, raw, version, expected):
+    r = raw(broker, version=version)
+    r.connect(accept_version=version)
+    reply, _ = r.request("NACK", [("message-id", "x"), ("id", "x"), ("subscription", "1")])
+    assert (reply.command, reply.headers["message"]) == ("ERROR", expected), reply
+
+
+def test_a_1_2_ack_without_an_id_is_refused_in_activemq_words(broker, raw):
+    r = raw(broker, version="1.2")
+    r.connect()
+    reply, _ = r.request("ACK", [("subscription", "1")])
+    assert reply.headers["message"] == "ACK received without a ack id for acknowledge!", reply

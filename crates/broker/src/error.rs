@@ -37,7 +37,7 @@ pub enum BrokerError {
     /// An ack naming a message this consumer does not hold.
     #[error("Unexpected ACK received for message-id [{0}]")]
     UnknownMessage(String),
-    #[error("Transaction '{0}' has already been started.")]
+    #[error("The transaction was already started: {0}")]
     TransactionExists(String),
     #[error("Invalid transaction id: {0}")]
     UnknownTransaction(String),

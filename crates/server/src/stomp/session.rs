@@ -238,12 +238,15 @@ impl Session {
     /// Writes an ERROR frame, and marks the connection to close if fatal.
     fn error(&mut self, f: &Failure, receipt: Option<&str>) {
         tracing::info!(session = %self.session_id, fatal = f.fatal, "STOMP error: {}", f.message);
+        // Transaction ids are namespaced by connection in the core (see
+        // `tx_header`); the client is shown its own name, as ActiveMQ does.
+        let message = f.message.replace(&format!("{}:", self.session_id), "");
         let mut headers: Vec<(&str, &str)> =
-            vec![("content-type", "text/plain"), ("message", &f.message)];
+            vec![("content-type", "text/plain"), ("message", &message)];
         if let Some(r) = receipt {
             headers.push(("receipt-id", r));
         }
-        let body = f.message.as_bytes();
+        let body = message.as_bytes();
         let len = body.len().to_string();
         headers.push(("content-length", &len));
         stomp::write_frame(&mut self.out, self.version, Command::Error, &headers, body);
@@ -279,6 +282,9 @@ impl Session {
             Command::Subscribe => self.on_subscribe(conn, &frame),
             Command::Unsubscribe => self.on_unsubscribe(conn, &frame),
             Command::Ack => self.on_ack(&frame, false),
+            Command::Nack if self.version == Some(Version::V1_0) => Err(Failure::soft(
+                "NACK received but connection is in v1.0 mode.",
+            )),
             Command::Nack => self.on_ack(&frame, true),
             Command::Begin => {
                 let tx = self.tx_header(&frame)?.ok_or_else(|| {
@@ -581,7 +587,14 @@ impl Session {
             Some(Version::V1_2) => frame.header("id").or_else(|| frame.header("message-id")),
             _ => frame.header("message-id").or_else(|| frame.header("id")),
         }
-        .ok_or_else(|| Failure::soft("ACK received without a message-id to acknowledge!"))?;
+        .ok_or_else(|| {
+            // ActiveMQ's words for each version (the 1.2 one as it has it).
+            Failure::soft(if self.version == Some(Version::V1_2) {
+                "ACK received without a ack id for acknowledge!"
+            } else {
+                "ACK received without a message-id to acknowledge!"
+            })
+        })?;
         let id = MessageId::from(id);
         let tx = self.tx_header(frame)?;
         // With a `subscription` header only that subscription is asked;
