@@ -126,7 +126,7 @@ impl Core {
             return None;
         }
         let topic = advisory_topic(kind, dest);
-        (!self.dests.topic_subscriptions(&topic).is_empty()).then_some(topic)
+        self.dests.has_subscribers(&topic).then_some(topic)
     }
 
     /// Sends an advisory on `topic`.

@@ -39,7 +39,7 @@ fn is_advisory(dest: &Destination) -> bool {
 impl Core {
     pub(crate) fn advise_connection(&mut self, about: &Arc<ConnectionAbout>, removed: bool) {
         let topic = Destination::topic(CONNECTION_TOPIC);
-        if self.dests.topic_subscriptions(&topic).is_empty() {
+        if !self.dests.has_subscribers(&topic) {
             return;
         }
         let subject = Subject::Connection {
@@ -59,7 +59,7 @@ impl Core {
 
     pub(crate) fn advise_temporary(&mut self, dest: &Destination, owner: &Arc<str>, removed: bool) {
         let (topic, subject) = temporary_advisory(dest, owner, removed);
-        if !self.dests.topic_subscriptions(&topic).is_empty() {
+        if self.dests.has_subscribers(&topic) {
             self.publish(topic, Some(subject), Vec::new());
         }
     }

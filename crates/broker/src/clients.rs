@@ -121,10 +121,7 @@ impl Core {
             .ok_or(BrokerError::UnknownConnection)?;
         let label = match req.label {
             Some(l) => Arc::from(l),
-            None => {
-                c.local_ids += 1;
-                Arc::from(format!("{}:-1:{}", c.about.id, c.local_ids))
-            }
+            None => c.next_local_id(),
         };
         let about = Arc::new(ProducerAbout {
             id: label,

@@ -255,10 +255,7 @@ impl Core {
             .ok_or(BrokerError::UnknownConnection)?;
         let id = match &req.label {
             Some(l) => Arc::from(l.as_str()),
-            None => {
-                c.local_ids += 1;
-                Arc::from(format!("{}:-1:{}", c.about.id, c.local_ids))
-            }
+            None => c.next_local_id(),
         };
         Ok(Arc::new(ConsumerAbout {
             id,

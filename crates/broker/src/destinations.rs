@@ -104,6 +104,15 @@ impl Destinations {
         subs
     }
 
+    /// Whether a message sent to `dest` would reach any subscription (the
+    /// same test as `topic_subscriptions`, without collecting them).
+    pub fn has_subscribers(&self, dest: &Destination) -> bool {
+        self.topics.get(dest).is_some_and(|b| !b.is_empty())
+            || self.wildcards.iter().any(|p| {
+                p != dest && p.matches(dest) && self.topics.get(p).is_some_and(|b| !b.is_empty())
+            })
+    }
+
     /// Registers a subscription buffer under its topic (or pattern).
     pub fn add_topic_subscription(&mut self, dest: &Destination, bid: BufferId) {
         if dest.is_wildcard() && !self.wildcards.contains(dest) {

@@ -77,6 +77,16 @@ pub(crate) struct Consumer {
     pub slow_advised: bool,
 }
 
+impl Conn {
+    /// An id for one of this connection's consumers or producers that the
+    /// client did not name: `<connection id>:-1:<n>`, as ActiveMQ names a
+    /// STOMP consumer.
+    pub fn next_local_id(&mut self) -> Arc<str> {
+        self.local_ids += 1;
+        Arc::from(format!("{}:-1:{}", self.about.id, self.local_ids))
+    }
+}
+
 impl Consumer {
     /// Whether this consumer's selector (if any) selects the entry.
     pub fn wants(&self, entry: &Entry) -> bool {

@@ -480,11 +480,7 @@ impl Session {
                 .parse()
                 .map_err(|_| Failure::soft(format!("Invalid activemq.prefetchSize: {p}")))?;
         }
-        // As ActiveMQ's STOMP layer: every header is text, so comparisons
-        // in a STOMP subscription's selector convert strings to numbers.
-        req.selector = frame
-            .header("selector")
-            .map(|s| format!("{}{s}", broker::CONVERT_STRING_EXPRESSIONS));
+        req.selector = stomp_selector(frame);
         req.durable_name = frame
             .header("activemq.subscriptionName")
             .map(str::to_string);
@@ -530,9 +526,7 @@ impl Session {
                 "Queue Browser feature only valid for Stomp v1.1+ clients!",
             ));
         }
-        let selector = frame
-            .header("selector")
-            .map(|s| format!("{}{s}", broker::CONVERT_STRING_EXPRESSIONS));
+        let selector = stomp_selector(frame);
         for m in self
             .broker
             .browse_selected(destination, selector.as_deref())?
@@ -755,6 +749,14 @@ impl Session {
 }
 
 /// Picks the highest version both sides speak. No `accept-version` is a 1.0 client.
+/// A SUBSCRIBE's selector as ActiveMQ's STOMP layer passes it on: every
+/// header is text, so its comparisons convert strings to numbers.
+fn stomp_selector(frame: &Frame) -> Option<String> {
+    frame
+        .header("selector")
+        .map(|s| format!("{}{s}", broker::CONVERT_STRING_EXPRESSIONS))
+}
+
 fn negotiate(accept: Option<&str>) -> Result<Version, Failure> {
     let Some(accept) = accept else {
         return Ok(Version::V1_0);
