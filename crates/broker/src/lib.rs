@@ -74,6 +74,7 @@ pub use model::{
     Value,
 };
 pub use scheduler::ScheduleError;
+pub use selecting::SelectorView;
 pub use selector::CONVERT_STRING_EXPRESSIONS;
 pub use subscription::{Ack, SubscribeRequest};
 

@@ -12,36 +12,61 @@ pub struct SelectorView<'a> {
 }
 
 impl selector::Fields for SelectorView<'_> {
+    /// Header fields typed as ActiveMQ's PropertyExpression gives them
+    /// (JMSPriority and JMSXDeliveryCount ints, JMSXGroupSeq 0 when unset,
+    /// destinations in their `queue://name` form).
     fn get(&self, name: &str) -> selector::Value<'_> {
         use selector::Value as V;
         let m = self.message;
         match name {
-            "JMSMessageID" => V::Str(m.id.as_str()),
-            "JMSPriority" => V::Long(i64::from(m.priority)),
+            "JMSMessageID" => V::str(m.id.as_str()),
+            "JMSPriority" => V::Int(i32::from(m.priority)),
             "JMSTimestamp" => V::Long(m.timestamp),
             "JMSExpiration" => V::Long(m.expiration),
-            "JMSDeliveryMode" => V::Str(if m.persistent {
+            "JMSDeliveryMode" => V::str(if m.persistent {
                 "PERSISTENT"
             } else {
                 "NON_PERSISTENT"
             }),
-            "JMSCorrelationID" => m.correlation_id.as_deref().map_or(V::Null, V::Str),
-            "JMSType" => m.message_type.as_deref().map_or(V::Null, V::Str),
+            "JMSCorrelationID" => m.correlation_id.as_deref().map_or(V::Null, V::str),
+            "JMSType" => m.message_type.as_deref().map_or(V::Null, V::str),
             "JMSRedelivered" => V::Bool(self.redelivery_count > 0),
-            "JMSXDeliveryCount" => V::Long(i64::from(self.redelivery_count) + 1),
-            _ => match m.property(name) {
-                None => V::Null,
-                Some(Value::Bool(b)) => V::Bool(*b),
-                Some(Value::Byte(b)) => V::Long(i64::from(*b)),
-                Some(Value::Short(s)) => V::Long(i64::from(*s)),
-                Some(Value::Int(i)) => V::Long(i64::from(*i)),
-                Some(Value::Long(l)) => V::Long(*l),
-                Some(Value::Float(f)) => V::Double(f64::from(*f)),
-                Some(Value::Double(d)) => V::Double(*d),
-                Some(Value::String(s)) => V::Str(s),
-                Some(Value::Bytes(_)) => V::Null,
+            "JMSXDeliveryCount" => V::Int(
+                i32::try_from(self.redelivery_count).map_or(i32::MAX, |c| c.saturating_add(1)),
+            ),
+            "JMSDestination" => V::Str(
+                m.original_destination
+                    .as_ref()
+                    .unwrap_or(&m.destination)
+                    .to_string()
+                    .into(),
+            ),
+            "JMSReplyTo" => m
+                .reply_to
+                .as_ref()
+                .map_or(V::Null, |d| V::Str(d.to_string().into())),
+            "JMSXGroupSeq" => match m.property(name) {
+                None => V::Int(0),
+                Some(v) => property(v),
             },
+            _ => m.property(name).map_or(V::Null, property),
         }
+    }
+}
+
+fn property(v: &Value) -> selector::Value<'_> {
+    use selector::Value as V;
+    match v {
+        Value::Bool(b) => V::Bool(*b),
+        Value::Byte(b) => V::Byte(*b),
+        Value::Short(s) => V::Short(*s),
+        Value::Int(i) => V::Int(*i),
+        Value::Long(l) => V::Long(*l),
+        Value::Float(f) => V::Float(*f),
+        Value::Double(d) => V::Double(*d),
+        Value::String(s) => V::str(s),
+        // A byte-array property is not comparable with anything.
+        Value::Bytes(_) => V::Null,
     }
 }
 

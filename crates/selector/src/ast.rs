@@ -1,12 +1,11 @@
-//! The parsed form of a selector.
+//! The parsed form of a selector: one node per ActiveMQ expression class,
+//! so that evaluation can follow ActiveMQ's rules node by node.
 
 use crate::like::Pattern;
 
-/// Comparison operators.
+/// Ordering comparisons (`=` is [`Expr::Eq`]: its NULL rules differ).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cmp {
-    Eq,
-    Ne,
     Lt,
     Le,
     Gt,
@@ -20,15 +19,21 @@ pub enum Arith {
     Sub,
     Mul,
     Div,
+    Mod,
 }
 
-/// A literal value.
+/// A literal, typed as ActiveMQ types it: a whole number is an `Int` when
+/// it fits 32 bits, else a `Long`; beyond 64 bits it is a BigDecimal
+/// (`Big`), which compares with nothing but itself.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Lit {
     Str(String),
+    Int(i32),
     Long(i64),
+    Big(i128),
     Double(f64),
     Bool(bool),
+    Null,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -36,54 +41,42 @@ pub enum Expr {
     Lit(Lit),
     /// A header field or property name.
     Ident(String),
+    /// Unary minus (never folded into a literal: ActiveMQ does not fold).
     Neg(Box<Expr>),
     Not(Box<Expr>),
+    /// An identifier where a boolean is needed (`color AND x`): its value
+    /// if boolean, FALSE if another type, unknown if missing.
+    BoolCast(Box<Expr>),
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
+    /// `=`; `<>` is `NOT =` and `IS NULL` is `= NULL`, as in ActiveMQ.
+    Eq(Box<Expr>, Box<Expr>),
     Cmp(Cmp, Box<Expr>, Box<Expr>),
     Arith(Arith, Box<Expr>, Box<Expr>),
-    Between {
-        expr: Box<Expr>,
-        low: Box<Expr>,
-        high: Box<Expr>,
-        negated: bool,
-    },
     In {
         ident: String,
         list: Vec<String>,
         negated: bool,
     },
     Like {
-        ident: String,
+        expr: Box<Expr>,
         pattern: Pattern,
-        negated: bool,
-    },
-    IsNull {
-        ident: String,
-        negated: bool,
     },
 }
 
 impl Expr {
-    /// Whether the expression can only be boolean (or unknown): what a
-    /// selector as a whole must be. Identifiers may hold booleans.
+    /// Whether ActiveMQ's parser sees this as a BooleanExpression: what
+    /// AND, OR, NOT and a whole selector take (an identifier is cast), and
+    /// what `<` refuses.
     pub fn is_boolean(&self) -> bool {
         match self {
-            Expr::Lit(Lit::Bool(_)) | Expr::Ident(_) => true,
-            Expr::Lit(_) | Expr::Neg(_) | Expr::Arith(..) => false,
+            Expr::Lit(Lit::Bool(_) | Lit::Null) => true,
+            Expr::Lit(_) | Expr::Ident(_) | Expr::Neg(_) | Expr::Arith(..) => false,
             _ => true,
         }
     }
 
-    /// Whether the expression can only be numeric (or unknown): what
-    /// arithmetic operands must be. Identifiers may hold numbers.
-    pub fn is_arithmetic(&self) -> bool {
-        matches!(
-            self,
-            Expr::Lit(Lit::Long(_) | Lit::Double(_))
-                | Expr::Ident(_)
-                | Expr::Neg(_)
-                | Expr::Arith(..)
-        )
+    pub fn is_literal(&self) -> bool {
+        matches!(self, Expr::Lit(_))
     }
 }

@@ -1,167 +1,202 @@
-//! Evaluation with SQL three-valued logic and ActiveMQ's type rules.
-//! Nothing here allocates: values borrow from the message or the selector.
+//! Evaluation, node by node as ActiveMQ 5.17's filter classes evaluate:
+//! SQL's three-valued logic where they follow it, and their own rules
+//! where they do not (written down at each node). An evaluation that would
+//! throw in ActiveMQ is [`Thrown`]: the message is not selected.
 
-use std::cmp::Ordering;
+use std::borrow::Cow;
 
 use crate::ast::{Arith, Cmp, Expr, Lit};
+use crate::java::{self, Thrown};
 use crate::value::{Fields, Value};
+
+type R<'a> = Result<Value<'a>, Thrown>;
+
+/// Whether the selector selects: ActiveMQ's `matches`, which for AND and
+/// OR asks each operand whether it matches, left to right, and stops at
+/// the first that decides (an unknown counts as not matching there), so
+/// an operand that would throw is never reached where `eval` would reach
+/// it.
+pub fn matches<F: Fields + ?Sized>(e: &Expr, f: &F, convert: bool) -> Result<bool, Thrown> {
+    match e {
+        Expr::And(l, r) => Ok(matches(l, f, convert)? && matches(r, f, convert)?),
+        Expr::Or(l, r) => Ok(matches(l, f, convert)? || matches(r, f, convert)?),
+        _ => Ok(eval(e, f, convert)? == Value::Bool(true)),
+    }
+}
 
 /// `convert`: the selector had `convert_string_expressions:` (comparisons
 /// convert strings; see the crate doc).
-pub fn eval<'a, F: Fields + ?Sized>(e: &'a Expr, f: &'a F, convert: bool) -> Value<'a> {
-    match e {
-        Expr::Lit(Lit::Str(s)) => Value::Str(s),
-        Expr::Lit(Lit::Long(l)) => Value::Long(*l),
-        Expr::Lit(Lit::Double(d)) => Value::Double(*d),
-        Expr::Lit(Lit::Bool(b)) => Value::Bool(*b),
+pub fn eval<'a, F: Fields + ?Sized>(e: &'a Expr, f: &'a F, convert: bool) -> R<'a> {
+    Ok(match e {
+        Expr::Lit(lit) => literal(lit),
         Expr::Ident(name) => f.get(name),
-        Expr::Neg(e) => match eval(e, f, convert).numeric() {
-            Some(Value::Long(l)) => l.checked_neg().map_or(Value::Null, Value::Long),
-            Some(Value::Double(d)) => Value::Double(-d),
-            _ => Value::Null,
-        },
-        Expr::Not(e) => match eval(e, f, convert) {
+        Expr::Neg(e) => negate(eval(e, f, convert)?)?,
+        Expr::Not(e) => match eval(e, f, convert)? {
+            Value::Null => Value::Null,
             Value::Bool(b) => Value::Bool(!b),
-            _ => Value::Null,
+            _ => return Err(Thrown),
         },
-        Expr::And(l, r) => match eval(l, f, convert) {
-            Value::Bool(false) => Value::Bool(false),
-            lv => match (lv, eval(r, f, convert)) {
-                (_, Value::Bool(false)) => Value::Bool(false),
-                (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
-                _ => Value::Null,
-            },
+        // An identifier as a boolean: FALSE unless it holds a boolean.
+        Expr::BoolCast(e) => match eval(e, f, convert)? {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(b),
+            _ => Value::Bool(false),
         },
-        Expr::Or(l, r) => match eval(l, f, convert) {
-            Value::Bool(true) => Value::Bool(true),
-            lv => match (lv, eval(r, f, convert)) {
-                (_, Value::Bool(true)) => Value::Bool(true),
-                (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
-                _ => Value::Null,
-            },
-        },
-        Expr::Cmp(op, l, r) => compare(*op, eval(l, f, convert), eval(r, f, convert), convert),
-        Expr::Arith(op, l, r) => arith(*op, eval(l, f, convert), eval(r, f, convert)),
-        Expr::Between {
-            expr,
-            low,
-            high,
-            negated,
-        } => {
-            let v = eval(expr, f, convert);
-            let (lo, hi) = (eval(low, f, convert), eval(high, f, convert));
-            if *negated {
-                or3(
-                    compare(Cmp::Lt, v, lo, convert),
-                    compare(Cmp::Gt, v, hi, convert),
-                )
-            } else {
-                and3(
-                    compare(Cmp::Ge, v, lo, convert),
-                    compare(Cmp::Le, v, hi, convert),
-                )
+        // Left to right, stopping at the first FALSE (AND) or TRUE (OR).
+        Expr::And(l, r) => logic(eval(l, f, convert)?, || eval(r, f, convert), false)?,
+        Expr::Or(l, r) => logic(eval(l, f, convert)?, || eval(r, f, convert), true)?,
+        Expr::Eq(l, r) => equal(eval(l, f, convert)?, eval(r, f, convert)?, convert)?,
+        Expr::Cmp(op, l, r) => {
+            let lv = eval(l, f, convert)?;
+            if lv == Value::Null {
+                return Ok(Value::Null);
             }
+            let rv = eval(r, f, convert)?;
+            if rv == Value::Null {
+                return Ok(Value::Null);
+            }
+            Value::Bool(java::compare(&lv, &rv, convert)?.is_some_and(|o| match op {
+                Cmp::Lt => o.is_lt(),
+                Cmp::Le => o.is_le(),
+                Cmp::Gt => o.is_gt(),
+                Cmp::Ge => o.is_ge(),
+            }))
         }
+        Expr::Arith(op, l, r) => {
+            let lv = eval(l, f, convert)?;
+            if lv == Value::Null {
+                return Ok(Value::Null);
+            }
+            let rv = eval(r, f, convert)?;
+            if rv == Value::Null {
+                return Ok(Value::Null);
+            }
+            arith(*op, lv, rv)?
+        }
+        // IN on anything but a string is unknown.
         Expr::In {
             ident,
             list,
             negated,
         } => match f.get(ident) {
-            Value::Str(s) => Value::Bool(list.iter().any(|x| x == s) != *negated),
+            Value::Str(s) => Value::Bool(list.iter().any(|x| *x == *s) != *negated),
             _ => Value::Null,
         },
-        Expr::Like {
-            ident,
-            pattern,
-            negated,
-        } => match f.get(ident) {
+        // LIKE on a value that is not a string is FALSE.
+        Expr::Like { expr, pattern } => match eval(expr, f, convert)? {
             Value::Null => Value::Null,
-            Value::Str(s) => Value::Bool(pattern.matches(s) != *negated),
-            // ActiveMQ: LIKE on a non-string is false (and NOT LIKE true).
-            _ => Value::Bool(*negated),
+            Value::Str(s) => Value::Bool(pattern.matches(&s)),
+            _ => Value::Bool(false),
         },
-        Expr::IsNull { ident, negated } => {
-            Value::Bool(matches!(f.get(ident), Value::Null) != *negated)
-        }
-    }
-}
-
-fn and3<'a>(a: Value<'a>, b: Value<'a>) -> Value<'a> {
-    match (a, b) {
-        (Value::Bool(false), _) | (_, Value::Bool(false)) => Value::Bool(false),
-        (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
-        _ => Value::Null,
-    }
-}
-
-fn or3<'a>(a: Value<'a>, b: Value<'a>) -> Value<'a> {
-    match (a, b) {
-        (Value::Bool(true), _) | (_, Value::Bool(true)) => Value::Bool(true),
-        (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
-        _ => Value::Null,
-    }
-}
-
-/// Orders two values the way ActiveMQ's ComparisonExpression does: numbers
-/// across types, strings among strings, booleans among booleans, and, only
-/// with `convert`, a string converted to the type it is compared with.
-/// `None`: the types do not compare (the comparison is then false).
-fn order(l: Value<'_>, r: Value<'_>, convert: bool) -> Option<Ordering> {
-    match (l, r) {
-        (Value::Str(a), Value::Str(b)) => Some(a.cmp(b)),
-        (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(&b)),
-        (Value::Str(s), other) if convert => order(Value::converted(s, other)?, other, false),
-        (other, Value::Str(s)) if convert => order(other, Value::converted(s, other)?, false),
-        (Value::Long(a), Value::Long(b)) => Some(a.cmp(&b)),
-        _ => {
-            let (a, b) = (l.numeric()?, r.numeric()?);
-            match (a, b) {
-                (Value::Long(a), Value::Long(b)) => Some(a.cmp(&b)),
-                _ => a.as_f64()?.partial_cmp(&b.as_f64()?),
-            }
-        }
-    }
-}
-
-fn compare<'a>(op: Cmp, l: Value<'a>, r: Value<'a>, convert: bool) -> Value<'a> {
-    if matches!(l, Value::Null) || matches!(r, Value::Null) {
-        return Value::Null;
-    }
-    let Some(o) = order(l, r, convert) else {
-        // Incomparable types: `=` is false, so `<>` (its negation) is true.
-        return Value::Bool(op == Cmp::Ne);
-    };
-    Value::Bool(match op {
-        Cmp::Eq => o == Ordering::Equal,
-        Cmp::Ne => o != Ordering::Equal,
-        Cmp::Lt => o == Ordering::Less,
-        Cmp::Le => o != Ordering::Greater,
-        Cmp::Gt => o == Ordering::Greater,
-        Cmp::Ge => o != Ordering::Less,
     })
 }
 
-fn arith<'a>(op: Arith, l: Value<'a>, r: Value<'a>) -> Value<'a> {
-    let (Some(l), Some(r)) = (l.numeric(), r.numeric()) else {
-        return Value::Null;
-    };
-    if let (Value::Long(a), Value::Long(b)) = (l, r) {
-        let v = match op {
-            Arith::Add => a.checked_add(b),
-            Arith::Sub => a.checked_sub(b),
-            Arith::Mul => a.checked_mul(b),
-            // Integer division by zero is an error in Java: no match.
-            Arith::Div => a.checked_div(b),
-        };
-        return v.map_or(Value::Null, Value::Long);
+fn literal(lit: &Lit) -> Value<'_> {
+    match lit {
+        Lit::Str(s) => Value::str(s),
+        Lit::Int(i) => Value::Int(*i),
+        Lit::Long(l) => Value::Long(*l),
+        Lit::Big(b) => Value::Big(*b),
+        Lit::Double(d) => Value::Double(*d),
+        Lit::Bool(b) => Value::Bool(*b),
+        Lit::Null => Value::Null,
     }
-    let (Some(a), Some(b)) = (l.as_f64(), r.as_f64()) else {
-        return Value::Null;
-    };
-    Value::Double(match op {
-        Arith::Add => a + b,
-        Arith::Sub => a - b,
-        Arith::Mul => a * b,
-        Arith::Div => a / b,
+}
+
+/// One step of an AND (`decisive` false) or OR (`decisive` true): the left
+/// value decides alone when it is the decisive one; otherwise the right is
+/// evaluated, and an unknown on either side makes the result unknown.
+fn logic<'a>(lv: Value<'a>, right: impl FnOnce() -> R<'a>, decisive: bool) -> R<'a> {
+    let l = boolean(&lv)?;
+    if l == Some(decisive) {
+        return Ok(Value::Bool(decisive));
+    }
+    let r = boolean(&right()?)?;
+    Ok(match (l, r) {
+        (_, Some(b)) if b == decisive => Value::Bool(decisive),
+        (Some(_), Some(_)) => Value::Bool(!decisive),
+        _ => Value::Null,
     })
+}
+
+/// A boolean expression's value (`(Boolean) evaluate(...)` in ActiveMQ).
+fn boolean(v: &Value<'_>) -> Result<Option<bool>, Thrown> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(*b)),
+        _ => Err(Thrown),
+    }
+}
+
+/// `=` as ActiveMQ's EqualsExpression: two unknowns are equal (that is how
+/// `IS NULL` works), an unknown on the left is unknown, an unknown on the
+/// right only is FALSE (so `'a' <> x` is TRUE for a missing x while
+/// `x <> 'a'` is unknown).
+fn equal<'a>(lv: Value<'a>, rv: Value<'a>, convert: bool) -> R<'a> {
+    Ok(match (&lv, &rv) {
+        (Value::Null, Value::Null) => Value::Bool(true),
+        (Value::Null, _) => Value::Null,
+        (_, Value::Null) => Value::Bool(false),
+        _ => Value::Bool(java::compare(&lv, &rv, convert)?.is_some_and(|o| o.is_eq())),
+    })
+}
+
+/// Unary minus: ints and longs wrap, floats and doubles flip; a byte or a
+/// short throws (ActiveMQ "don't know how to negate" them); anything that
+/// is not a number is unknown.
+fn negate(v: Value<'_>) -> R<'_> {
+    Ok(match v {
+        Value::Int(i) => Value::Int(i.wrapping_neg()),
+        Value::Long(l) => Value::Long(l.wrapping_neg()),
+        Value::Float(x) => Value::Float(-x),
+        Value::Double(x) => Value::Double(-x),
+        Value::Big(b) => match i64::try_from(-b) {
+            Ok(l) if l == i64::MIN => Value::Long(l),
+            _ => Value::Big(-b),
+        },
+        Value::Byte(_) | Value::Short(_) => return Err(Thrown),
+        _ => Value::Null,
+    })
+}
+
+/// Arithmetic as ActiveMQ's ArithmeticExpression: `+` on a string on the
+/// left joins the right as text; otherwise both sides must be numbers (or
+/// it throws). `+ - *` are int arithmetic (wrapping at 32 bits) unless a
+/// long is involved (64 bits) or a float or double (double); `/` and `%`
+/// are always double.
+fn arith<'a>(op: Arith, lv: Value<'a>, rv: Value<'a>) -> R<'a> {
+    if let (Arith::Add, Value::Str(s)) = (op, &lv) {
+        return Ok(Value::Str(Cow::Owned(format!(
+            "{s}{}",
+            java::to_string(&rv)
+        ))));
+    }
+    if !lv.is_number() || !rv.is_number() {
+        return Err(Thrown);
+    }
+    let floating = |v: &Value<'_>| matches!(v, Value::Float(_) | Value::Double(_));
+    if matches!(op, Arith::Div | Arith::Mod) || floating(&lv) || floating(&rv) {
+        let (a, b) = (lv.double_value(), rv.double_value());
+        return Ok(Value::Double(match op {
+            Arith::Add => a + b,
+            Arith::Sub => a - b,
+            Arith::Mul => a * b,
+            Arith::Div => a / b,
+            Arith::Mod => a % b,
+        }));
+    }
+    if matches!(lv, Value::Long(_)) || matches!(rv, Value::Long(_)) {
+        let (a, b) = (lv.long_value(), rv.long_value());
+        return Ok(Value::Long(match op {
+            Arith::Add => a.wrapping_add(b),
+            Arith::Sub => a.wrapping_sub(b),
+            _ => a.wrapping_mul(b),
+        }));
+    }
+    let (a, b) = (lv.int_value(), rv.int_value());
+    Ok(Value::Int(match op {
+        Arith::Add => a.wrapping_add(b),
+        Arith::Sub => a.wrapping_sub(b),
+        _ => a.wrapping_mul(b),
+    }))
 }

@@ -18,8 +18,7 @@ pub struct Pattern {
 
 impl Pattern {
     /// # Errors
-    /// An escape character that is not exactly one character, or a pattern
-    /// ending in a lone escape.
+    /// An escape character that is not exactly one character.
     pub fn compile(pattern: &str, escape: Option<&str>) -> Result<Pattern, String> {
         let escape = match escape {
             None => None,
@@ -32,12 +31,17 @@ impl Pattern {
             }
         };
         let mut toks = Vec::new();
-        let mut chars = pattern.chars();
+        let mut chars = pattern.chars().peekable();
         while let Some(c) = chars.next() {
-            if Some(c) == escape {
-                match chars.next() {
-                    Some(next) => toks.push(Tok::Lit(next)),
-                    None => return Err("LIKE pattern ends with its escape character".into()),
+            // As ActiveMQ: the escape character escapes only `%`, `_` or
+            // itself; before anything else (or at the end) it is literal.
+            let escaped = Some(c) == escape
+                && chars
+                    .peek()
+                    .is_some_and(|n| *n == '%' || *n == '_' || Some(*n) == escape);
+            if escaped {
+                if let Some(next) = chars.next() {
+                    toks.push(Tok::Lit(next));
                 }
             } else if c == '%' {
                 if toks.last() != Some(&Tok::Any) {
@@ -128,7 +132,11 @@ mod tests {
         let p = Pattern::compile("100!%", Some("!")).unwrap();
         assert!(p.matches("100%"));
         assert!(!p.matches("1000"));
-        assert!(Pattern::compile("a!", Some("!")).is_err());
+        // As in ActiveMQ, an escape before anything but `%`, `_` or itself
+        // (or at the end) is an ordinary character.
+        assert!(Pattern::compile("a!", Some("!")).unwrap().matches("a!"));
+        assert!(Pattern::compile("a!b", Some("!")).unwrap().matches("a!b"));
+        assert!(Pattern::compile("a!!", Some("!")).unwrap().matches("a!"));
         assert!(Pattern::compile("a", Some("!!")).is_err());
     }
 }

@@ -1,24 +1,32 @@
-//! Selector text to [`Expr`]: a nom lexer turns the text into tokens, and a
-//! precedence-climbing parser builds the tree:
+//! Selector text to [`Expr`]: a nom lexer turns the text into tokens as
+//! ActiveMQ's JavaCC grammar (`SelectorParser.jj`) defines them, and a
+//! recursive-descent parser follows that grammar rule for rule, with the
+//! same checks at the same places, so that a selector ActiveMQ refuses is
+//! refused here and one it takes means the same:
 //!
 //! ```text
-//! or       := and { OR and }
-//! and      := not { AND not }
-//! not      := NOT not | compare
-//! compare  := sum [ (= | <> | < | <= | > | >=) sum
-//!                 | [NOT] BETWEEN sum AND sum
-//!                 | [NOT] IN ( 'str' {, 'str'} )
-//!                 | [NOT] LIKE 'pattern' [ESCAPE 'c']
-//!                 | IS [NOT] NULL ]
-//! sum      := product { (+ | -) product }
-//! product  := unary { (* | /) unary }
-//! unary    := (+ | -) unary | primary
-//! primary  := literal | identifier | ( or )
+//! selector   := or                              (must be boolean)
+//! or         := and { OR and }
+//! and        := equality { AND equality }
+//! equality   := compare { = compare | <> compare | IS [NOT] NULL }
+//! compare    := sum { (< | <= | > | >=) sum
+//!                   | [NOT] LIKE 'pattern' [ESCAPE 'c']
+//!                   | [NOT] BETWEEN sum AND sum
+//!                   | [NOT] IN ( 'str' {, 'str'} ) }
+//! sum        := product { (+ | -) product }
+//! product    := unary { (* | / | %) unary }
+//! unary      := + unary | - unary | NOT unary | primary
+//! primary    := literal | identifier | ( or )
 //! ```
+//!
+//! Note what follows from it, as in ActiveMQ: `NOT` binds tighter than any
+//! comparison (`NOT a = 1` is `(NOT a) = 1`; write `NOT (a = 1)`), and `=`
+//! looser than `<` and `LIKE`. Comments (`-- …` to a line end, `/* … */`)
+//! are skipped.
 
 use nom::branch::alt;
 use nom::bytes::complete::{is_not, tag, tag_no_case, take_while, take_while1};
-use nom::character::complete::{char, hex_digit1, multispace0, one_of};
+use nom::character::complete::{char, hex_digit1, one_of};
 use nom::combinator::{opt, recognize};
 use nom::multi::many0;
 use nom::sequence::{delimited, pair, preceded};
@@ -31,8 +39,7 @@ use crate::like::Pattern;
 enum Tok {
     Ident(String),
     Str(String),
-    Long(i64),
-    Double(f64),
+    Num(Lit),
     Kw(Kw),
     Op(&'static str),
 }
@@ -50,6 +57,8 @@ enum Kw {
     Null,
     True,
     False,
+    XPath,
+    XQuery,
 }
 
 const KEYWORDS: &[(&str, Kw)] = &[
@@ -64,7 +73,18 @@ const KEYWORDS: &[(&str, Kw)] = &[
     ("NULL", Kw::Null),
     ("TRUE", Kw::True),
     ("FALSE", Kw::False),
+    ("XPATH", Kw::XPath),
+    ("XQUERY", Kw::XQuery),
 ];
+
+type NomError<'a> = nom::error::Error<&'a str>;
+
+fn fail<T>(i: &str) -> IResult<&str, T> {
+    Err(nom::Err::Failure(nom::error::Error::new(
+        i,
+        nom::error::ErrorKind::Verify,
+    )))
+}
 
 // ---- lexer -------------------------------------------------------------
 
@@ -78,10 +98,12 @@ fn string_lit(i: &str) -> IResult<&str, Tok> {
     Ok((i, Tok::Str(body.replace("''", "'"))))
 }
 
+/// Identifiers and keywords: ASCII letters, digits, `_` and `$`, not
+/// starting with a digit (ActiveMQ's `ID` token; keywords in any case).
 fn word(i: &str) -> IResult<&str, Tok> {
     let (i, w) = recognize(pair(
-        take_while1(|c: char| c.is_alphabetic() || c == '_' || c == '$'),
-        take_while(|c: char| c.is_alphanumeric() || c == '_' || c == '$'),
+        take_while1(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '$'),
+        take_while(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$'),
     ))
     .parse(i)?;
     let tok = KEYWORDS
@@ -106,132 +128,114 @@ fn exponent(i: &str) -> IResult<&str, &str> {
     recognize((one_of("eE"), opt(one_of("+-")), digits1)).parse(i)
 }
 
-/// `1.5`, `.5`, `1.`, `1e3`, `1.5E-3`, with an optional `f`/`d` suffix.
-fn approximate(i: &str) -> IResult<&str, Tok> {
-    let (i, text) = alt((
+/// `1.5`, `1.`, `.5`, `1e3`, `1.5E-3`: a double (no `f`/`d` suffix, as in
+/// ActiveMQ's grammar).
+fn floating(i: &str) -> IResult<&str, Tok> {
+    let (rest, text) = alt((
         recognize((digits1, char('.'), digits0, opt(exponent))),
         recognize((char('.'), digits1, opt(exponent))),
         recognize((digits1, exponent)),
     ))
     .parse(i)?;
-    let (i, _) = opt(one_of("fFdD")).parse(i)?;
     match text.parse::<f64>() {
-        Ok(d) => Ok((i, Tok::Double(d))),
-        Err(_) => Err(nom::Err::Failure(nom::error::Error::new(
-            i,
-            nom::error::ErrorKind::Float,
-        ))),
+        Ok(d) => Ok((rest, Tok::Num(Lit::Double(d)))),
+        Err(_) => fail(i),
     }
 }
 
-/// Decimal, `0x` hex and `0`-prefixed octal integers, with an optional `L`.
-/// One beyond `i64` becomes approximate, as it would overflow a long.
-fn exact(i: &str) -> IResult<&str, Tok> {
-    let mut hex = preceded(
-        tag_no_case::<_, _, nom::error::Error<&str>>("0x"),
-        hex_digit1,
-    );
-    if let Ok((rest, digits)) = hex.parse(i) {
-        let (rest, _) = opt(one_of("lL")).parse(rest)?;
+/// A whole number typed as ActiveMQ types it: an int when it fits 32 bits,
+/// else a long; beyond a long, what Java's BigDecimal.longValue() makes of
+/// it (an int when its low 64 bits fit 32, else a BigDecimal).
+fn whole(v: i128) -> Lit {
+    if let Ok(i) = i32::try_from(v) {
+        Lit::Int(i)
+    } else if let Ok(l) = i64::try_from(v) {
+        Lit::Long(l)
+    } else if i32::try_from(v as i64).is_ok() {
+        Lit::Int(v as i32)
+    } else {
+        Lit::Big(v)
+    }
+}
+
+/// `0x1F` (no suffix), `017` (octal; `0` itself), `42`, `42L`.
+fn integer(i: &str) -> IResult<&str, Tok> {
+    if let Ok((rest, digits)) = preceded(tag_no_case::<_, _, NomError>("0x"), hex_digit1).parse(i) {
         return match i64::from_str_radix(digits, 16) {
-            Ok(v) => Ok((rest, Tok::Long(v))),
-            Err(_) => Err(nom::Err::Failure(nom::error::Error::new(
-                i,
-                nom::error::ErrorKind::HexDigit,
-            ))),
+            Ok(v) => Ok((rest, Tok::Num(whole(i128::from(v))))),
+            Err(_) => fail(i),
+        };
+    }
+    if let Ok((rest, octal)) = preceded(
+        char::<_, NomError>('0'),
+        take_while(|c: char| ('0'..='7').contains(&c)),
+    )
+    .parse(i)
+    {
+        return match i64::from_str_radix(if octal.is_empty() { "0" } else { octal }, 8) {
+            Ok(v) => Ok((rest, Tok::Num(whole(i128::from(v))))),
+            Err(_) => fail(i),
         };
     }
     let (rest, digits) = digits1(i)?;
-    // `15f`, `15d`: a whole number written as an approximate literal.
-    if let Ok((after, _)) = one_of::<_, _, nom::error::Error<&str>>("fFdD").parse(rest) {
-        if let Ok(d) = digits.parse::<f64>() {
-            return Ok((after, Tok::Double(d)));
-        }
-    }
     let (rest, _) = opt(one_of("lL")).parse(rest)?;
-    let value = if digits.len() > 1 && digits.starts_with('0') {
-        i64::from_str_radix(&digits[1..], 8).ok()
-    } else {
-        digits.parse::<i64>().ok()
-    };
-    match value {
-        Some(v) => Ok((rest, Tok::Long(v))),
-        None => match digits.parse::<f64>() {
-            Ok(d) if !(digits.len() > 1 && digits.starts_with('0')) => Ok((rest, Tok::Double(d))),
-            _ => Err(nom::Err::Failure(nom::error::Error::new(
-                i,
-                nom::error::ErrorKind::Digit,
-            ))),
-        },
+    match digits.parse::<i128>() {
+        Ok(v) => Ok((rest, Tok::Num(whole(v)))),
+        Err(_) => fail(i),
     }
 }
 
 fn operator(i: &str) -> IResult<&str, Tok> {
-    let (i, op) = alt((
-        tag("<>"),
-        tag("<="),
-        tag(">="),
-        tag("="),
-        tag("<"),
-        tag(">"),
-        tag("+"),
-        tag("-"),
-        tag("*"),
-        tag("/"),
-        tag("("),
-        tag(")"),
-        tag(","),
-    ))
-    .parse(i)?;
-    // Map to 'static so tokens do not borrow the input.
-    let op: &'static str = match op {
-        "<>" => "<>",
-        "<=" => "<=",
-        ">=" => ">=",
-        "=" => "=",
-        "<" => "<",
-        ">" => ">",
-        "+" => "+",
-        "-" => "-",
-        "*" => "*",
-        "/" => "/",
-        "(" => "(",
-        ")" => ")",
-        _ => ",",
-    };
-    Ok((i, Tok::Op(op)))
+    const OPS: &[&str] = &[
+        "<>", "<=", ">=", "=", "<", ">", "+", "-", "*", "/", "%", "(", ")", ",",
+    ];
+    match OPS.iter().find(|op| i.starts_with(**op)) {
+        Some(op) => Ok((&i[op.len()..], Tok::Op(op))),
+        None => Err(nom::Err::Error(nom::error::Error::new(
+            i,
+            nom::error::ErrorKind::Tag,
+        ))),
+    }
 }
 
-fn token(i: &str) -> IResult<&str, Tok> {
-    preceded(
-        multispace0,
-        alt((string_lit, approximate, exact, word, operator)),
-    )
-    .parse(i)
+/// Skips whitespace and comments: `--` up to and including a line end
+/// (without one it is two minus signs, as in ActiveMQ), `/* … */`.
+fn skip_blank(mut i: &str) -> &str {
+    loop {
+        let trimmed = i.trim_start_matches([' ', '\t', '\n', '\r', '\u{c}']);
+        if let Some(rest) = trimmed.strip_prefix("--") {
+            if let Some(end) = rest.find(['\n', '\r']) {
+                i = &rest[end + 1..];
+                continue;
+            }
+        }
+        if let Some(rest) = trimmed.strip_prefix("/*") {
+            if let Some(end) = rest.find("*/") {
+                i = &rest[end + 2..];
+                continue;
+            }
+        }
+        return trimmed;
+    }
 }
 
 fn lex(text: &str) -> Result<Vec<Tok>, String> {
-    let mut rest = text;
+    let mut rest = skip_blank(text);
     let mut toks = Vec::new();
-    loop {
-        let (r, _) = multispace0::<&str, nom::error::Error<&str>>
-            .parse(rest)
-            .map_err(|_| "unreadable input".to_string())?;
-        if r.is_empty() {
-            return Ok(toks);
-        }
-        match token(r) {
+    while !rest.is_empty() {
+        match alt((string_lit, floating, integer, word, operator)).parse(rest) {
             Ok((r, t)) => {
                 toks.push(t);
-                rest = r;
+                rest = skip_blank(r);
             }
             Err(_) => {
-                let at = text.len() - r.len();
-                let shown: String = r.chars().take(12).collect();
+                let at = text.len() - rest.len();
+                let shown: String = rest.chars().take(12).collect();
                 return Err(format!("unexpected input at column {}: '{shown}'", at + 1));
             }
         }
     }
+    Ok(toks)
 }
 
 // ---- parser ------------------------------------------------------------
@@ -246,6 +250,10 @@ type R<T> = Result<T, String>;
 impl P {
     fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.at)
+    }
+
+    fn peek2(&self) -> Option<&Tok> {
+        self.toks.get(self.at + 1)
     }
 
     fn next(&mut self) -> Option<Tok> {
@@ -272,11 +280,40 @@ impl P {
         }
     }
 
+    /// `NOT` followed by `kw` (ActiveMQ's LOOKAHEAD(2) for NOT LIKE, NOT
+    /// BETWEEN, NOT IN): both eaten, or neither.
+    fn eat_not(&mut self, kw: Kw) -> bool {
+        if self.peek() == Some(&Tok::Kw(Kw::Not)) && self.peek2() == Some(&Tok::Kw(kw)) {
+            self.at += 2;
+            true
+        } else {
+            false
+        }
+    }
+
     fn expect_op(&mut self, op: &str) -> R<()> {
         if self.eat_op(op) {
             Ok(())
         } else {
             Err(format!("expected '{op}' {}", self.where_()))
+        }
+    }
+
+    fn expect_kw(&mut self, kw: Kw) -> R<()> {
+        if self.eat_kw(kw) {
+            Ok(())
+        } else {
+            Err(format!("expected {kw:?} {}", self.where_()).to_uppercase())
+        }
+    }
+
+    fn string(&mut self, what: &str) -> R<String> {
+        match self.next() {
+            Some(Tok::Str(s)) => Ok(s),
+            other => Err(format!(
+                "{what} takes a string literal, not {}",
+                other.as_ref().map_or("the end".to_string(), show)
+            )),
         }
     }
 
@@ -297,111 +334,110 @@ impl P {
     }
 
     fn and(&mut self) -> R<Expr> {
-        let mut left = self.not()?;
+        let mut left = self.equality()?;
         while self.eat_kw(Kw::And) {
-            let right = self.not()?;
+            let right = self.equality()?;
             left = Expr::And(Box::new(boolean(left)?), Box::new(boolean(right)?));
         }
         Ok(left)
     }
 
-    fn not(&mut self) -> R<Expr> {
-        if self.eat_kw(Kw::Not) {
-            let e = self.not()?;
-            return Ok(Expr::Not(Box::new(boolean(e)?)));
+    fn equality(&mut self) -> R<Expr> {
+        let mut left = self.compare()?;
+        loop {
+            if self.eat_op("=") {
+                left = equal(left, self.compare()?)?;
+            } else if self.eat_op("<>") {
+                left = Expr::Not(Box::new(equal(left, self.compare()?)?));
+            } else if self.peek() == Some(&Tok::Kw(Kw::Is)) {
+                self.at += 1;
+                let negated = self.eat_kw(Kw::Not);
+                self.expect_kw(Kw::Null)?;
+                let is_null = Expr::Eq(Box::new(left), Box::new(Expr::Lit(Lit::Null)));
+                left = if negated {
+                    Expr::Not(Box::new(is_null))
+                } else {
+                    is_null
+                };
+            } else {
+                return Ok(left);
+            }
         }
-        self.compare()
     }
 
     fn compare(&mut self) -> R<Expr> {
-        let left = self.sum()?;
-        let cmp = match self.peek() {
-            Some(Tok::Op("=")) => Some(Cmp::Eq),
-            Some(Tok::Op("<>")) => Some(Cmp::Ne),
-            Some(Tok::Op("<")) => Some(Cmp::Lt),
-            Some(Tok::Op("<=")) => Some(Cmp::Le),
-            Some(Tok::Op(">")) => Some(Cmp::Gt),
-            Some(Tok::Op(">=")) => Some(Cmp::Ge),
-            _ => None,
+        let mut left = self.sum()?;
+        loop {
+            let cmp = match self.peek() {
+                Some(Tok::Op("<")) => Some(Cmp::Lt),
+                Some(Tok::Op("<=")) => Some(Cmp::Le),
+                Some(Tok::Op(">")) => Some(Cmp::Gt),
+                Some(Tok::Op(">=")) => Some(Cmp::Ge),
+                _ => None,
+            };
+            if let Some(cmp) = cmp {
+                self.at += 1;
+                left = ordering(cmp, left, self.sum()?)?;
+            } else if self.eat_kw(Kw::Like) {
+                left = self.like(left)?;
+            } else if self.eat_not(Kw::Like) {
+                left = Expr::Not(Box::new(self.like(left)?));
+            } else if self.eat_kw(Kw::Between) {
+                let (low, high) = self.range()?;
+                left = Expr::And(
+                    Box::new(ordering(Cmp::Ge, left.clone(), low)?),
+                    Box::new(ordering(Cmp::Le, left, high)?),
+                );
+            } else if self.eat_not(Kw::Between) {
+                let (low, high) = self.range()?;
+                left = Expr::Or(
+                    Box::new(ordering(Cmp::Lt, left.clone(), low)?),
+                    Box::new(ordering(Cmp::Gt, left, high)?),
+                );
+            } else if self.eat_kw(Kw::In) {
+                left = self.in_list(left, false)?;
+            } else if self.eat_not(Kw::In) {
+                left = self.in_list(left, true)?;
+            } else {
+                return Ok(left);
+            }
+        }
+    }
+
+    fn like(&mut self, expr: Expr) -> R<Expr> {
+        let pattern = self.string("LIKE")?;
+        let escape = if self.eat_kw(Kw::Escape) {
+            Some(self.string("ESCAPE")?)
+        } else {
+            None
         };
-        if let Some(cmp) = cmp {
-            self.at += 1;
-            let right = self.sum()?;
-            return Ok(Expr::Cmp(cmp, Box::new(left), Box::new(right)));
+        Ok(Expr::Like {
+            expr: Box::new(expr),
+            pattern: Pattern::compile(&pattern, escape.as_deref())?,
+        })
+    }
+
+    fn range(&mut self) -> R<(Expr, Expr)> {
+        let low = self.sum()?;
+        self.expect_kw(Kw::And)?;
+        Ok((low, self.sum()?))
+    }
+
+    fn in_list(&mut self, left: Expr, negated: bool) -> R<Expr> {
+        self.expect_op("(")?;
+        let mut list = vec![self.string("IN")?];
+        while self.eat_op(",") {
+            list.push(self.string("IN")?);
         }
-        if self.eat_kw(Kw::Is) {
-            let negated = self.eat_kw(Kw::Not);
-            if !self.eat_kw(Kw::Null) {
-                return Err(format!("expected NULL after IS {}", self.where_()));
-            }
-            return Ok(Expr::IsNull {
-                ident: ident_of(left, "IS NULL")?,
-                negated,
-            });
-        }
-        let negated = self.eat_kw(Kw::Not);
-        if self.eat_kw(Kw::Between) {
-            let low = self.sum()?;
-            if !self.eat_kw(Kw::And) {
-                return Err(format!("expected AND in BETWEEN {}", self.where_()));
-            }
-            let high = self.sum()?;
-            return Ok(Expr::Between {
-                expr: Box::new(arithmetic(left)?),
-                low: Box::new(arithmetic(low)?),
-                high: Box::new(arithmetic(high)?),
-                negated,
-            });
-        }
-        if self.eat_kw(Kw::In) {
-            self.expect_op("(")?;
-            let mut list = Vec::new();
-            loop {
-                match self.next() {
-                    Some(Tok::Str(s)) => list.push(s),
-                    other => {
-                        return Err(format!(
-                            "IN takes string literals, not {}",
-                            other.as_ref().map_or("the end".to_string(), show)
-                        ))
-                    }
-                }
-                if self.eat_op(")") {
-                    break;
-                }
-                self.expect_op(",")?;
-            }
-            return Ok(Expr::In {
-                ident: ident_of(left, "IN")?,
+        self.expect_op(")")?;
+        match left {
+            Expr::Ident(ident) => Ok(Expr::In {
+                ident,
                 list,
                 negated,
-            });
+            }),
+            _ => Err("IN applies to an identifier".into()),
         }
-        if self.eat_kw(Kw::Like) {
-            let Some(Tok::Str(pattern)) = self.next() else {
-                return Err("LIKE takes a string literal pattern".into());
-            };
-            let escape = if self.eat_kw(Kw::Escape) {
-                let Some(Tok::Str(e)) = self.next() else {
-                    return Err("ESCAPE takes a string literal".into());
-                };
-                Some(e)
-            } else {
-                None
-            };
-            return Ok(Expr::Like {
-                ident: ident_of(left, "LIKE")?,
-                pattern: Pattern::compile(&pattern, escape.as_deref())?,
-                negated,
-            });
-        }
-        if negated {
-            return Err(format!(
-                "expected BETWEEN, IN or LIKE after NOT {}",
-                self.where_()
-            ));
-        }
-        Ok(left)
     }
 
     fn sum(&mut self) -> R<Expr> {
@@ -414,12 +450,7 @@ impl P {
             } else {
                 return Ok(left);
             };
-            let right = self.product()?;
-            left = Expr::Arith(
-                op,
-                Box::new(arithmetic(left)?),
-                Box::new(arithmetic(right)?),
-            );
+            left = Expr::Arith(op, Box::new(left), Box::new(self.product()?));
         }
     }
 
@@ -430,29 +461,24 @@ impl P {
                 Arith::Mul
             } else if self.eat_op("/") {
                 Arith::Div
+            } else if self.eat_op("%") {
+                Arith::Mod
             } else {
                 return Ok(left);
             };
-            let right = self.unary()?;
-            left = Expr::Arith(
-                op,
-                Box::new(arithmetic(left)?),
-                Box::new(arithmetic(right)?),
-            );
+            left = Expr::Arith(op, Box::new(left), Box::new(self.unary()?));
         }
     }
 
     fn unary(&mut self) -> R<Expr> {
-        if self.eat_op("-") {
-            let e = self.unary()?;
-            return Ok(match e {
-                Expr::Lit(Lit::Long(l)) => Expr::Lit(Lit::Long(-l)),
-                Expr::Lit(Lit::Double(d)) => Expr::Lit(Lit::Double(-d)),
-                e => Expr::Neg(Box::new(arithmetic(e)?)),
-            });
-        }
         if self.eat_op("+") {
-            return arithmetic(self.unary()?);
+            return self.unary();
+        }
+        if self.eat_op("-") {
+            return Ok(Expr::Neg(Box::new(self.unary()?)));
+        }
+        if self.eat_kw(Kw::Not) {
+            return Ok(Expr::Not(Box::new(boolean(self.unary()?)?)));
         }
         self.primary()
     }
@@ -460,11 +486,19 @@ impl P {
     fn primary(&mut self) -> R<Expr> {
         match self.next() {
             Some(Tok::Str(s)) => Ok(Expr::Lit(Lit::Str(s))),
-            Some(Tok::Long(l)) => Ok(Expr::Lit(Lit::Long(l))),
-            Some(Tok::Double(d)) => Ok(Expr::Lit(Lit::Double(d))),
+            Some(Tok::Num(n)) => Ok(Expr::Lit(n)),
             Some(Tok::Kw(Kw::True)) => Ok(Expr::Lit(Lit::Bool(true))),
             Some(Tok::Kw(Kw::False)) => Ok(Expr::Lit(Lit::Bool(false))),
-            Some(Tok::Ident(name)) => Ok(Expr::Ident(name)),
+            Some(Tok::Kw(Kw::Null)) => Ok(Expr::Lit(Lit::Null)),
+            Some(Tok::Kw(Kw::XPath | Kw::XQuery)) => {
+                Err("XPATH and XQUERY selectors are not supported".into())
+            }
+            Some(Tok::Ident(name)) => {
+                if self.peek() == Some(&Tok::Op("(")) {
+                    return Err(format!("function calls ({name}(…)) are not supported"));
+                }
+                Ok(Expr::Ident(name))
+            }
             Some(Tok::Op("(")) => {
                 let e = self.or()?;
                 self.expect_op(")")?;
@@ -480,34 +514,52 @@ fn show(t: &Tok) -> String {
     match t {
         Tok::Ident(s) => format!("identifier {s}"),
         Tok::Str(s) => format!("'{s}'"),
-        Tok::Long(l) => l.to_string(),
-        Tok::Double(d) => d.to_string(),
+        Tok::Num(n) => format!("{n:?}"),
         Tok::Kw(k) => format!("{k:?}").to_uppercase(),
         Tok::Op(o) => format!("'{o}'"),
     }
 }
 
+/// What AND, OR, NOT and the whole selector take (ActiveMQ's
+/// asBooleanExpression): a boolean expression, or an identifier cast to one.
 fn boolean(e: Expr) -> R<Expr> {
-    if e.is_boolean() {
-        Ok(e)
-    } else {
-        Err("expected a boolean expression".into())
-    }
-}
-
-fn arithmetic(e: Expr) -> R<Expr> {
-    if e.is_arithmetic() {
-        Ok(e)
-    } else {
-        Err("expected a numeric expression".into())
-    }
-}
-
-fn ident_of(e: Expr, what: &str) -> R<String> {
     match e {
-        Expr::Ident(name) => Ok(name),
-        _ => Err(format!("{what} applies to an identifier")),
+        Expr::Ident(_) => Ok(Expr::BoolCast(Box::new(e))),
+        e if e.is_boolean() => Ok(e),
+        _ => Err("expression will not result in a boolean value".into()),
     }
+}
+
+/// `=` (and `<>`): not with a NULL literal, and not a TRUE/FALSE literal
+/// on the left of another literal that is not boolean (`TRUE = 1`).
+fn equal(left: Expr, right: Expr) -> R<Expr> {
+    for side in [&left, &right] {
+        if *side == Expr::Lit(Lit::Null) {
+            return Err("NULL cannot be compared with '='; use IS NULL".into());
+        }
+    }
+    if matches!(left, Expr::Lit(Lit::Bool(_))) && right.is_literal() && !right.is_boolean() {
+        return Err("a boolean literal cannot be compared with a literal of another type".into());
+    }
+    Ok(Expr::Eq(Box::new(left), Box::new(right)))
+}
+
+/// `<`, `<=`, `>`, `>=` (and BETWEEN): not on string, boolean or NULL
+/// literals, nor on boolean expressions.
+fn ordering(cmp: Cmp, left: Expr, right: Expr) -> R<Expr> {
+    for side in [&left, &right] {
+        let comparable = match side {
+            Expr::Lit(lit) => matches!(
+                lit,
+                Lit::Int(_) | Lit::Long(_) | Lit::Big(_) | Lit::Double(_)
+            ),
+            e => !e.is_boolean(),
+        };
+        if !comparable {
+            return Err("value cannot be compared with <, <=, > or >=".into());
+        }
+    }
+    Ok(Expr::Cmp(cmp, Box::new(left), Box::new(right)))
 }
 
 /// Parses a whole selector.
