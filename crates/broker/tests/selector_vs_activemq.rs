@@ -64,14 +64,9 @@ impl Case {
     /// prefixes the subscription's selector with
     /// `convert_string_expressions:`, and every property arrives as text.
     fn as_stomp(&self) -> Case {
-        let selector = if self
-            .selector
-            .starts_with(selector::CONVERT_STRING_EXPRESSIONS)
-        {
-            self.selector.clone()
-        } else {
-            format!("{}{}", selector::CONVERT_STRING_EXPRESSIONS, self.selector)
-        };
+        // Always, as ActiveMQ does: a STOMP selector that has the prefix
+        // already gets a second one (and no longer parses).
+        let selector = format!("{}{}", selector::CONVERT_STRING_EXPRESSIONS, self.selector);
         Case {
             selector,
             fields: self
