@@ -303,7 +303,14 @@ impl Broker {
 
     /// Ends a connection and everything it owned. Idempotent.
     pub fn disconnect(&self, conn: ConnectionId) {
-        self.lock().disconnect(conn)
+        self.lock().disconnect(conn, None)
+    }
+
+    /// Disconnects as [`disconnect`](Self::disconnect), but what its
+    /// consumers held is marked redelivered only up to the delivery
+    /// `delivered_up_to` (see [`Broker::unsubscribe_delivered`]).
+    pub fn disconnect_delivered(&self, conn: ConnectionId, delivered_up_to: u64) {
+        self.lock().disconnect(conn, Some(delivered_up_to))
     }
 
     /// Creates a temporary destination with a broker-chosen name.
@@ -350,7 +357,15 @@ impl Broker {
     /// Closes a consumer; its un-acknowledged messages are redelivered.
     /// Returns whether it existed.
     pub fn unsubscribe(&self, consumer: ConsumerId) -> bool {
-        self.lock().close_consumer(consumer)
+        self.lock().close_consumer(consumer, None)
+    }
+
+    /// Closes a consumer whose client says which deliveries reached its
+    /// application: those up to [`Delivery::seq`] `delivered_up_to`. Only
+    /// they come back marked redelivered; the rest (prefetched, never
+    /// seen) are as new, as in ActiveMQ.
+    pub fn unsubscribe_delivered(&self, consumer: ConsumerId, delivered_up_to: u64) -> bool {
+        self.lock().close_consumer(consumer, Some(delivered_up_to))
     }
 
     /// Deletes a durable subscription.

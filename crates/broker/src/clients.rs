@@ -72,7 +72,9 @@ impl Core {
     /// transactions roll back, consumers close (their un-acked messages
     /// return to their buffers as redelivered), producers go, and the
     /// client id is freed.
-    pub fn disconnect(&mut self, id: ConnectionId) {
+    /// `delivered_up_to`: as for [`close_consumer`](Self::close_consumer),
+    /// for all its consumers.
+    pub fn disconnect(&mut self, id: ConnectionId, delivered_up_to: Option<u64>) {
         let Some(conn) = self.registry.connection(id) else {
             return;
         };
@@ -96,7 +98,7 @@ impl Core {
             let _ = self.rollback(id, &tx);
         }
         for consumer in consumers {
-            self.close_consumer(consumer);
+            self.close_consumer(consumer, delivered_up_to);
         }
         for producer in producers {
             self.remove_producer(producer);
@@ -224,7 +226,7 @@ impl Core {
                         });
                     }
                 }
-                self.close_consumer(cid);
+                self.close_consumer(cid, None);
             }
         }
         if let Some(owner_id) = owner_id {

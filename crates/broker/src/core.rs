@@ -425,8 +425,11 @@ impl Core {
     }
 
     /// Closes a consumer; what it held un-acknowledged goes back to its
-    /// buffer, marked redelivered, and on to the next consumer.
-    pub fn close_consumer(&mut self, cid: ConsumerId) -> bool {
+    /// buffer and on to the next consumer, marked redelivered if it reached
+    /// the application: every delivery when `delivered_up_to` is `None`
+    /// (not known), else those whose `seq` is at most it (as ActiveMQ's
+    /// lastDeliveredSequenceId).
+    pub fn close_consumer(&mut self, cid: ConsumerId, delivered_up_to: Option<u64>) -> bool {
         let Some(consumer) = self.registry.remove_consumer(cid) else {
             return false;
         };
@@ -438,10 +441,12 @@ impl Core {
                 continue;
             };
             let mut entry = f.entry;
-            entry.redelivery_count += 1;
-            if let Some(key) = buf.store_key() {
-                self.store
-                    .redelivered(&key, entry.seq, entry.redelivery_count);
+            if delivered_up_to.is_none_or(|d| f.seq <= d) {
+                entry.redelivery_count += 1;
+                if let Some(key) = buf.store_key() {
+                    self.store
+                        .redelivered(&key, entry.seq, entry.redelivery_count);
+                }
             }
             buf.push(entry);
             if !touched.contains(&f.buffer) {

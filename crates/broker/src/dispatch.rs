@@ -284,6 +284,7 @@ fn hand_over(
             .push((Arc::from("JMSXGroupFirstForConsumer"), Value::Bool(true)));
         entry.message = Arc::new(m);
     }
+    let seq = registry.next_delivery();
     let Some(consumer) = registry.consumer_mut(cid) else {
         return Err(entry);
     };
@@ -296,11 +297,13 @@ fn hand_over(
         consumer: cid,
         message: Arc::clone(&entry.message),
         redelivery_count: entry.redelivery_count,
+        seq,
     };
     consumer.inflight.push_back(InFlight {
         entry,
         in_window: true,
         buffer: bid,
+        seq,
     });
     let owner = consumer.conn;
     stats.messages_dispatched += 1;

@@ -33,6 +33,11 @@ pub struct Delivery {
     /// How many times this message was delivered before and not consumed.
     /// `> 0` is JMSRedelivered / STOMP `redelivered:true`.
     pub redelivery_count: u32,
+    /// Increasing across the broker: a client that reports the last one
+    /// its application received (OpenWire's lastDeliveredSequenceId) gets
+    /// only those back marked redelivered when it closes, not what was
+    /// still waiting in its prefetch buffer.
+    pub seq: u64,
 }
 
 impl Delivery {

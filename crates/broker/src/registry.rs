@@ -40,6 +40,10 @@ pub(crate) struct InFlight {
     pub in_window: bool,
     /// Where it came from: a wildcard queue consumer takes from several.
     pub buffer: BufferId,
+    /// The delivery's [`Delivery::seq`](crate::Delivery::seq); 0 for one
+    /// known to have reached the application (acknowledged in a
+    /// transaction that then rolled back).
+    pub seq: u64,
 }
 
 pub(crate) struct Consumer {
@@ -138,9 +142,18 @@ pub(crate) struct Registry {
     client_ids: HashMap<Arc<str>, ConnectionId>,
     consumers: IdMap<ConsumerId, Consumer>,
     producers: IdMap<ProducerId, Producer>,
+    /// The last [`Delivery::seq`](crate::Delivery::seq) handed out.
+    deliveries: u64,
 }
 
 impl Registry {
+    /// A new delivery's sequence number: increasing across the broker, as
+    /// ActiveMQ's brokerSequenceId, which clients echo back on close.
+    pub fn next_delivery(&mut self) -> u64 {
+        self.deliveries += 1;
+        self.deliveries
+    }
+
     pub fn connection(&self, id: ConnectionId) -> Option<&Conn> {
         self.connections.get(&id)
     }

@@ -253,6 +253,36 @@ fn disconnect_returns_unacked_in_order_marked_redelivered() {
     );
 }
 
+/// As ActiveMQ with its client's lastDeliveredSequenceId: what waited in
+/// the client's prefetch buffer, never seen by the application, comes back
+/// as new; only what the application received is marked redelivered.
+#[test]
+fn a_consumer_closed_with_its_last_delivery_known_marks_only_what_the_application_saw() {
+    for closing in ["consumer", "connection"] {
+        let b = Broker::in_memory();
+        let q = Destination::queue("q");
+        let p = connect(&b, None);
+        let mut c = connect(&b, None);
+        let cid = sub(&b, &c, &q, 10);
+        for i in 0..5 {
+            send(&b, &p, &q, &i.to_string());
+        }
+        let d = c.deliveries();
+        assert_eq!(d.len(), 5);
+        assert!(d.windows(2).all(|w| w[0].seq < w[1].seq), "increasing");
+        // The application took the first two.
+        let seen = d[1].seq;
+        match closing {
+            "consumer" => assert!(b.unsubscribe_delivered(cid, seen)),
+            _ => b.disconnect_delivered(c.id, seen),
+        }
+        let mut c2 = connect(&b, None);
+        sub(&b, &c2, &q, 10);
+        let counts: Vec<u32> = c2.deliveries().iter().map(|d| d.redelivery_count).collect();
+        assert_eq!(counts, [1, 1, 0, 0, 0], "closing the {closing}");
+    }
+}
+
 #[test]
 fn transacted_sends_wait_for_commit_and_vanish_on_rollback() {
     let b = Broker::in_memory();

@@ -291,6 +291,7 @@ impl Core {
                             entry: a.entry,
                             in_window: false,
                             buffer: a.buffer,
+                            seq: 0,
                         },
                     );
                 }

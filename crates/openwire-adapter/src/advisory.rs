@@ -193,7 +193,7 @@ mod tests {
         assert_eq!(core.broker_path.as_deref(), Some(&path[..]));
         // Rebuilt from the core's fields (as after a restart), not the native form.
         core.native = None;
-        let DataStructure::ActiveMqMessage(back) = to_wire(&core, 0) else {
+        let DataStructure::ActiveMqMessage(back) = to_wire(&core, 0, 0) else {
             panic!("not a plain message");
         };
         assert_eq!(path_of(&back.broker_path), path);

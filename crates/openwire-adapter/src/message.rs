@@ -112,8 +112,13 @@ fn first_of_group(m: &Message) -> bool {
 }
 
 /// The OpenWire message a consumer receives for a core message.
-pub fn to_wire(m: &Message, redelivery_count: u32) -> DataStructure {
+pub fn to_wire(m: &Message, redelivery_count: u32, broker_seq: u64) -> DataStructure {
     let (kind, mut msg) = wire_parts(m, redelivery_count);
+    // The delivery's sequence (core `Delivery::seq`): the client reports
+    // the last one its application saw when it closes a consumer.
+    if let Some(DataStructure::MessageId(id)) = &mut msg.message_id {
+        Arc::make_mut(id).broker_sequence_id = i64::try_from(broker_seq).unwrap_or(i64::MAX);
+    }
     msg.data_structure = match &m.subject {
         Some(Subject::Message(about)) => {
             // As ActiveMQ's advisories (includeBodyForAdvisory is off by

@@ -237,7 +237,9 @@ impl Session {
             }
             DataStructure::ProducerInfo(p) => self.add_producer(&p),
             DataStructure::ConsumerInfo(c) => self.add_consumer(&c),
-            DataStructure::RemoveInfo(r) => self.remove(r.object_id.as_ref()),
+            DataStructure::RemoveInfo(r) => {
+                self.remove(r.object_id.as_ref(), r.last_delivered_sequence_id)
+            }
             DataStructure::ActiveMqMessage(m) => self.send(DataType::ActiveMqMessage.code(), m),
             DataStructure::BytesMessage(m) => self.send(DataType::BytesMessage.code(), m),
             DataStructure::MapMessage(m) => self.send(DataType::MapMessage.code(), m),
@@ -297,7 +299,7 @@ impl Session {
             // A browser sees what the queue holds now, then a null message.
             let selector = c.selector.as_ref().map(OwString::to_string_lossy);
             for m in self.broker.browse_selected(&dest, selector.as_deref())? {
-                self.dispatch(&wire_id, &m, 0);
+                self.dispatch(&wire_id, &m, 0, 0);
             }
             self.out.push(DataStructure::MessageDispatch(Arc::new(
                 openwire::MessageDispatch {
@@ -335,11 +337,22 @@ impl Session {
         Ok(())
     }
 
-    fn remove(&mut self, object: Option<&DataStructure>) -> Result<(), Failure> {
+    /// `last_delivered`: RemoveInfo's lastDeliveredSequenceId, the last
+    /// delivery (`broker_sequence_id`) the client's application received
+    /// on what is removed; -1 none, -2 not known (all count as received).
+    fn remove(
+        &mut self,
+        object: Option<&DataStructure>,
+        last_delivered: i64,
+    ) -> Result<(), Failure> {
+        let delivered_up_to = match last_delivered {
+            -2 => None,
+            n => Some(u64::try_from(n).unwrap_or(0)),
+        };
         match object {
             Some(DataStructure::ConsumerId(c)) => {
                 if let Some(consumer) = self.consumers.remove(&(c.session_id, c.value)) {
-                    self.drop_consumer(consumer);
+                    self.drop_consumer(consumer, delivered_up_to);
                 }
             }
             Some(DataStructure::SessionId(s)) => {
@@ -352,7 +365,7 @@ impl Session {
                     .collect();
                 for k in gone {
                     if let Some(consumer) = self.consumers.remove(&k) {
-                        self.drop_consumer(consumer);
+                        self.drop_consumer(consumer, delivered_up_to);
                     }
                 }
             }
@@ -363,7 +376,7 @@ impl Session {
                     self.broker.remove_producer(id);
                 }
             }
-            Some(DataStructure::ConnectionId(_)) => self.close(),
+            Some(DataStructure::ConnectionId(_)) => self.close_delivered(delivered_up_to),
             _ => {}
         }
         Ok(())
@@ -424,9 +437,12 @@ impl Session {
         ))
     }
 
-    fn drop_consumer(&mut self, consumer: Consumer) {
+    fn drop_consumer(&mut self, consumer: Consumer, delivered_up_to: Option<u64>) {
         self.by_core.remove(&consumer.id);
-        self.broker.unsubscribe(consumer.id);
+        match delivered_up_to {
+            Some(seq) => self.broker.unsubscribe_delivered(consumer.id, seq),
+            None => self.broker.unsubscribe(consumer.id),
+        };
     }
 
     fn tx(&self, t: Option<&DataStructure>) -> Option<TxId> {
@@ -479,7 +495,7 @@ impl Session {
                 let wire_id = c.wire_id.clone();
                 let k = *k;
                 self.pulls.retain(|(p, _)| *p != k);
-                self.dispatch(&wire_id, &d.message, d.redelivery_count);
+                self.dispatch(&wire_id, &d.message, d.redelivery_count, d.seq);
             }
             Event::ConsumerClosed { consumer, .. } => {
                 if let Some(k) = self.by_core.remove(&consumer) {
@@ -495,17 +511,19 @@ impl Session {
         }
     }
 
+    /// `seq`: the core delivery's sequence (0 for a browse).
     fn dispatch(
         &mut self,
         wire_id: &DataStructure,
         message: &broker::Message,
         redelivery_count: u32,
+        seq: u64,
     ) {
         self.out.push(DataStructure::MessageDispatch(Arc::new(
             openwire::MessageDispatch {
                 consumer_id: Some(wire_id.clone()),
                 destination: Some(openwire_adapter::wire_destination(&message.destination)),
-                message: Some(to_wire(message, redelivery_count)),
+                message: Some(to_wire(message, redelivery_count, seq)),
                 redelivery_counter: redelivery_count as i32,
                 ..Default::default()
             },
@@ -514,8 +532,17 @@ impl Session {
 
     /// Releases everything this connection held in the broker.
     pub fn close(&mut self) {
+        self.close_delivered(None);
+    }
+
+    /// As [`close`](Self::close), the client having said which deliveries
+    /// reached its application (see `remove`).
+    fn close_delivered(&mut self, delivered_up_to: Option<u64>) {
         if let Some(conn) = self.conn.take() {
-            self.broker.disconnect(conn);
+            match delivered_up_to {
+                Some(seq) => self.broker.disconnect_delivered(conn, seq),
+                None => self.broker.disconnect(conn),
+            }
         }
         self.consumers.clear();
         self.by_core.clear();
