@@ -15,7 +15,11 @@ Fixtures
 Pointing the suite at another broker: INTEROP_BROKER=host:port runs the
 tests against that STOMP port instead (e.g. a reference ActiveMQ 5.17.2
 started with /work/shared/bench/amq.sh); tests that need to start, signal or
-measure a ferrum process are skipped then.
+measure a ferrum process (marked `ferrum_only`, or using `start_ferrum`) are
+skipped then. INTEROP_OPENWIRE=host:port gives that broker's OpenWire port
+(`broker.openwire_port`); without it the tests marked `needs_openwire` are
+skipped too. `interop-tests/differ.sh` runs the suite both ways and lists
+what differs.
 """
 
 import os
@@ -25,21 +29,37 @@ import pytest
 from ferrum_harness import Client, Ferrum, RawStomp
 
 EXTERNAL = os.environ.get("INTEROP_BROKER")
+EXTERNAL_OPENWIRE = os.environ.get("INTEROP_OPENWIRE")
+
+
+def _host_port(spec):
+    host, _, port = spec.rpartition(":")
+    return host or "127.0.0.1", int(port)
 
 
 class ExternalBroker:
-    """A broker this suite did not start (INTEROP_BROKER)."""
+    """A broker this suite did not start (INTEROP_BROKER, and its OpenWire
+    port from INTEROP_OPENWIRE when set)."""
 
-    def __init__(self, spec):
-        host, _, port = spec.rpartition(":")
-        self.host = host or "127.0.0.1"
-        self.port = int(port)
+    def __init__(self, spec, openwire_spec=None):
+        self.host, self.port = _host_port(spec)
+        if openwire_spec:
+            self.openwire_host, self.openwire_port = _host_port(openwire_spec)
+        else:
+            self.openwire_host, self.openwire_port = None, None
         self.process = None
         self.log = "(external broker: no log)"
 
     @property
     def address(self):
         return (self.host, self.port)
+
+    @property
+    def openwire_address(self):
+        """(host, port) of the OpenWire connector, None when unknown."""
+        if self.openwire_port is None:
+            return None
+        return (self.openwire_host, self.openwire_port)
 
     def alive(self):
         return True
@@ -59,15 +79,25 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "ferrum_only: needs a ferrum process this suite starts (skipped with INTEROP_BROKER)"
     )
+    config.addinivalue_line(
+        "markers",
+        "needs_openwire: needs the broker's OpenWire port, broker.openwire_port "
+        "(skipped with INTEROP_BROKER unless INTEROP_OPENWIRE is set too)",
+    )
 
 
 def pytest_collection_modifyitems(config, items):
     if not EXTERNAL:
         return
-    skip = pytest.mark.skip(reason="needs a ferrum process (INTEROP_BROKER is set)")
+    skip_ferrum = pytest.mark.skip(reason="needs a ferrum process (INTEROP_BROKER is set)")
+    skip_openwire = pytest.mark.skip(
+        reason="needs an OpenWire port (INTEROP_BROKER is set, INTEROP_OPENWIRE is not)"
+    )
     for item in items:
         if "ferrum_only" in item.keywords or "start_ferrum" in getattr(item, "fixturenames", ()):
-            item.add_marker(skip)
+            item.add_marker(skip_ferrum)
+        elif "needs_openwire" in item.keywords and not EXTERNAL_OPENWIRE:
+            item.add_marker(skip_openwire)
 
 
 @pytest.fixture
@@ -87,7 +117,7 @@ def start_ferrum(tmp_path):
 @pytest.fixture
 def broker(request, tmp_path):
     if EXTERNAL:
-        yield ExternalBroker(EXTERNAL)
+        yield ExternalBroker(EXTERNAL, EXTERNAL_OPENWIRE)
         return
     f = Ferrum(tmp_path / "data")
     yield f
@@ -97,7 +127,7 @@ def broker(request, tmp_path):
 @pytest.fixture(scope="module")
 def shared_broker(tmp_path_factory):
     if EXTERNAL:
-        yield ExternalBroker(EXTERNAL)
+        yield ExternalBroker(EXTERNAL, EXTERNAL_OPENWIRE)
         return
     f = Ferrum(tmp_path_factory.mktemp("ferrum-shared"))
     yield f
