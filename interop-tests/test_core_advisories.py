@@ -1,5 +1,5 @@
 """Advisories about clients — connections, consumers, producers, temporary
-queues — come from the broker core, so a STOMP client's consumer is
+queues and topics, durable subscriptions — come from the broker core, so a STOMP client's consumer is
 announced exactly as a JMS client's is (a network bridge learns demand
 from these). A Java program watches the advisory topics while stomp.py and
 the Java client come and go. The expected lines are what ActiveMQ 5.17.2
@@ -11,6 +11,9 @@ import subprocess
 import time
 from collections import defaultdict
 
+import pytest
+
+from conftest import EXTERNAL
 from ferrum_harness import unique
 from test_openwire_jms import JARS, java_classes, run_java  # noqa: F401 (fixture)
 
@@ -58,6 +61,23 @@ EXPECTED = {
         f"{ADV} consumerCount=null producerCount=1 {PROPS} ProducerInfo id=ID:*:1:1 dest=queue://N.j",
         f"{ADV} consumerCount=null producerCount=0 {PROPS} RemoveInfo of=ProducerId id=ID:*:1:1",
     ],
+    # A durable subscriber counts as a consumer of its topic while offline;
+    # deleting the subscription is announced with a RemoveSubscriptionInfo.
+    "ActiveMQ.Advisory.Consumer.Topic.N.t": [
+        f"{ADV} consumerCount=1 producerCount=null {PROPS} ConsumerInfo id=ID:*:1:2 "
+        "dest=topic://N.t prefetch=1000 selector=null subscription=dsub noLocal=false "
+        "exclusive=false priority=0 browser=false networkSubscription=false",
+        f"{ADV} consumerCount=1 producerCount=null {PROPS} RemoveInfo of=ConsumerId id=ID:*:1:2",
+        f"{ADV} consumerCount=0 producerCount=null {PROPS} data=RemoveSubscriptionInfo",
+    ],
+    "ActiveMQ.Advisory.Producer.Topic.N.t": [
+        f"{ADV} consumerCount=null producerCount=1 {PROPS} ProducerInfo id=ID:*:1:2 dest=topic://N.t",
+        f"{ADV} consumerCount=null producerCount=0 {PROPS} RemoveInfo of=ProducerId id=ID:*:1:2",
+    ],
+    "ActiveMQ.Advisory.TempTopic": [
+        f"{ADV} consumerCount=null producerCount=null {PROPS} DestinationInfo op=0 temp=true connection=ID:*",
+        f"{ADV} consumerCount=null producerCount=null {PROPS} DestinationInfo op=1 temp=true connection=ID:*",
+    ],
     "ActiveMQ.Advisory.TempQueue": [
         f"{ADV} consumerCount=null producerCount=null {PROPS} DestinationInfo op=0 temp=true connection=ID:*",
         f"{ADV} consumerCount=null producerCount=null {PROPS} DestinationInfo op=1 temp=true connection=ID:*",
@@ -73,6 +93,7 @@ def by_topic(lines, prefix):
     return dict(topics)
 
 
+@pytest.mark.needs_openwire
 def test_stomp_and_jms_clients_are_announced_as_activemq_announces_them(
         broker, client, java_classes):
     n = unique("adv")
@@ -80,7 +101,8 @@ def test_stomp_and_jms_clients_are_announced_as_activemq_announces_them(
     watcher = subprocess.Popen(
         ["java", "-cp", ":".join([str(java_classes), *JARS]), "WatchAdvisories", url, "2500",
          f"ActiveMQ.Advisory.Consumer.Queue.{n}.>", f"ActiveMQ.Advisory.Producer.Queue.{n}.>",
-         "ActiveMQ.Advisory.Connection", "ActiveMQ.Advisory.TempQueue"],
+         f"ActiveMQ.Advisory.Consumer.Topic.{n}.>", f"ActiveMQ.Advisory.Producer.Topic.{n}.>",
+         "ActiveMQ.Advisory.Connection", "ActiveMQ.Advisory.TempQueue", "ActiveMQ.Advisory.TempTopic"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert watcher.stdout.readline().strip() == "READY"
@@ -95,7 +117,22 @@ def test_stomp_and_jms_clients_are_announced_as_activemq_announces_them(
     finally:
         watcher.kill()
     lines = [line for line in out.splitlines() if line and line != "DONE"]
+    if EXTERNAL:
+        lines = [activemq_quirks(line) for line in lines]
     assert by_topic(lines, n) == EXPECTED
+
+
+def activemq_quirks(line):
+    """Two things ActiveMQ 5.17.2 prints that Ferrum deliberately does not
+    (measured by interop-tests/differ.sh): the removal advisory of a
+    composite STOMP consumer counts -1 consumers (it decrements the 0 it
+    announced), and a STOMP consumer subscribed with a receipt is shown
+    with prefetch=0 when the advisory is marshalled before ActiveMQ restores
+    the prefetch it zeroed until the receipt went out (a race: 2 runs in 5)."""
+    line = line.replace("consumerCount=-1 ", "consumerCount=0 ")
+    if ":-1:" in line:  # a STOMP consumer's id
+        line = line.replace(" prefetch=0 ", " prefetch=1000 ")
+    return line
 
 
 def test_a_stomp_composite_subscription_receives_from_every_part(broker, client):

@@ -3,8 +3,9 @@ import org.apache.activemq.ActiveMQConnectionFactory;
 
 /**
  * Makes the broker events WatchAdvisories reports (test_core_advisories.py):
- * a JMS producer and consumer on queue PREFIX.j, a temporary queue, then
- * closes them one by one. Arguments: broker URL, PREFIX.
+ * a JMS producer and consumer on queue PREFIX.j, a temporary queue and a
+ * temporary topic, a producer and a durable subscriber on topic PREFIX.t,
+ * then closes them one by one. Arguments: broker URL, PREFIX.
  */
 public class AdvisoryDriver {
   public static void main(String[] a) throws Exception {
@@ -19,6 +20,20 @@ public class AdvisoryDriver {
     TemporaryQueue t = s.createTemporaryQueue();
     Thread.sleep(200);
     t.delete();
+    Thread.sleep(200);
+    TemporaryTopic tt = s.createTemporaryTopic();
+    Thread.sleep(200);
+    tt.delete();
+    Thread.sleep(200);
+    MessageProducer tp = s.createProducer(s.createTopic(a[1] + ".t"));
+    Thread.sleep(200);
+    TopicSubscriber durable = s.createDurableSubscriber(s.createTopic(a[1] + ".t"), "dsub");
+    Thread.sleep(200);
+    durable.close();
+    Thread.sleep(200);
+    s.unsubscribe("dsub");
+    Thread.sleep(200);
+    tp.close();
     Thread.sleep(200);
     mc.close();
     Thread.sleep(200);

@@ -101,6 +101,30 @@ impl Core {
         }
     }
 
+    /// A durable subscription on `topic` was deleted: ActiveMQ tells the
+    /// topic's consumer advisory topic, with the count that remains.
+    pub(crate) fn advise_subscription_removed(
+        &mut self,
+        topic: &Destination,
+        client_id: &Arc<str>,
+        name: &Arc<str>,
+    ) {
+        let Some(advisory) = self.listened("Consumer", topic) else {
+            return;
+        };
+        let count = self.consumer_count(topic);
+        let subject = Subject::SubscriptionRemoved {
+            topic: topic.clone(),
+            client_id: Arc::clone(client_id),
+            name: Arc::clone(name),
+        };
+        self.publish(
+            advisory,
+            Some(subject),
+            vec![("consumerCount", Value::Int(count))],
+        );
+    }
+
     fn advise_consumer(&mut self, about: &Arc<ConsumerAbout>, removed: bool) {
         let Some(topic) = self.listened("Consumer", &about.destination) else {
             return;
@@ -146,6 +170,9 @@ impl Core {
     /// Consumers of `dest` as ActiveMQ counts them for `consumerCount`: on
     /// every existing destination it covers. A composite destination names
     /// no destination of its own, so ActiveMQ counts 0 there, and so do we.
+    /// A durable subscription counts as one consumer of its topic whether
+    /// its subscriber is connected or not (ActiveMQ keeps it among the
+    /// topic's consumers until it is deleted).
     fn consumer_count(&self, dest: &Destination) -> i32 {
         let bids: Vec<BufferId> = if dest.composite_parts().is_some() {
             Vec::new()
@@ -161,7 +188,12 @@ impl Core {
         let n: usize = bids
             .iter()
             .filter_map(|b| self.dests.buffer(*b))
-            .map(|b| b.consumers.len())
+            .map(|b| match b.owner {
+                Owner::Subscription {
+                    durable: Some(_), ..
+                } => 1,
+                _ => b.consumers.len(),
+            })
             .sum();
         i32::try_from(n).unwrap_or(i32::MAX)
     }

@@ -397,7 +397,15 @@ impl Core {
         {
             return Err(BrokerError::DurableActive);
         }
-        self.drop_durable(&key)
+        let topic = self.dests.buffer(bid).and_then(|b| match &b.owner {
+            Owner::Subscription { topic, .. } => Some(topic.clone()),
+            Owner::Queue(_) => None,
+        });
+        self.drop_durable(&key)?;
+        if let Some(topic) = topic {
+            self.advise_subscription_removed(&topic, &key.0, &key.1);
+        }
+        Ok(())
     }
 
     /// Takes a consumer out of its buffers' rotation, so nothing more is

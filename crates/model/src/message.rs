@@ -165,6 +165,13 @@ pub enum Subject {
         connection: Arc<ConnectionAbout>,
         removed: bool,
     },
+    /// A durable topic subscription was deleted (ActiveMQ announces it on
+    /// the topic's consumer advisory topic, as a RemoveSubscriptionInfo).
+    SubscriptionRemoved {
+        topic: Destination,
+        client_id: Arc<str>,
+        name: Arc<str>,
+    },
     /// A destination was created or deleted (by the connection named, for a
     /// temporary one).
     Destination {

@@ -64,6 +64,15 @@ pub(crate) fn subject_data(subject: &Subject) -> Option<DataStructure> {
                 }))
             })
         }
+        Subject::SubscriptionRemoved {
+            client_id, name, ..
+        } => DataStructure::RemoveSubscriptionInfo(Arc::new(openwire::RemoveSubscriptionInfo {
+            client_id: Some(OwString::from(&**client_id)),
+            // The field is named both ways, by wire version (ActiveMQ's typo).
+            subscription_name: Some(OwString::from(&**name)),
+            subcription_name: Some(OwString::from(&**name)),
+            ..Default::default()
+        })),
         Subject::Destination {
             destination,
             connection,
