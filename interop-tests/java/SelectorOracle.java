@@ -73,10 +73,18 @@ public class SelectorOracle {
     }
 
     static void set(ActiveMQTextMessage m, String spec) throws Exception {
-        char kind = spec.charAt(0);
         int eq = spec.indexOf('=');
         String name = spec.substring(2, eq);
         String v = spec.substring(eq + 1);
+        if (spec.charAt(0) == 'H') {
+            header(m, name, v);
+        } else {
+            setProperty(m, spec.charAt(0), name, v);
+        }
+    }
+
+    /** A typed property of KIND (see the class comment); SelectorWire uses it too. */
+    static void setProperty(javax.jms.Message m, char kind, String name, String v) throws Exception {
         switch (kind) {
             case 's': m.setStringProperty(name, v); break;
             case 'z': m.setBooleanProperty(name, Boolean.parseBoolean(v)); break;
@@ -86,7 +94,6 @@ public class SelectorOracle {
             case 'l': m.setLongProperty(name, Long.parseLong(v)); break;
             case 'f': m.setFloatProperty(name, Float.parseFloat(v)); break;
             case 'd': m.setDoubleProperty(name, Double.parseDouble(v)); break;
-            case 'H': header(m, name, v); break;
             default: throw new IllegalArgumentException("unknown kind " + kind);
         }
     }

@@ -57,29 +57,20 @@ public class SelectorWire {
                 int eq = spec.indexOf('=');
                 String name = spec.substring(2, eq);
                 String v = spec.substring(eq + 1);
-                switch (kind) {
-                    case 's': m.setStringProperty(name, v); break;
-                    case 'z': m.setBooleanProperty(name, Boolean.parseBoolean(v)); break;
-                    case 'y': m.setByteProperty(name, Byte.parseByte(v)); break;
-                    case 'h': m.setShortProperty(name, Short.parseShort(v)); break;
-                    case 'i': m.setIntProperty(name, Integer.parseInt(v)); break;
-                    case 'l': m.setLongProperty(name, Long.parseLong(v)); break;
-                    case 'f': m.setFloatProperty(name, Float.parseFloat(v)); break;
-                    case 'd': m.setDoubleProperty(name, Double.parseDouble(v)); break;
-                    case 'H':
-                        switch (name) {
-                            case "type": m.setJMSType(v); break;
-                            case "correlation": m.setJMSCorrelationID(v); break;
-                            case "priority": priority = Integer.parseInt(v); break;
-                            case "persistent":
-                                mode = Boolean.parseBoolean(v) ? DeliveryMode.PERSISTENT : DeliveryMode.NON_PERSISTENT;
-                                break;
-                            case "replyto": m.setJMSReplyTo(session.createQueue(v)); break;
-                            case "group": m.setStringProperty("JMSXGroupID", v); break;
-                            default: throw new IllegalArgumentException("header " + name);
-                        }
+                if (kind != 'H') {
+                    SelectorOracle.setProperty(m, kind, name, v);
+                    continue;
+                }
+                switch (name) {
+                    case "type": m.setJMSType(v); break;
+                    case "correlation": m.setJMSCorrelationID(v); break;
+                    case "priority": priority = Integer.parseInt(v); break;
+                    case "persistent":
+                        mode = Boolean.parseBoolean(v) ? DeliveryMode.PERSISTENT : DeliveryMode.NON_PERSISTENT;
                         break;
-                    default: throw new IllegalArgumentException("kind " + kind);
+                    case "replyto": m.setJMSReplyTo(session.createQueue(v)); break;
+                    case "group": m.setStringProperty("JMSXGroupID", v); break;
+                    default: throw new IllegalArgumentException("header " + name);
                 }
             }
             producer.send(queue, m, mode, priority, 0);

@@ -308,9 +308,10 @@ impl Broker {
 
     /// Disconnects as [`disconnect`](Self::disconnect), but what its
     /// consumers held is marked redelivered only up to the delivery
-    /// `delivered_up_to` (see [`Broker::unsubscribe_delivered`]).
-    pub fn disconnect_delivered(&self, conn: ConnectionId, delivered_up_to: u64) {
-        self.lock().disconnect(conn, Some(delivered_up_to))
+    /// `delivered_up_to` when the client said (see
+    /// [`Broker::unsubscribe_delivered`]).
+    pub fn disconnect_delivered(&self, conn: ConnectionId, delivered_up_to: Option<u64>) {
+        self.lock().disconnect(conn, delivered_up_to)
     }
 
     /// Creates a temporary destination with a broker-chosen name.
@@ -360,12 +361,17 @@ impl Broker {
         self.lock().close_consumer(consumer, None)
     }
 
-    /// Closes a consumer whose client says which deliveries reached its
+    /// Closes a consumer whose client may say which deliveries reached its
     /// application: those up to [`Delivery::seq`] `delivered_up_to`. Only
     /// they come back marked redelivered; the rest (prefetched, never
-    /// seen) are as new, as in ActiveMQ.
-    pub fn unsubscribe_delivered(&self, consumer: ConsumerId, delivered_up_to: u64) -> bool {
-        self.lock().close_consumer(consumer, Some(delivered_up_to))
+    /// seen) are as new, as in ActiveMQ. `None`: not known, all of them
+    /// (as [`unsubscribe`](Self::unsubscribe)).
+    pub fn unsubscribe_delivered(
+        &self,
+        consumer: ConsumerId,
+        delivered_up_to: Option<u64>,
+    ) -> bool {
+        self.lock().close_consumer(consumer, delivered_up_to)
     }
 
     /// Deletes a durable subscription.

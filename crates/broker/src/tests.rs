@@ -273,8 +273,8 @@ fn a_consumer_closed_with_its_last_delivery_known_marks_only_what_the_applicatio
         // The application took the first two.
         let seen = d[1].seq;
         match closing {
-            "consumer" => assert!(b.unsubscribe_delivered(cid, seen)),
-            _ => b.disconnect_delivered(c.id, seen),
+            "consumer" => assert!(b.unsubscribe_delivered(cid, Some(seen))),
+            _ => b.disconnect_delivered(c.id, Some(seen)),
         }
         let mut c2 = connect(&b, None);
         sub(&b, &c2, &q, 10);

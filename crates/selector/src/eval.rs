@@ -46,33 +46,21 @@ pub fn eval<'a, F: Fields + ?Sized>(e: &'a Expr, f: &'a F, convert: bool) -> R<'
         Expr::And(l, r) => logic(eval(l, f, convert)?, || eval(r, f, convert), false)?,
         Expr::Or(l, r) => logic(eval(l, f, convert)?, || eval(r, f, convert), true)?,
         Expr::Eq(l, r) => equal(eval(l, f, convert)?, eval(r, f, convert)?, convert)?,
-        Expr::Cmp(op, l, r) => {
-            let lv = eval(l, f, convert)?;
-            if lv == Value::Null {
-                return Ok(Value::Null);
+        Expr::Cmp(op, l, r) => match known_operands(l, r, f, convert)? {
+            None => Value::Null,
+            Some((lv, rv)) => {
+                Value::Bool(java::compare(&lv, &rv, convert)?.is_some_and(|o| match op {
+                    Cmp::Lt => o.is_lt(),
+                    Cmp::Le => o.is_le(),
+                    Cmp::Gt => o.is_gt(),
+                    Cmp::Ge => o.is_ge(),
+                }))
             }
-            let rv = eval(r, f, convert)?;
-            if rv == Value::Null {
-                return Ok(Value::Null);
-            }
-            Value::Bool(java::compare(&lv, &rv, convert)?.is_some_and(|o| match op {
-                Cmp::Lt => o.is_lt(),
-                Cmp::Le => o.is_le(),
-                Cmp::Gt => o.is_gt(),
-                Cmp::Ge => o.is_ge(),
-            }))
-        }
-        Expr::Arith(op, l, r) => {
-            let lv = eval(l, f, convert)?;
-            if lv == Value::Null {
-                return Ok(Value::Null);
-            }
-            let rv = eval(r, f, convert)?;
-            if rv == Value::Null {
-                return Ok(Value::Null);
-            }
-            arith(*op, lv, rv)?
-        }
+        },
+        Expr::Arith(op, l, r) => match known_operands(l, r, f, convert)? {
+            None => Value::Null,
+            Some((lv, rv)) => arith(*op, lv, rv)?,
+        },
         // IN on anything but a string is unknown.
         Expr::In {
             ident,
@@ -89,6 +77,26 @@ pub fn eval<'a, F: Fields + ?Sized>(e: &'a Expr, f: &'a F, convert: bool) -> R<'
             _ => Value::Bool(false),
         },
     })
+}
+
+/// Both operands of an ordering or arithmetic, or `None` (the result is
+/// unknown) as soon as one is unknown: the right one is not evaluated when
+/// the left is unknown, as in ActiveMQ, so it cannot throw then.
+fn known_operands<'a, F: Fields + ?Sized>(
+    l: &'a Expr,
+    r: &'a Expr,
+    f: &'a F,
+    convert: bool,
+) -> Result<Option<(Value<'a>, Value<'a>)>, Thrown> {
+    let lv = eval(l, f, convert)?;
+    if lv == Value::Null {
+        return Ok(None);
+    }
+    let rv = eval(r, f, convert)?;
+    if rv == Value::Null {
+        return Ok(None);
+    }
+    Ok(Some((lv, rv)))
 }
 
 fn literal(lit: &Lit) -> Value<'_> {

@@ -439,10 +439,8 @@ impl Session {
 
     fn drop_consumer(&mut self, consumer: Consumer, delivered_up_to: Option<u64>) {
         self.by_core.remove(&consumer.id);
-        match delivered_up_to {
-            Some(seq) => self.broker.unsubscribe_delivered(consumer.id, seq),
-            None => self.broker.unsubscribe(consumer.id),
-        };
+        self.broker
+            .unsubscribe_delivered(consumer.id, delivered_up_to);
     }
 
     fn tx(&self, t: Option<&DataStructure>) -> Option<TxId> {
@@ -539,10 +537,7 @@ impl Session {
     /// reached its application (see `remove`).
     fn close_delivered(&mut self, delivered_up_to: Option<u64>) {
         if let Some(conn) = self.conn.take() {
-            match delivered_up_to {
-                Some(seq) => self.broker.disconnect_delivered(conn, seq),
-                None => self.broker.disconnect(conn),
-            }
+            self.broker.disconnect_delivered(conn, delivered_up_to);
         }
         self.consumers.clear();
         self.by_core.clear();
