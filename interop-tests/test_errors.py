@@ -483,3 +483,65 @@ def test_a_1_2_ack_without_an_id_is_refused_in_activemq_words(broker, raw):
     r.connect()
     reply, _ = r.request("ACK", [("subscription", "1")])
     assert reply.headers["message"] == "ACK received without a ack id for acknowledge!", reply
+
+
+@pytest.mark.parametrize("version,command,headers,expected", [
+    # ActiveMQ 5.17.2's words and the order it checks the headers in.
+    ("1.0", "ACK", [], "ACK received without a message-id to acknowledge!"),
+    ("1.1", "ACK", [], "ACK received without a message-id to acknowledge!"),
+    ("1.1", "ACK", [("message-id", "m")], "ACK received without a subscription id for acknowledge!"),
+    ("1.1", "NACK", [], "NACK received without a subscription id for acknowledge!"),
+    ("1.1", "NACK", [("subscription", "1")], "NACK received without a message-id to acknowledge!"),
+    ("1.2", "NACK", [("subscription", "1"), ("message-id", "m")],
+     "NACK received without an ack header to acknowledge!"),
+    ("1.2", "ACK", [("message-id", "m")], "ACK received without a ack id for acknowledge!"),
+])
+def test_an_ack_or_nack_missing_a_header_is_refused_per_version(
+        broker, raw, version, command, headers, expected):
+    r = raw(broker, version=version)
+    r.connect(accept_version=version)
+    reply, _ = r.request(command, headers)
+    assert (reply.command, reply.headers["message"]) == ("ERROR", expected), reply
+    still_usable(r)
+
+
+def test_an_unknown_ack_mode_is_taken_as_auto(broker, raw, client):
+    # ActiveMQ 5.17.2 accepts any ack value and acks such a subscription
+    # automatically: the message is gone once delivered, never acked.
+    r = raw(broker, version="1.2")
+    r.connect()
+    q = f"/queue/{unique('ackmode')}"
+    r.call("SUBSCRIBE", [("destination", q), ("id", "1"), ("ack", "Client")])
+    producer = client(broker)
+    producer.send(q, "one")
+    assert r.read_message().body == b"one"
+    r.close()
+    later = client(broker)
+    later.subscribe(q)
+    later.expect_nothing(0.5)
+
+
+def test_a_reused_subscription_id_keeps_the_first_subscription_receiving(broker, raw, client):
+    # ActiveMQ 5.17.2: the second SUBSCRIBE with id 1 does not replace the
+    # first; both deliver under id 1, UNSUBSCRIBE ends only the newer.
+    r = raw(broker, version="1.2")
+    r.connect()
+    first, second = f"/queue/{unique('reuse1')}", f"/queue/{unique('reuse2')}"
+    r.call("SUBSCRIBE", [("destination", first), ("id", "1")])
+    r.call("SUBSCRIBE", [("destination", second), ("id", "1")])
+    producer = client(broker)
+    producer.send(first, "a")
+    producer.send(second, "b")
+    got = sorted((m.headers["subscription"], m.body) for m in (r.read_message(), r.read_message()))
+    assert got == [("1", b"a"), ("1", b"b")]
+    r.call("UNSUBSCRIBE", [("id", "1")])
+    producer.send(second, "c")
+    producer.send(first, "d")
+    m = r.read_message()
+    assert (m.headers["subscription"], m.body) == ("1", b"d")
+    reply, _ = r.request("UNSUBSCRIBE", [("id", "1")])
+    assert (reply.command, reply.headers["message"]) == ("ERROR", "No subscription matched.")
+    r.expect_no_frame(0.3)
+    later = client(broker)
+    later.subscribe(second)
+    assert later.get().body == "c"

@@ -111,7 +111,9 @@ pub struct Session {
     /// Browser subscriptions (`browser:true`): already answered in full,
     /// kept only so that their UNSUBSCRIBE is not an error.
     browsers: std::collections::HashSet<String>,
-    /// Subscription id of each consumer, for MESSAGE `subscription`.
+    /// Subscription id of each consumer, for MESSAGE `subscription`. It
+    /// can hold more consumers than `subs`: one whose id a later SUBSCRIBE
+    /// reused stays here (see `on_subscribe`).
     by_consumer: HashMap<ConsumerId, (String, AckMode)>,
     temps: TempNames,
     /// The CONNECT `client-id`, naming durable subscriptions.
@@ -460,15 +462,18 @@ impl Session {
             .ok_or_else(|| Failure::soft("Invalid empty or 'null' Destination header"))?;
         // STOMP 1.0 makes `id` optional; the destination names the subscription then.
         let id = frame.header("id").unwrap_or(header).to_string();
-        if self.subs.contains_key(&id) {
-            return Err(Failure::soft(format!("Duplicate subscription id: {id}")));
-        }
         let destination = self.temps.resolve(header, &self.broker, conn)?;
         let ack = match frame.header("ack").unwrap_or("auto") {
             "auto" => AckMode::Auto,
             "client" => AckMode::Client,
             "client-individual" => AckMode::ClientIndividual,
-            other => return Err(Failure::soft(format!("Invalid ack mode: {other}"))),
+            other => {
+                // ActiveMQ 5.x takes any other value as auto, silently;
+                // scripts written against it rely on that, so we do too
+                // and only say so in the log.
+                tracing::warn!(ack = other, subscription = %id, "unknown STOMP ack mode, using auto");
+                AckMode::Auto
+            }
         };
         if frame.header("browser") == Some("true") {
             return self.browse(&id, &destination, frame);
@@ -508,7 +513,18 @@ impl Session {
         req.retroactive = frame.header("activemq.retroactive") == Some("true");
         let consumer = self.broker.subscribe(conn, req)?;
         self.by_consumer.insert(consumer, (id.clone(), ack));
-        self.subs.insert(id, Subscription { consumer, ack });
+        if self
+            .subs
+            .insert(id.clone(), Subscription { consumer, ack })
+            .is_some()
+        {
+            // The spec makes a unique id the client's duty; ActiveMQ 5.x
+            // accepts a reused one and so do we: the newer subscription
+            // owns the id (UNSUBSCRIBE, ACK by subscription), the older
+            // one keeps receiving under the same id until the connection
+            // ends.
+            tracing::warn!(subscription = %id, "STOMP subscription id reused on one connection");
+        }
         Ok(())
     }
 
@@ -575,33 +591,66 @@ impl Session {
         Ok(())
     }
 
-    fn on_ack(&mut self, frame: &Frame, nack: bool) -> Result<(), Failure> {
-        // 1.2 names the message by `id` (our `ack` header); 1.0 and 1.1 by `message-id`.
-        let id = match self.version {
-            Some(Version::V1_2) => frame.header("id").or_else(|| frame.header("message-id")),
-            _ => frame.header("message-id").or_else(|| frame.header("id")),
+    /// The message an ACK or NACK names: 1.2 by `id` (our `ack` header),
+    /// 1.0 and 1.1 by `message-id`, 1.1 also with a `subscription`. Each
+    /// missing header is refused in ActiveMQ 5.x's words and order.
+    fn ack_target<'f>(&self, frame: &'f Frame, nack: bool) -> Result<&'f str, Failure> {
+        let v12 = self.version == Some(Version::V1_2);
+        let missing_subscription = frame.header("subscription").is_none();
+        if nack && !v12 && missing_subscription {
+            return Err(Failure::soft(
+                "NACK received without a subscription id for acknowledge!",
+            ));
         }
-        .ok_or_else(|| {
-            // ActiveMQ's words for each version (the 1.2 one as it has it).
-            Failure::soft(if self.version == Some(Version::V1_2) {
-                "ACK received without a ack id for acknowledge!"
-            } else {
-                "ACK received without a message-id to acknowledge!"
-            })
+        let verb = if nack { "NACK" } else { "ACK" };
+        if v12 {
+            return frame.header("id").ok_or_else(|| {
+                Failure::soft(if nack {
+                    "NACK received without an ack header to acknowledge!"
+                } else {
+                    "ACK received without a ack id for acknowledge!"
+                })
+            });
+        }
+        let id = frame.header("message-id").ok_or_else(|| {
+            Failure::soft(format!(
+                "{verb} received without a message-id to acknowledge!"
+            ))
         })?;
+        if !nack && missing_subscription && self.version == Some(Version::V1_1) {
+            return Err(Failure::soft(
+                "ACK received without a subscription id for acknowledge!",
+            ));
+        }
+        Ok(id)
+    }
+
+    /// Which consumers an ACK may be for, in the order to ask them. As
+    /// ActiveMQ: 1.0 and 1.1 with a `subscription` ask only the subscription
+    /// holding that id; 1.2 acks by a connection-wide id (the named
+    /// subscription is asked first only because a topic message seen by two
+    /// subscriptions shares our ack id); otherwise every consumer, including
+    /// one whose id a later SUBSCRIBE reused.
+    fn ack_candidates(&self, subscription: Option<&str>) -> Vec<(ConsumerId, AckMode)> {
+        let named = subscription.and_then(|s| self.subs.get(s));
+        let mut out: Vec<(ConsumerId, AckMode)> =
+            named.map(|s| (s.consumer, s.ack)).into_iter().collect();
+        if subscription.is_none() || self.version == Some(Version::V1_2) {
+            out.extend(
+                self.by_consumer
+                    .iter()
+                    .filter(|(c, _)| named.is_none_or(|s| s.consumer != **c))
+                    .map(|(c, (_, a))| (*c, *a)),
+            );
+        }
+        out
+    }
+
+    fn on_ack(&mut self, frame: &Frame, nack: bool) -> Result<(), Failure> {
+        let id = self.ack_target(frame, nack)?;
         let id = MessageId::from(id);
         let tx = self.tx_header(frame)?;
-        // With a `subscription` header only that subscription is asked;
-        // otherwise every subscription that acknowledges explicitly.
-        let candidates: Vec<(ConsumerId, AckMode)> = match frame.header("subscription") {
-            Some(s) => self
-                .subs
-                .get(s)
-                .map(|s| (s.consumer, s.ack))
-                .into_iter()
-                .collect(),
-            None => self.subs.values().map(|s| (s.consumer, s.ack)).collect(),
-        };
+        let candidates = self.ack_candidates(frame.header("subscription"));
         for (consumer, mode) in candidates {
             let ack = match (nack, mode) {
                 (true, _) => Ack::Poison {
@@ -629,7 +678,9 @@ impl Session {
             Event::Deliver(d) => self.on_delivery(d),
             Event::ConsumerClosed { consumer, reason } => {
                 if let Some((id, _)) = self.by_consumer.remove(&consumer) {
-                    self.subs.remove(&id);
+                    if self.subs.get(&id).is_some_and(|s| s.consumer == consumer) {
+                        self.subs.remove(&id);
+                    }
                     self.error(
                         &Failure::soft(format!("Subscription {id} closed: {reason}")),
                         None,
