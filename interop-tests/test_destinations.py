@@ -10,7 +10,7 @@ from ferrum_harness import unique
 from test_openwire_jms import java_classes, run_java  # noqa: F401 (fixture)
 
 
-@pytest.mark.ferrum_only
+@pytest.mark.needs_openwire
 def test_java_composite_virtual_topics_and_expiry(broker, java_classes):
     out = run_java(java_classes, "Destinations", f"tcp://127.0.0.1:{broker.openwire_port}")
     assert "composite a [composite]" in out, out
@@ -48,7 +48,7 @@ def test_stomp_expired_message_is_not_delivered(broker, client):
         c.get(timeout=0.5)
 
 
-@pytest.mark.ferrum_only
+@pytest.mark.needs_openwire
 def test_java_message_groups(broker, java_classes):
     out = run_java(java_classes, "Groups", f"tcp://127.0.0.1:{broker.openwire_port}")
     # Checked against ActiveMQ 5.17.2: each group sticks to one consumer, its
@@ -82,7 +82,7 @@ def test_stomp_message_groups(broker, client):
     assert all(f is None for g in groups for _, f in g), seen
 
 
-@pytest.mark.ferrum_only
+@pytest.mark.needs_openwire
 def test_java_consumer_priority(broker, java_classes):
     out = run_java(java_classes, "Priority", f"tcp://127.0.0.1:{broker.openwire_port}")
     # Checked against ActiveMQ 5.17.2.
@@ -136,7 +136,7 @@ def prioritizing_broker(start_ferrum):
     return start_ferrum("--prioritized-messages", "prio.>")
 
 
-@pytest.mark.ferrum_only
+@pytest.mark.needs_openwire
 def test_java_prioritized_messages_policy(prioritizing_broker, java_classes):
     out = run_java(java_classes, "MsgPriority",
                    f"tcp://127.0.0.1:{prioritizing_broker.openwire_port}",

@@ -10,7 +10,7 @@ import pytest
 
 from ferrum_harness import unique
 
-pytestmark = pytest.mark.ferrum_only
+pytestmark = pytest.mark.needs_openwire
 
 FIXTURES = Path(__file__).resolve().parent.parent / "proto-fixtures" / "openwire"
 
@@ -60,11 +60,22 @@ def test_broker_speaks_first_with_its_wire_format_info(broker):
 @pytest.mark.parametrize("payload", [
     b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",          # garbage: a huge size prefix
     struct.pack(">i", 200 * 1024 * 1024) + b"\x01",  # oversize frame
-    struct.pack(">i", -5),                            # negative size
 ])
 def test_garbage_and_oversize_frames_close_only_that_connection(broker, client, payload):
     s = open_socket(broker)
     s.sendall(payload)
+    assert closed_by_broker(s)
+    bystander_round_trip(broker, client)
+    assert broker.alive()
+
+
+# Deliberately stricter than ActiveMQ 5.17.2, which keeps reading such a
+# frame and drops the connection only when its inactivity monitor fires
+# (30 s): Ferrum closes at once.
+@pytest.mark.ferrum_only
+def test_a_negative_frame_size_closes_the_connection_at_once(broker, client):
+    s = open_socket(broker)
+    s.sendall(struct.pack(">i", -5))
     assert closed_by_broker(s)
     bystander_round_trip(broker, client)
     assert broker.alive()
@@ -76,10 +87,15 @@ def test_wrong_magic_closes_the_connection(broker, client):
     s = open_socket(broker)
     s.sendall(bytes(wfi))
     assert closed_by_broker(s)
-    assert "magic" in broker.log
+    if broker.process is not None:
+        assert "magic" in broker.log
     bystander_round_trip(broker, client)
 
 
+# Deliberately stricter than ActiveMQ 5.17.2, which passes such a command
+# on and fails the connection only when its wire format negotiation times
+# out: Ferrum closes at once.
+@pytest.mark.ferrum_only
 def test_first_frame_not_wire_format_info_closes(broker, client):
     # A KeepAliveInfo (type 10, loose): commandId, responseRequired.
     frame = struct.pack(">iBiB", 6, 10, 1, 0)

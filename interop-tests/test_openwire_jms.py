@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.ferrum_only
+pytestmark = pytest.mark.needs_openwire
 
 JAVA_DIR = Path(__file__).resolve().parent / "java"
 JARS = [
@@ -89,9 +89,11 @@ EXPECTED = {
     # A durable subscriber gets what was published while it was away
     # (persistent and not), and unsubscribe removes it.
     "durable": ["durable got while offline 1", "durable got while offline 2",
-                "second unsubscribe refused JMSException"],
-    # CLIENT ack + recover(), INDIVIDUAL ack, DUPS_OK.
-    "acks": ["recover redelivered m1 true", "individual left m2 true", "then null"],
+                "second unsubscribe refused InvalidDestinationException"],
+    # CLIENT ack + recover(), INDIVIDUAL ack, DUPS_OK. m2 comes back
+    # unmarked although the application saw it: the consumer's last delivery
+    # (m3) was acked, and ActiveMQ 5.17.2 marks only up to an un-acked one.
+    "acks": ["recover redelivered m1 true", "individual left m2 false", "then null"],
     # XA as a transaction manager drives it: prepare, recover, two- and
     # one-phase commit, rollback.
     "xa": ["prepare 0", "recovered 1", "xa got two-phase", "xa got one-phase"],

@@ -7,7 +7,7 @@ from ferrum_harness import Client, unique
 from test_openwire_jms import java_classes, run_java  # noqa: F401 (fixture)
 
 
-@pytest.mark.ferrum_only
+@pytest.mark.needs_openwire
 def test_java_selectors(broker, java_classes):
     out = run_java(java_classes, "Selectors", f"tcp://127.0.0.1:{broker.openwire_port}")
     assert "odd [m5, m7, m9]" in out, out
@@ -45,7 +45,7 @@ def test_stomp_invalid_selector_gets_an_error(broker, client):
     assert "ERROR" in str(e.value)
 
 
-@pytest.mark.ferrum_only  # needs the OpenWire port; checked by hand on 5.17.2
+@pytest.mark.needs_openwire
 def test_a_string_property_is_a_number_to_stomp_selectors_only(broker, client, java_classes):
     """A STOMP header is a string property. ActiveMQ's STOMP layer
     prefixes its subscriptions' selectors with convert_string_expressions:,
@@ -68,7 +68,7 @@ def test_a_string_property_is_a_number_to_stomp_selectors_only(broker, client, j
     assert [f.body for f in stomp.get_n(1)] == ["two"]
 
 
-@pytest.mark.ferrum_only  # needs the OpenWire port; checked by hand on 5.17.2
+@pytest.mark.needs_openwire
 def test_a_queue_browser_sees_only_what_its_selector_selects(broker, java_classes):
     # ActiveMQ 5.17.2 prints the same two lines.
     out = run_java(java_classes, "BrowseSelected", f"tcp://127.0.0.1:{broker.openwire_port}",

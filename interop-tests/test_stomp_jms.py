@@ -7,7 +7,7 @@ import pytest
 from test_openwire_jms import JARS, java_classes, run_java  # noqa: F401  (fixture)
 from ferrum_harness import unique
 
-pytestmark = pytest.mark.ferrum_only
+pytestmark = pytest.mark.needs_openwire
 
 
 def test_stomp_to_jms(broker, client, java_classes):  # noqa: F811

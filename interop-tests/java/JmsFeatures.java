@@ -227,7 +227,9 @@ public class JmsFeatures {
     mc.close();
     Session ds = c.createSession(false, Session.AUTO_ACKNOWLEDGE);
     String dlqName = individual ? "ActiveMQ.DLQ.Queue." + qn : "ActiveMQ.DLQ";
-    Message dead = ds.createConsumer(ds.createQueue(dlqName)).receive(5000);
+    // The shared DLQ may hold earlier runs' messages: pick ours by id.
+    String ours = "JMSMessageID = '" + t.getJMSMessageID() + "'";
+    Message dead = ds.createConsumer(ds.createQueue(dlqName), ours).receive(5000);
     System.out.println("dlq " + (dead == null ? null : ((TextMessage) dead).getText())
       + " sameId=" + (dead != null && dead.getJMSMessageID().equals(t.getJMSMessageID()))
       + " cause=" + (dead != null && dead.getStringProperty("dlqDeliveryFailureCause") != null));

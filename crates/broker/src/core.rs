@@ -437,10 +437,23 @@ impl Core {
     /// the application: every delivery when `delivered_up_to` is `None`
     /// (not known), else those whose `seq` is at most it (as ActiveMQ's
     /// lastDeliveredSequenceId).
+    ///
+    /// As ActiveMQ's Queue.removeSubscription, the marking runs up to the
+    /// un-acked delivery carrying exactly that sequence: when this consumer
+    /// holds none (the client acked its last delivery individually, or the
+    /// number is another consumer's of the same connection) nothing it holds
+    /// is marked.
     pub fn close_consumer(&mut self, cid: ConsumerId, delivered_up_to: Option<u64>) -> bool {
         let Some(consumer) = self.registry.remove_consumer(cid) else {
             return false;
         };
+        let delivered_up_to = delivered_up_to.map(|d| {
+            if consumer.inflight.iter().any(|f| f.seq == d) {
+                d
+            } else {
+                0
+            }
+        });
         self.detach_from(cid, &consumer.buffers);
         self.consumer_removed(cid, &consumer.about, &consumer.parts);
         let mut touched = consumer.buffers.clone();

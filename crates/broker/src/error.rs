@@ -30,7 +30,9 @@ pub enum BrokerError {
     /// Only one consumer may be attached to a durable subscription.
     #[error("Durable consumer is in use for client: {client_id} and subscriptionName: {name}")]
     DurableInUse { client_id: String, name: String },
-    #[error("No durable subscription exists for client: {client_id} and subscriptionName: {name}")]
+    #[error(
+        "No durable subscription exists for clientID: {client_id} and subscriptionName: {name}"
+    )]
     UnknownDurable { client_id: String, name: String },
     #[error("Durable consumer is in use")]
     DurableActive,

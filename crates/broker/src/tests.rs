@@ -283,6 +283,33 @@ fn a_consumer_closed_with_its_last_delivery_known_marks_only_what_the_applicatio
     }
 }
 
+/// ActiveMQ marks up to the un-acked delivery carrying the last delivered
+/// sequence; when the application acked that one itself (individual ack),
+/// nothing else the consumer holds comes back marked.
+#[test]
+fn a_consumer_whose_last_delivery_was_acked_individually_hands_the_rest_back_unmarked() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let mut c = connect(&b, None);
+    let cid = sub(&b, &c, &q, 10);
+    for i in 0..3 {
+        send(&b, &p, &q, &i.to_string());
+    }
+    let d = c.deliveries();
+    b.ack(cid, Ack::Individual(d[1].message.id.clone()), None)
+        .expect("ack");
+    assert!(b.unsubscribe_delivered(cid, Some(d[1].seq)));
+    let mut c2 = connect(&b, None);
+    sub(&b, &c2, &q, 10);
+    let got: Vec<(String, u32)> = c2
+        .deliveries()
+        .iter()
+        .map(|d| (text(&d.message), d.redelivery_count))
+        .collect();
+    assert_eq!(got, [("0".to_string(), 0), ("2".to_string(), 0)]);
+}
+
 #[test]
 fn transacted_sends_wait_for_commit_and_vanish_on_rollback() {
     let b = Broker::in_memory();

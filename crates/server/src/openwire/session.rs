@@ -33,11 +33,12 @@ impl From<BrokerError> for Failure {
             BrokerError::ClientIdInUse(_) => "javax.jms.InvalidClientIDException",
             BrokerError::DeletedDestination(_)
             | BrokerError::ForeignTemporaryDestination(_)
-            | BrokerError::InvalidDestination(_) => "javax.jms.InvalidDestinationException",
+            | BrokerError::InvalidDestination(_)
+            // ActiveMQ's TopicRegion throws this class for an unknown durable.
+            | BrokerError::UnknownDurable { .. } => "javax.jms.InvalidDestinationException",
             BrokerError::DurableWithoutClientId
             | BrokerError::DurableInUse { .. }
-            | BrokerError::DurableActive
-            | BrokerError::UnknownDurable { .. } => "javax.jms.JMSException",
+            | BrokerError::DurableActive => "javax.jms.JMSException",
             BrokerError::UnknownTransaction(_) | BrokerError::TransactionExists(_) => {
                 "javax.jms.IllegalStateException"
             }
