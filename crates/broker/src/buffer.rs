@@ -79,6 +79,9 @@ pub(crate) struct Buffer {
     /// A topic subscription's parsed selector: messages it does not select
     /// never enter the buffer. (Queue consumers carry their own.)
     pub selector: Option<Arc<selector::Selector>>,
+    /// A topic subscription of a bridge: what it must not take (see
+    /// `SubscribeRequest::forward`); checked with the selector.
+    pub forward: Option<Arc<crate::ForwardFilter>>,
     /// Message groups (JMSXGroupID) of a queue and the consumer each is
     /// pinned to, until that consumer leaves or the group is closed
     /// (JMSXGroupSeq -1).
@@ -99,6 +102,7 @@ impl Buffer {
             slow: false,
             usage: Arc::clone(usage),
             selector: None,
+            forward: None,
             groups: HashMap::new(),
         }
     }

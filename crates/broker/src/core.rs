@@ -226,6 +226,7 @@ impl Core {
                 // Topic subscriptions filter as messages arrive (see `route`);
                 // the same selector at dispatch changes nothing for them.
                 selector: if any_queue { selector } else { None },
+                forward: req.forward.clone().map(Arc::new),
                 priority: req.priority,
                 about,
                 slow_advised: false,
@@ -310,6 +311,7 @@ impl Core {
         };
         if let Some(b) = self.dests.buffer_mut(bid) {
             b.selector.clone_from(selector);
+            b.forward = req.forward.clone().map(Arc::new);
         }
         if req.retroactive {
             self.recover_retained(bid, dest);

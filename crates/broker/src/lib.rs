@@ -40,6 +40,7 @@ pub(crate) mod destinations;
 mod dispatch;
 mod error;
 mod event;
+mod forward;
 mod ids;
 mod registry;
 mod restore;
@@ -63,6 +64,7 @@ pub use cron::{Cron, CronError};
 pub use demand::{DemandEvent, Interest};
 pub use error::BrokerError;
 pub use event::{Delivery, Event, EventReceiver, EventSender};
+pub use forward::ForwardFilter;
 /// The message model and the storage seam live in `crates/model`, shared
 /// with the store; they are re-exported here so a protocol handler needs
 /// only this crate.

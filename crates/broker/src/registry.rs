@@ -73,6 +73,8 @@ pub(crate) struct Consumer {
     /// A queue consumer's parsed selector: it is offered only messages it
     /// selects; the rest wait for other consumers.
     pub selector: Option<Arc<selector::Selector>>,
+    /// A bridge consumer's rule (see `SubscribeRequest::forward`).
+    pub forward: Option<Arc<crate::ForwardFilter>>,
     /// Higher goes first (see `SubscribeRequest::priority`).
     pub priority: i8,
     /// As advisories and demand watchers describe it.
@@ -92,11 +94,16 @@ impl Conn {
 }
 
 impl Consumer {
-    /// Whether this consumer's selector (if any) selects the entry.
+    /// Whether this consumer's selector (if any) selects the entry, and a
+    /// bridge consumer's forward rule lets it through.
     pub fn wants(&self, entry: &Entry) -> bool {
-        self.selector
+        self.forward
             .as_ref()
-            .is_none_or(|s| entry.message.selected_by(s, entry.redelivery_count))
+            .is_none_or(|f| f.passes(&entry.message))
+            && self
+                .selector
+                .as_ref()
+                .is_none_or(|s| entry.message.selected_by(s, entry.redelivery_count))
     }
 
     pub fn has_credit(&self) -> bool {

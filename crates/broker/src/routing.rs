@@ -92,7 +92,8 @@ impl Core {
     }
 
     /// Whether a topic subscription takes a message: not its own
-    /// connection's when it is `noLocal`, and only what its selector selects.
+    /// connection's when it is `noLocal`, only what its selector selects,
+    /// and for a bridge only what may travel to its peer.
     pub fn subscription_takes(&self, bid: BufferId, message: &Message) -> bool {
         let Some(buf) = self.dests.buffer(bid) else {
             return false;
@@ -103,10 +104,11 @@ impl Core {
                     .consumer(*c)
                     .is_some_and(|c| Some(c.conn) == message.origin)
             });
-        !own && buf
-            .selector
-            .as_ref()
-            .is_none_or(|sel| message.selected_by(sel, 0))
+        !own && buf.forward.as_ref().is_none_or(|f| f.passes(message))
+            && buf
+                .selector
+                .as_ref()
+                .is_none_or(|sel| message.selected_by(sel, 0))
     }
 
     /// Appends to a buffer, recording persistent messages in the store;

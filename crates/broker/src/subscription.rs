@@ -42,6 +42,9 @@ pub struct SubscribeRequest {
     /// Set for another broker's bridge: whether it is one, and the brokers
     /// and consumers it stands for.
     pub network: model::Network,
+    /// Set for this broker's own bridge consumer: what it must not be
+    /// offered (see [`crate::ForwardFilter`]).
+    pub forward: Option<crate::ForwardFilter>,
 }
 
 impl SubscribeRequest {
@@ -61,6 +64,7 @@ impl SubscribeRequest {
             label: None,
             description: None,
             network: model::Network::default(),
+            forward: None,
         }
     }
 }

@@ -842,3 +842,62 @@ fn at_the_memory_limit_producers_are_held_back_or_refused() {
         assert!(b.send(p.id, msg(&q, "after"), None).is_ok());
     }
 }
+
+fn bridge_sub(b: &Broker, c: &Client, dest: &Destination, peer: &str, ttl: i32) -> ConsumerId {
+    let mut req = SubscribeRequest::new(dest.clone());
+    req.forward = Some(ForwardFilter {
+        peer: Arc::from(peer),
+        message_ttl: ttl,
+    });
+    b.subscribe(c.id, req).expect("subscribe")
+}
+
+fn send_via(b: &Broker, c: &Client, dest: &Destination, body: &str, path: &[&str]) {
+    let mut m = msg(dest, body);
+    m.broker_path = Some(path.iter().map(|p| Arc::from(*p)).collect());
+    b.send(c.id, m, None).expect("send");
+}
+
+/// ActiveMQ's NetworkBridgeFilter: a bridge is not offered what came from
+/// its peer or has used up its hops; those stay for local consumers.
+#[test]
+fn a_bridge_consumer_is_not_offered_what_came_from_its_peer_or_ran_out_of_hops() {
+    for dest in [Destination::queue("q"), Destination::topic("t")] {
+        let b = Broker::in_memory();
+        let p = connect(&b, None);
+        let mut bridge = connect(&b, None);
+        bridge_sub(&b, &bridge, &dest, "B", 2);
+        let mut local = connect(&b, None);
+        sub(&b, &local, &dest, 10);
+        send_via(&b, &p, &dest, "from B", &["B"]);
+        send_via(&b, &p, &dest, "two hops", &["X", "Y"]);
+        send_via(&b, &p, &dest, "one hop", &["X"]);
+        send(&b, &p, &dest, "local");
+        let forwarded = bridge.bodies();
+        let kept = local.bodies();
+        assert!(
+            forwarded.iter().all(|b| b == "local" || b == "one hop"),
+            "{dest}: {forwarded:?}"
+        );
+        if dest.is_queue() {
+            // Each message once, to whichever consumer may take it.
+            let mut all: Vec<String> = forwarded.iter().chain(&kept).cloned().collect();
+            all.sort();
+            assert_eq!(all, ["from B", "local", "one hop", "two hops"]);
+        } else {
+            assert_eq!(forwarded, ["one hop", "local"], "{dest}");
+            assert_eq!(kept.len(), 4, "{kept:?}");
+        }
+    }
+}
+
+#[test]
+fn a_bridge_consumer_is_not_offered_the_advisories_bridges_interpret() {
+    let b = Broker::in_memory();
+    let p = connect(&b, None);
+    let mut bridge = connect(&b, None);
+    bridge_sub(&b, &bridge, &Destination::topic(">"), "B", -1);
+    send(&b, &p, &Destination::topic("ActiveMQ.Advisory.Consumer.Queue.q"), "adv");
+    send(&b, &p, &Destination::topic("ActiveMQ.Advisory.Producer.Queue.q"), "other");
+    assert_eq!(bridge.bodies(), ["other"]);
+}
