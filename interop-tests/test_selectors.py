@@ -60,7 +60,12 @@ def test_a_string_property_is_a_number_to_stomp_selectors_only(broker, client, j
     for _ in range(2):
         producer.send(f"/queue/{q}", "two", headers={"n": "2"})
     url = f"tcp://127.0.0.1:{broker.openwire_port}"
-    assert "selected 0" in run_java(java_classes, "SelectCount", url, q, "n > 1", "700")
+    out = run_java(java_classes, "SelectCount", url, q, "n > 1", "700")
+    if broker.process is None:
+        # ActiveMQ: 0, or 2 once the leak above has hit the thread.
+        assert out.strip() in ("selected 0", "selected 2"), out
+    else:
+        assert "selected 0" in out, out
     assert "selected 2" in run_java(java_classes, "SelectCount", url, q, "n = '2'", "700")
     producer.send(f"/queue/{q}", "two", headers={"n": "2"})
     stomp = client(broker)
