@@ -40,6 +40,8 @@ pub(crate) struct Core {
     pub schedule: Schedule,
     /// Who is told about demand (see `demand.rs`).
     pub demand: DemandWatchers,
+    /// Network arrivals seen lately (see `audit.rs`).
+    pub network_audit: crate::audit::NetworkAudit,
     /// How this broker names itself to clients.
     pub identity: Identity,
 }
@@ -104,6 +106,7 @@ impl Core {
             confirmations: Confirmations::default(),
             schedule,
             demand: DemandWatchers::default(),
+            network_audit: crate::audit::NetworkAudit::default(),
             identity,
         }
     }

@@ -28,6 +28,7 @@
 
 pub mod advisory;
 mod advisory_clients;
+mod audit;
 mod broker;
 mod buffer;
 mod clients;

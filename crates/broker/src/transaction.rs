@@ -35,6 +35,11 @@ impl Core {
             return Err(BrokerError::DeletedDestination(dest.clone()));
         }
         message.origin = Some(conn);
+        if !self.network_audit.first_arrival(&message) {
+            tracing::debug!(id = %message.id, destination = %message.destination,
+                "dropped a message that arrived over the network before");
+            return Ok((SendOutcome::default(), Routed::default()));
+        }
         // AMQ_SCHEDULED_* values are checked even inside a transaction and
         // with the scheduler off, as ActiveMQ checks them on arrival.
         let intent = crate::scheduler::classify(&message, self.config.scheduler_support)?;
