@@ -80,6 +80,9 @@ def pytest_configure(config):
         "markers", "ferrum_only: needs a ferrum process this suite starts (skipped with INTEROP_BROKER)"
     )
     config.addinivalue_line(
+        "markers", "network: starts several brokers of its own (networks of brokers)"
+    )
+    config.addinivalue_line(
         "markers",
         "needs_openwire: needs the broker's OpenWire port, broker.openwire_port "
         "(skipped with INTEROP_BROKER unless INTEROP_OPENWIRE is set too)",

@@ -50,7 +50,7 @@ def unique(prefix="d"):
 class Ferrum:
     """A running `ferrum` process on a free loopback port."""
 
-    def __init__(self, data_dir, extra_args=(), start_timeout=10.0, stomp_port=0):
+    def __init__(self, data_dir, extra_args=(), start_timeout=10.0, stomp_port=0, openwire_port=0):
         self.data_dir = str(data_dir)
         self.args = [
             ferrum_bin(),
@@ -59,7 +59,7 @@ class Ferrum:
             "--stomp-port",
             str(stomp_port),
             "--openwire-port",
-            "0",
+            str(openwire_port),
             "--data-dir",
             self.data_dir,
             *extra_args,

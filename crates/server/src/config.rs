@@ -127,6 +127,13 @@ pub struct Config {
     #[arg(long, default_value_t = 100 * 1024 * 1024)]
     pub openwire_max_frame_size: i64,
 
+    /// A network connector to peer brokers, as ActiveMQ's
+    /// `<networkConnector uri=...>`: `static:(tcp://h1:61616,tcp://h2:61616)?duplex=true&networkTTL=2`
+    /// or `masterslave:(tcp://a:61616,tcp://b:61616)`, with ActiveMQ's
+    /// option names and defaults. Repeatable; checked at start-up.
+    #[arg(long = "network-connector", value_name = "URI", value_parser = parse_network_connector)]
+    pub network_connectors: Vec<network::config::NetworkConnectorConfig>,
+
     /// A tool to run instead of the broker.
     #[command(subcommand)]
     pub command: Option<Tool>,
@@ -158,4 +165,9 @@ pub enum OpenwireTool {
         #[arg(long)]
         peer: Option<PathBuf>,
     },
+}
+
+/// A `--network-connector` value; the error names what is wrong with it.
+fn parse_network_connector(text: &str) -> Result<network::config::NetworkConnectorConfig, String> {
+    network::config::NetworkConnectorConfig::parse_uri(text).map_err(|e| e.to_string())
 }

@@ -81,8 +81,15 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         stop.clone(),
     ));
 
+    let (network_stop, network_stopping) = tokio::sync::watch::channel(false);
+    let connectors = start_network(&config, &broker, &network_stopping);
+
     signals.recv().await;
     tracing::info!("shutting down");
+    let _ = network_stop.send(true);
+    for c in connectors {
+        let _ = tokio::time::timeout(Duration::from_secs(2), c.stopped()).await;
+    }
     let _ = stop_tx.send(true);
     // Connections close their sockets on the signal; give them a moment.
     let _ = tokio::time::timeout(Duration::from_secs(2), accept).await;
@@ -93,6 +100,31 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// One running connector per `--network-connector`.
+fn start_network(
+    config: &Config,
+    broker: &Arc<Broker>,
+    stopping: &tokio::sync::watch::Receiver<bool>,
+) -> Vec<network::NetworkConnector> {
+    config
+        .network_connectors
+        .iter()
+        .map(|c| {
+            let (settings, peers, backoff) =
+                network::setup::plan(c, &broker.broker_id(), &config.broker_name);
+            tracing::info!(connector = %c.name, uri = %c.to_uri(), "starting network connector");
+            network::NetworkConnector::start(
+                c.name.clone(),
+                Arc::clone(broker),
+                settings,
+                peers,
+                backoff,
+                stopping.clone(),
+            )
+        })
+        .collect()
 }
 
 /// The journal in `<data-dir>/journal`, or memory with `--persistent false`.

@@ -1,0 +1,177 @@
+"""Networks of brokers: demand forwarding between ferrum and the real
+ActiveMQ 5.17.2, in both directions, and between ferrums.
+
+Each test starts its own brokers on free loopback ports. A message sent on
+one broker reaches a consumer on another only through a bridge: the
+bridge learns of the consumer from the other broker's advisories and
+forwards what arrives for it.
+"""
+
+import time
+
+import pytest
+
+from ferrum_harness import Ferrum, unique
+from network_harness import ActiveMQ, amq_available, free_port
+
+pytestmark = [pytest.mark.ferrum_only, pytest.mark.network]
+
+needs_amq = pytest.mark.skipif(not amq_available(), reason="ActiveMQ 5.17.2 is not installed")
+
+
+def static(*brokers, **options):
+    uri = "static:(" + ",".join(f"tcp://127.0.0.1:{b.openwire_port}" for b in brokers) + ")"
+    if options:
+        uri += "?" + "&".join(f"{k}={v}" for k, v in options.items())
+    return uri
+
+
+@pytest.fixture
+def brokers(tmp_path):
+    """Starts brokers for a test and stops them all at its end."""
+    started = []
+
+    class Start:
+        def ferrum(self, name, *connectors, extra=(), openwire_port=0):
+            args = ["--broker-name", name, *extra]
+            for c in connectors:
+                args += ["--network-connector", c]
+            f = Ferrum(tmp_path / f"ferrum-{name}", args, openwire_port=openwire_port)
+            started.append(f)
+            return f
+
+        def activemq(self, name, *connectors):
+            a = ActiveMQ(tmp_path, name, connectors)
+            started.append(a)
+            return a
+
+    yield Start()
+    for b in reversed(started):
+        if isinstance(b, ActiveMQ):
+            b.stop()
+        else:
+            b.terminate()
+
+
+def forwarded_once(producer, consumer, dest, deadline=30.0):
+    """Sends probes on `producer` until one reaches `consumer` (the bridge
+    has learnt the demand), then drains the rest of them; returns how many
+    probes were needed."""
+    end = time.monotonic() + deadline
+    sent = 0
+    while time.monotonic() < end:
+        producer.send(dest, f"probe-{sent}")
+        sent += 1
+        try:
+            consumer.get(timeout=0.5)
+        except Exception:
+            continue
+        consumer.drain(settle=1.0)
+        return sent
+    raise AssertionError(f"no probe on {dest} crossed the network in {deadline}s")
+
+
+def exchange(client, src, dst, dest, n=20):
+    """A consumer on `dst`, a producer on `src`: every message arrives once."""
+    consumer = client(dst)
+    consumer.subscribe(dest, ack="client-individual")
+    producer = client(src)
+    if dest.startswith("/topic/"):
+        forwarded_once(producer, consumer, dest)
+    bodies = [f"m{i}" for i in range(n)]
+    for b in bodies:
+        producer.send(dest, b, headers={"persistent": "true"})
+    got = consumer.get_n(n, timeout=30)
+    for m in got:
+        consumer.ack(m)
+    assert sorted(m.body for m in got if not m.body.startswith("probe")) == sorted(bodies)
+    consumer.expect_nothing(1.0)
+
+
+@needs_amq
+@pytest.mark.parametrize("kind", ["queue", "topic"])
+def test_an_activemq_bridge_forwards_into_ferrum(brokers, client, kind):
+    f = brokers.ferrum("f1")
+    a = brokers.activemq("a1", {"uri": static(f), "name": "to-ferrum"})
+    exchange(client, a, f, f"/{kind}/{unique('a2f')}")
+
+
+@needs_amq
+@pytest.mark.parametrize("kind", ["queue", "topic"])
+def test_a_ferrum_bridge_forwards_into_activemq(brokers, client, kind):
+    a = brokers.activemq("a1")
+    f = brokers.ferrum("f1", static(a))
+    exchange(client, f, a, f"/{kind}/{unique('f2a')}")
+
+
+@pytest.mark.parametrize("kind", ["queue", "topic"])
+def test_a_ferrum_bridge_forwards_into_ferrum(brokers, client, kind):
+    f2 = brokers.ferrum("f2")
+    f1 = brokers.ferrum("f1", static(f2))
+    exchange(client, f1, f2, f"/{kind}/{unique('f2f')}")
+
+
+def all_arrive_once(client, producer_broker, consumers, dest, n=30, persistent=True):
+    """Each consumer broker's subscriber on `dest` gets every message once
+    (a topic); or, for a queue, the union over them gets each once."""
+    subs = []
+    for b in consumers:
+        c = client(b)
+        c.subscribe(dest, ack="client-individual")
+        subs.append(c)
+    producer = client(producer_broker)
+    if dest.startswith("/topic/"):
+        for c in subs:
+            forwarded_once(producer, c, dest)
+        for c in subs:
+            c.drain(settle=1.0)
+    bodies = [f"m{i}" for i in range(n)]
+    for b in bodies:
+        producer.send(dest, b, headers={"persistent": "true" if persistent else "false"})
+    got = []
+    if dest.startswith("/topic/"):
+        for c in subs:
+            mine = [m.body for m in c.get_n(n, timeout=30)]
+            assert sorted(mine) == sorted(bodies)
+            c.expect_nothing(1.5)
+    else:
+        deadline = time.monotonic() + 30
+        while len(got) < n and time.monotonic() < deadline:
+            for c in subs:
+                try:
+                    m = c.get(timeout=0.2)
+                except Exception:
+                    continue
+                c.ack(m)
+                got.append(m.body)
+        for c in subs:
+            c.expect_nothing(1.5)
+        assert sorted(got) == sorted(bodies)
+
+
+@pytest.mark.parametrize("kind", ["queue", "topic"])
+def test_a_line_of_four_ferrums_delivers_end_to_end_exactly_once(brokers, client, kind):
+    # f1 -> f2 -> f3 -> f4, demand travels back three hops.
+    f4 = brokers.ferrum("f4")
+    f3 = brokers.ferrum("f3", static(f4, networkTTL=3))
+    f2 = brokers.ferrum("f2", static(f3, networkTTL=3))
+    f1 = brokers.ferrum("f1", static(f2, networkTTL=3))
+    all_arrive_once(client, f1, [f4], f"/{kind}/{unique('line')}")
+
+
+@pytest.mark.parametrize("kind", ["queue", "topic"])
+def test_a_triangle_of_ferrums_never_loops_or_duplicates(brokers, client, kind):
+    # Every broker bridges to both others (six bridges), networkTTL 2: each
+    # consumer's demand arrives by two routes; messages must not loop and
+    # each subscriber gets each message once.
+    ports = {n: free_port() for n in "abc"}
+
+    class At:
+        def __init__(self, port):
+            self.openwire_port = port
+
+    def peers(me):
+        return static(*(At(p) for n, p in ports.items() if n != me), networkTTL=2)
+
+    a, b, c = (brokers.ferrum(n, peers(n), openwire_port=ports[n]) for n in "abc")
+    all_arrive_once(client, a, [b, c], f"/{kind}/{unique('tri')}")
