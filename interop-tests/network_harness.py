@@ -52,7 +52,7 @@ class ActiveMQ:
     """A reference ActiveMQ 5.17.2 broker named `name`; `connectors` are
     dicts of <networkConnector> attributes (uri, duplex, name...)."""
 
-    def __init__(self, base_dir, name, connectors=(), start_timeout=90):
+    def __init__(self, base_dir, name, connectors=(), start_timeout=90, openwire_port=None):
         self.name = name
         self.dir = os.path.join(str(base_dir), f"amq-{name}")
         os.makedirs(self.dir, exist_ok=True)
@@ -69,7 +69,7 @@ class ActiveMQ:
         with open(self.xml, "w") as f:
             f.write(XML.format(name=quoteattr(name), connectors=elems))
         self.data = os.path.join(self.dir, "data")
-        self.openwire_port = free_port()
+        self.openwire_port = openwire_port or free_port()
         self.port = free_port()
         self.host = "127.0.0.1"
         self.process = None

@@ -7,11 +7,13 @@ bridge learns of the consumer from the other broker's advisories and
 forwards what arrives for it.
 """
 
+import subprocess
 import time
 
 import pytest
 
 from ferrum_harness import Ferrum, unique
+from test_openwire_jms import JARS, java_classes, run_java  # noqa: F401 (fixture)
 from network_harness import ActiveMQ, amq_available, free_port
 
 pytestmark = [pytest.mark.ferrum_only, pytest.mark.network]
@@ -40,8 +42,8 @@ def brokers(tmp_path):
             started.append(f)
             return f
 
-        def activemq(self, name, *connectors):
-            a = ActiveMQ(tmp_path, name, connectors)
+        def activemq(self, name, *connectors, openwire_port=None):
+            a = ActiveMQ(tmp_path, name, connectors, openwire_port=openwire_port)
             started.append(a)
             return a
 
@@ -175,3 +177,59 @@ def test_a_triangle_of_ferrums_never_loops_or_duplicates(brokers, client, kind):
 
     a, b, c = (brokers.ferrum(n, peers(n), openwire_port=ports[n]) for n in "abc")
     all_arrive_once(client, a, [b, c], f"/{kind}/{unique('tri')}")
+
+
+class At:
+    """A broker known only by its OpenWire port (not started yet)."""
+
+    def __init__(self, port):
+        self.openwire_port = port
+
+
+def java_in_background(classes, *args):
+    """Starts a NetworkJms consumer; returns once it says it is ready."""
+    p = subprocess.Popen(["java", "-cp", ":".join([str(classes), *JARS]), "NetworkJms", *args],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = p.stdout.readline()
+    assert line.strip() == "ready", (line, p.stderr.read() if p.poll() is not None else "")
+    return p
+
+
+def finish(p, timeout=60):
+    out, err = p.communicate(timeout=timeout)
+    assert p.returncode == 0, err
+    return out
+
+
+def mixed_pair(brokers):
+    """Ferrum and ActiveMQ 5.17.2, each bridging to the other."""
+    amq_port = free_port()
+    f = brokers.ferrum("ferrum", static(At(amq_port)))
+    a = brokers.activemq("amq", {"uri": static(f), "name": "to-ferrum"}, openwire_port=amq_port)
+    return f, a
+
+
+@needs_amq
+@pytest.mark.parametrize("direction", ["ferrum-to-activemq", "activemq-to-ferrum"])
+def test_java_and_stomp_clients_across_a_mixed_pair(brokers, client, java_classes, direction):
+    f, a = mixed_pair(brokers)
+    src, dst = (f, a) if direction == "ferrum-to-activemq" else (a, f)
+    url = lambda b: f"tcp://127.0.0.1:{b.openwire_port}"  # noqa: E731
+    q, t = unique("jq"), unique("jt")
+    # A Java consumer with a selector, and a STOMP topic subscriber, on dst.
+    selected = java_in_background(java_classes, "receive", url(dst), f"queue://{q}", "10", "20000", "n >= 10")
+    stomp = client(dst)
+    stomp.subscribe(f"/topic/{t}")
+    forwarded_once(client(src), stomp, f"/topic/{t}")
+    run_java(java_classes, "NetworkJms", "send", url(src), f"queue://{q}", "20", "true")
+    run_java(java_classes, "NetworkJms", "send", url(src), f"topic://{t}", "5", "false")
+    assert finish(selected).strip() == "got [m10, m11, m12, m13, m14, m15, m16, m17, m18, m19]"
+    assert sorted(m.body for m in stomp.get_n(5, timeout=20)) == [f"m{i}" for i in range(5)]
+    stomp.expect_nothing(1.0)
+    # Request/reply over a temporary queue: the request crosses one way,
+    # the reply the other (ActiveMQ's bridgeTempDestinations).
+    svc = unique("svc")
+    replier = java_in_background(java_classes, "reply", url(dst), svc, "3")
+    out = run_java(java_classes, "NetworkJms", "request", url(src), svc, "3", "20000")
+    assert out.strip() == "replies [re:q0, re:q1, re:q2]"
+    finish(replier)
