@@ -233,3 +233,50 @@ def test_java_and_stomp_clients_across_a_mixed_pair(brokers, client, java_classe
     out = run_java(java_classes, "NetworkJms", "request", url(src), svc, "3", "20000")
     assert out.strip() == "replies [re:q0, re:q1, re:q2]"
     finish(replier)
+
+
+def test_killing_the_middle_of_a_line_loses_no_acknowledged_message(brokers, client, java_classes, tmp_path):
+    """f1 -> f2 -> f3 under persistent load (Java sync sends and STOMP
+    sends with receipts, both on f1, a consumer on f3); f2 is killed with
+    SIGKILL mid-stream and restarted on its data. Every message a producer
+    had confirmed reaches the consumer; any repeat is flagged redelivered."""
+    ports = {"f2": free_port(), "f3": free_port()}
+    fast = {"networkTTL": 2, "initialReconnectDelay": 100, "maxReconnectDelay": 500}
+    f3 = brokers.ferrum("f3", openwire_port=ports["f3"])
+    f2_args = ("f2", static(At(ports["f3"]), **fast))
+    f2 = brokers.ferrum(*f2_args, openwire_port=ports["f2"])
+    f1 = brokers.ferrum("f1", static(At(ports["f2"]), **fast))
+    q = unique("crash")
+    consumer = client(f3)
+    consumer.subscribe(f"/queue/{q}", ack="client-individual")
+    stomp = client(f1)
+    forwarded_once(stomp, consumer, f"/queue/{q}")
+    java = subprocess.Popen(
+        ["java", "-cp", ":".join([str(java_classes), *JARS]), "NetworkJms", "send",
+         f"tcp://127.0.0.1:{f1.openwire_port}", f"queue://{q}", "400", "true"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    confirmed = []
+    for i in range(400):
+        stomp.send(f"/queue/{q}", f"s{i}", headers={"persistent": "true"})  # waits for the receipt
+        confirmed.append(f"s{i}")
+        if i == 150:
+            f2.kill()
+            f2 = brokers.ferrum(*f2_args, openwire_port=ports["f2"])
+    assert "sent 400" in finish(java, timeout=120)
+    confirmed += [f"m{i}" for i in range(400)]
+    seen, flagged_repeats = {}, 0
+    deadline = time.monotonic() + 60
+    while len(seen) < len(confirmed) and time.monotonic() < deadline:
+        try:
+            m = consumer.get(timeout=1.0)
+        except Exception:
+            continue
+        consumer.ack(m)
+        if m.body.startswith("probe"):
+            continue
+        if m.body in seen:
+            assert m.headers.get("redelivered") == "true", f"unflagged repeat of {m.body}"
+            flagged_repeats += 1
+        seen[m.body] = True
+    missing = sorted(set(confirmed) - set(seen))
+    assert not missing, f"{len(missing)} confirmed messages lost, e.g. {missing[:5]}"

@@ -87,6 +87,8 @@ pub struct Session {
     /// this client's commands until it clears, which holds the producer
     /// back through TCP as ActiveMQ's producer flow control does.
     pub throttle: Option<broker::Destination>,
+    /// The peer broker's name and id when a network bridge connected.
+    peer: Option<(String, String)>,
 }
 
 /// A response that may go out only once the store has synced.
@@ -129,6 +131,7 @@ impl Session {
             sessions: std::collections::HashSet::new(),
             awaiting: None,
             throttle: None,
+            peer: None,
         }
     }
 
@@ -269,11 +272,42 @@ impl Session {
             | DataStructure::ConsumerControl(_)
             | DataStructure::FlushCommand(_) => Ok(()),
             DataStructure::WireFormatInfo(_) => Ok(()),
+            DataStructure::BrokerInfo(info) => self.peer_broker(&info),
             other => Err(Failure::new(
                 "java.io.IOException",
                 format!("Unsupported command: {}", other.name()),
             )),
         }
+    }
+
+    /// Another broker's network bridge announces itself (ActiveMQ's
+    /// TransportConnection.processBrokerInfo): once per connection. Its
+    /// consumers and messages then come as a client's would; the broker
+    /// path on each keeps them from looping.
+    fn peer_broker(&mut self, info: &openwire::BrokerInfo) -> Result<(), Failure> {
+        if self.peer.is_some() {
+            return Err(Failure::new(
+                "java.io.IOException",
+                "Unexpected extra broker info command received",
+            ));
+        }
+        let text = |s: &Option<OwString>| {
+            s.as_ref()
+                .map(OwString::to_string_lossy)
+                .unwrap_or_default()
+        };
+        let id = info.broker_id.as_ref().map(id_string).unwrap_or_default();
+        let name = text(&info.broker_name);
+        if info.network_connection {
+            tracing::info!(peer = %name, peer_id = %id, duplex = info.duplex_connection,
+                "network bridge from a peer broker");
+            if info.duplex_connection {
+                tracing::warn!(peer = %name,
+                    "duplex bridges are not supported yet: only the peer's half forwards");
+            }
+        }
+        self.peer = Some((name, id));
+        Ok(())
     }
 
     fn add_consumer(&mut self, c: &openwire::ConsumerInfo) -> Result<(), Failure> {
