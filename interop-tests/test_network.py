@@ -280,3 +280,28 @@ def test_killing_the_middle_of_a_line_loses_no_acknowledged_message(brokers, cli
         seen[m.body] = True
     missing = sorted(set(confirmed) - set(seen))
     assert not missing, f"{len(missing)} confirmed messages lost, e.g. {missing[:5]}"
+
+
+def duplex_pair(brokers, initiator, acceptor):
+    """Two brokers joined by one duplex bridge opened by `initiator`."""
+    if acceptor == "activemq":
+        b = brokers.activemq("acceptor")
+    else:
+        b = brokers.ferrum("acceptor")
+    if initiator == "activemq":
+        a = brokers.activemq("initiator", {"uri": static(b), "duplex": "true", "name": "dx"})
+    else:
+        a = brokers.ferrum("initiator", static(b, duplex="true"))
+    return a, b
+
+
+@pytest.mark.parametrize("initiator,acceptor", [
+    pytest.param("ferrum", "ferrum"),
+    pytest.param("activemq", "ferrum", marks=needs_amq),
+    pytest.param("ferrum", "activemq", marks=needs_amq),
+])
+@pytest.mark.parametrize("kind", ["queue", "topic"])
+def test_one_duplex_bridge_carries_messages_both_ways(brokers, client, initiator, acceptor, kind):
+    a, b = duplex_pair(brokers, initiator, acceptor)
+    exchange(client, a, b, f"/{kind}/{unique('dx-ab')}")
+    exchange(client, b, a, f"/{kind}/{unique('dx-ba')}")

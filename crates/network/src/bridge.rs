@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use broker::{Ack, Broker, ConnectInfo, ConsumerId, Event, MessageId};
+use broker::{Broker, ConnectInfo, ConsumerId, Event, StoreError, SubscribeRequest};
 use bytes::{Buf, Bytes};
 use openwire::client::{Event as WireEvent, RequestId};
 use openwire::negotiate::WireFormatOptions;
@@ -32,9 +32,10 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use crate::demand::{Change, Demand, DemandRules};
+use crate::demand::DemandRules;
+use crate::half::{BridgeHalf, Out};
 use crate::status::BridgeStatus;
-use crate::wire::{self, Advisory, BridgeIds, LocalBroker};
+use crate::wire::{self, BridgeIds, LocalBroker};
 use crate::BridgeError;
 
 /// How often the bridge tells the peer it is alive.
@@ -81,10 +82,10 @@ pub enum Ended {
 /// What ended it: the peer closed or stalled, sent garbage, refused a
 /// command, or the local broker refused the bridge.
 pub async fn run(
-    broker: &Broker,
+    broker: &Arc<Broker>,
     stream: TcpStream,
-    settings: &SessionSettings,
-    status: &BridgeStatus,
+    settings: &Arc<SessionSettings>,
+    status: &Arc<BridgeStatus>,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<Ended, BridgeError> {
     let _ = stream.set_nodelay(true);
@@ -100,23 +101,28 @@ pub async fn run(
             events_tx,
         )
         .map_err(|e| BridgeError::Local(e.to_string()))?;
+    let ids = BridgeIds {
+        connection: format!("{}-bridge-{}", settings.local_id, status.next_session()),
+    };
+    let (synced_tx, synced) = mpsc::unbounded_channel();
     let mut session = Session {
         broker,
         settings,
         status,
         client: Client::new(wire_options())?,
-        ids: BridgeIds {
-            connection: format!("{}-bridge-{}", settings.local_id, status.next_session()),
-        },
+        half: BridgeHalf::new(
+            Arc::clone(broker),
+            conn,
+            Arc::clone(settings),
+            Arc::clone(status),
+            ids,
+        ),
         conn,
-        demand: None,
-        local: HashMap::new(),
-        by_consumer: HashMap::new(),
-        pending: HashMap::new(),
-        closing: Vec::new(),
-        advisories_unacked: 0,
+        tickets: HashMap::new(),
+        serving: HashMap::new(),
+        synced_tx,
     };
-    let result = session.drive(stream, events, shutdown).await;
+    let result = session.drive(stream, events, synced, shutdown).await;
     // What was forwarded without an answer goes back to its queue, marked
     // redelivered: the peer may or may not have it.
     broker.disconnect(conn);
@@ -141,26 +147,23 @@ fn wire_options() -> WireFormatOptions {
 }
 
 struct Session<'a> {
-    broker: &'a Broker,
+    broker: &'a Arc<Broker>,
     settings: &'a SessionSettings,
     status: &'a BridgeStatus,
     client: Client,
-    ids: BridgeIds,
+    /// This broker's messages to the peer.
+    half: BridgeHalf,
     /// The bridge's connection to the local core.
     conn: broker::ConnectionId,
-    /// Set once the peer said who it is.
-    demand: Option<Demand>,
-    /// Local consumers by demand key, and back.
-    local: HashMap<u64, ConsumerId>,
-    by_consumer: HashMap<ConsumerId, u64>,
-    /// Forwarded messages awaiting the peer's answer.
-    pending: HashMap<RequestId, (ConsumerId, MessageId)>,
-    /// Local consumers whose demand went while forwarded messages still
-    /// await the peer's answer: closed once answered (closing earlier would
-    /// hand those messages back here while the peer has them too). What
-    /// they receive meanwhile is not forwarded and goes back on close.
-    closing: Vec<ConsumerId>,
-    advisories_unacked: u32,
+    /// The half's requests on the wire, by command id.
+    tickets: HashMap<RequestId, u64>,
+    /// Duplex: the peer's half of the bridge runs over this connection and
+    /// is served here as a broker serves a client: its advisory consumer
+    /// (local consumer -> the peer's consumer id) and the messages it
+    /// forwards.
+    serving: HashMap<ConsumerId, DataStructure>,
+    /// Answers to the peer's sends, released once the store synced them.
+    synced_tx: mpsc::UnboundedSender<(DataStructure, Result<(), StoreError>)>,
 }
 
 impl Session<'_> {
@@ -168,6 +171,7 @@ impl Session<'_> {
         &mut self,
         stream: TcpStream,
         mut events: broker::EventReceiver,
+        mut synced: mpsc::UnboundedReceiver<(DataStructure, Result<(), StoreError>)>,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<Ended, BridgeError> {
         let (mut reader, mut writer) = stream.into_split();
@@ -183,6 +187,7 @@ impl Session<'_> {
         let started = Instant::now();
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
+            self.flush_half()?;
             if unwritten.is_empty() && !self.client.output().is_empty() {
                 unwritten = self.client.take_output();
             }
@@ -206,9 +211,15 @@ impl Session<'_> {
                     Some(e) => self.on_local(e)?,
                     None => return Err(BridgeError::Local("the broker closed the bridge".into())),
                 },
+                Some((reply, result)) = synced.recv() => match result {
+                    Ok(()) => {
+                        self.client.send(reply)?;
+                    }
+                    Err(e) => return Err(BridgeError::Local(format!("store: {e}"))),
+                },
                 _ = tick.tick() => {
                     let now = Instant::now();
-                    if self.demand.is_none() && now - started > HANDSHAKE {
+                    if !self.half.started() && now - started > HANDSHAKE {
                         return Err(BridgeError::Handshake("the peer sent no BrokerInfo".into()));
                     }
                     if now - last_heard > INACTIVITY {
@@ -239,25 +250,50 @@ impl Session<'_> {
         }
     }
 
+    /// Puts what the half has for the peer on the wire.
+    fn flush_half(&mut self) -> Result<(), BridgeError> {
+        for out in self.half.take_out() {
+            match out {
+                Out::Send(cmd) => {
+                    self.client.send(cmd)?;
+                }
+                Out::Request(cmd, ticket) => {
+                    let id = self.client.request(cmd)?;
+                    self.tickets.insert(id, ticket);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Handles every command now buffered.
     fn on_input(&mut self) -> Result<Option<Ended>, BridgeError> {
         while let Some(event) = self.client.poll_event()? {
             match event {
                 WireEvent::Negotiated(_) => {}
-                WireEvent::Completed(c) => self.on_completion(c.request, c.outcome)?,
+                WireEvent::Completed(c) => {
+                    if let Some(ticket) = self.tickets.remove(&c.request) {
+                        let outcome = c.outcome.map(|_| ()).map_err(|e| e.to_string());
+                        self.half.on_answer(ticket, outcome)?;
+                    } else if let Err(e) = c.outcome {
+                        return Err(BridgeError::Refused(e.to_string()));
+                    }
+                }
                 WireEvent::Command(cmd) => {
                     if let Some(ended) = self.on_command(cmd)? {
                         return Ok(Some(ended));
                     }
                 }
             }
+            self.flush_half()?;
         }
         Ok(None)
     }
 
     fn on_command(&mut self, cmd: DataStructure) -> Result<Option<Ended>, BridgeError> {
+        let header = cmd.command_header().unwrap_or_default();
         match cmd {
-            DataStructure::BrokerInfo(info) if self.demand.is_none() => {
+            DataStructure::BrokerInfo(info) if !self.half.started() => {
                 let id = info
                     .broker_id
                     .as_ref()
@@ -274,13 +310,12 @@ impl Session<'_> {
                     .map(openwire::OwString::to_string_lossy)
                     .unwrap_or_default();
                 self.status.connected(&name, &id);
-                tracing::info!(peer = %name, peer_id = %id, "network bridge connected");
-                self.start(Arc::from(id.as_str()))?;
+                tracing::info!(peer = %name, peer_id = %id, duplex = self.settings.duplex, "network bridge connected");
+                self.half.start(Arc::from(id.as_str()))?;
             }
             DataStructure::MessageDispatch(md) => {
                 if let Some(m) = md.message.as_ref().and_then(wire::as_message) {
-                    self.on_advisory(wire::advisory(m.data_structure.as_ref()))?;
-                    self.ack_advisory(md.destination.clone(), m.message_id.clone())?;
+                    self.half.on_advisory_message(m, md.destination.clone())?;
                 }
             }
             DataStructure::ConnectionError(e) => {
@@ -294,203 +329,150 @@ impl Session<'_> {
                 let e = openwire::client::RemoteError::from_throwable(r.exception.as_deref());
                 return Err(BridgeError::Refused(e.to_string()));
             }
+            other if self.settings.duplex => self.serve_peer(other, header)?,
             other => tracing::trace!(command = other.name(), "bridge ignores"),
         }
         Ok(None)
     }
 
-    /// The peer said who it is: open the bridge's connection there and
-    /// start watching its consumers.
-    fn start(&mut self, peer: Arc<str>) -> Result<(), BridgeError> {
-        let s = self.settings;
-        self.client.send(wire::connection_info(
-            &self.ids,
-            &s.client_id,
-            s.user.as_deref(),
-            s.password.as_deref(),
-        ))?;
-        self.client.send(wire::session_info(&self.ids))?;
-        self.client.send(wire::producer_info(&self.ids))?;
-        self.client.send(wire::advisory_consumer(
-            &self.ids,
-            &s.advisory_topics,
-            i32::try_from(s.advisory_prefetch).unwrap_or(i32::MAX),
-        ))?;
-        let mut demand = Demand::new(s.rules.clone(), peer);
-        let changes = demand.start();
-        self.demand = Some(demand);
-        for change in changes {
-            self.apply(change)?;
+    /// Duplex: a command of the peer's half of the bridge, answered as a
+    /// broker answers a client (ActiveMQ's acceptor runs its half over the
+    /// connection this side opened).
+    fn serve_peer(
+        &mut self,
+        cmd: DataStructure,
+        header: openwire::schema::CommandHeader,
+    ) -> Result<(), BridgeError> {
+        let respond = |client: &mut Client| -> Result<(), BridgeError> {
+            if header.response_required {
+                client.send(wire::response(header.command_id))?;
+            }
+            Ok(())
+        };
+        match &cmd {
+            DataStructure::ConsumerInfo(c) => {
+                // The peer's advisory consumer: what it watches here.
+                let dest = c
+                    .destination
+                    .as_ref()
+                    .and_then(openwire_adapter::destination);
+                let (Some(dest), Some(peer_id)) = (dest, c.consumer_id.clone()) else {
+                    return respond(&mut self.client);
+                };
+                let mut req = SubscribeRequest::new(dest);
+                req.prefetch = u32::try_from(c.prefetch_size).unwrap_or(1000).max(1);
+                match self.broker.subscribe(self.conn, req) {
+                    Ok(local) => {
+                        self.serving.insert(local, peer_id);
+                        respond(&mut self.client)?;
+                    }
+                    Err(e) => {
+                        self.client
+                            .send(wire::exception_response(header.command_id, &e.to_string()))?;
+                    }
+                }
+            }
+            DataStructure::RemoveInfo(r) => {
+                if let Some(id @ DataStructure::ConsumerId(_)) = &r.object_id {
+                    let gone: Vec<ConsumerId> = self
+                        .serving
+                        .iter()
+                        .filter(|(_, p)| *p == id)
+                        .map(|(l, _)| *l)
+                        .collect();
+                    for local in gone {
+                        self.serving.remove(&local);
+                        self.broker.unsubscribe(local);
+                    }
+                }
+                respond(&mut self.client)?;
+            }
+            _ => {
+                if let Some(m) = wire::as_message(&cmd) {
+                    if wire::is_interpreted_advisory(m) {
+                        // The connecting end of a duplex bridge sends the
+                        // advisories it forwards as plain messages.
+                        self.half.on_advisory_message(m, m.destination.clone())?;
+                        return respond(&mut self.client);
+                    }
+                    return self.receive(&cmd, header);
+                }
+                // ConnectionInfo, SessionInfo, ProducerInfo, MessageAck of
+                // the advisories (acked here when sent), KeepAliveInfo...
+                respond(&mut self.client)?;
+            }
         }
         Ok(())
     }
 
-    fn on_advisory(&mut self, advisory: Advisory) -> Result<(), BridgeError> {
-        let Some(demand) = self.demand.as_mut() else {
+    /// Duplex: a message the peer's half forwards to this broker. Its
+    /// answer waits until the store has it.
+    fn receive(
+        &mut self,
+        cmd: &DataStructure,
+        header: openwire::schema::CommandHeader,
+    ) -> Result<(), BridgeError> {
+        let Some(m) = wire::as_message(cmd) else {
             return Ok(());
         };
-        let change = match advisory {
-            Advisory::ConsumerAdded(c) => match demand.add(&c) {
-                Ok(change) => change,
-                Err(why) => {
-                    tracing::debug!(consumer = %c.id, destination = %c.destination, ?why, "no demand");
-                    None
+        let message = match openwire_adapter::to_core(cmd.data_type(), m) {
+            Ok(message) => message,
+            Err(e) => {
+                if header.response_required {
+                    self.client
+                        .send(wire::exception_response(header.command_id, &e.to_string()))?;
                 }
-            },
-            Advisory::ConsumerRemoved(id) => demand.remove(&id),
-            Advisory::TempDestination(dest, added) => {
-                // Made here too, so local producers may reply to it.
-                if added {
-                    if !self.broker.temporary_exists(&dest) {
-                        self.broker
-                            .add_temporary(self.conn, dest)
-                            .map_err(|e| BridgeError::Local(e.to_string()))?;
-                    }
-                } else {
-                    self.broker.delete_temporary(&dest);
-                }
-                None
+                return Ok(());
             }
-            Advisory::Other => None,
         };
-        if let Some(change) = change {
-            self.apply(change)?;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, change: Change) -> Result<(), BridgeError> {
-        match change {
-            Change::Subscribe { key, request } => {
-                let dest = request.destination.clone();
-                let r = &self.settings.rules;
-                if crate::demand::duplicate_route(
-                    &request,
-                    &self.broker.demand(),
-                    r.suppress_duplicate_queues,
-                    r.suppress_duplicate_topics,
-                ) {
-                    tracing::debug!(destination = %dest, "bridge demand is a duplicate route; ignored");
-                    if let Some(d) = self.demand.as_mut() {
-                        d.forget(key);
+        match self.broker.send(self.conn, message, None) {
+            Ok(_) if header.response_required => {
+                let reply = wire::response(header.command_id);
+                match self.broker.sync_point(self.conn) {
+                    Some(point) => {
+                        let tx = self.synced_tx.clone();
+                        tokio::spawn(async move {
+                            let _ = tx.send((reply, point.wait().await));
+                        });
                     }
-                    return Ok(());
-                }
-                match self.broker.subscribe(self.conn, *request) {
-                    Ok(consumer) => {
-                        tracing::debug!(destination = %dest, "bridge demand added");
-                        self.local.insert(key, consumer);
-                        self.by_consumer.insert(consumer, key);
-                    }
-                    // A temporary destination already gone: nothing to forward.
-                    Err(e) => {
-                        tracing::info!(destination = %dest, error = %e, "bridge demand refused")
+                    None => {
+                        self.client.send(reply)?;
                     }
                 }
             }
-            Change::Unsubscribe { key } => {
-                if let Some(consumer) = self.local.remove(&key) {
-                    self.by_consumer.remove(&consumer);
-                    if self.pending.values().any(|(c, _)| *c == consumer) {
-                        self.closing.push(consumer);
-                    } else {
-                        self.broker.unsubscribe(consumer);
-                    }
+            Ok(_) => {}
+            Err(e) => {
+                if header.response_required {
+                    self.client
+                        .send(wire::exception_response(header.command_id, &e.to_string()))?;
                 }
-            }
-        }
-        self.status.set_local_consumers(self.local.len());
-        Ok(())
-    }
-
-    /// Acknowledges advisories in batches, as ActiveMQ's bridge does (at
-    /// 75% of the advisory prefetch).
-    fn ack_advisory(
-        &mut self,
-        dest: Option<DataStructure>,
-        id: Option<DataStructure>,
-    ) -> Result<(), BridgeError> {
-        self.advisories_unacked += 1;
-        let threshold = (self.settings.advisory_prefetch.saturating_mul(3) / 4).max(1);
-        if let Some(id) = id {
-            if self.advisories_unacked >= threshold {
-                let count = i32::try_from(self.advisories_unacked).unwrap_or(i32::MAX);
-                self.client
-                    .send(wire::advisory_ack(&self.ids, dest, id, count))?;
-                self.advisories_unacked = 0;
             }
         }
         Ok(())
     }
 
     fn on_local(&mut self, event: Event) -> Result<(), BridgeError> {
-        match event {
-            Event::Deliver(d) => {
-                if self.closing.contains(&d.consumer) {
-                    return Ok(());
-                }
-                let sync = d.message.persistent || self.settings.always_sync_send;
-                let cmd = wire::forwarded(
-                    &d.message,
-                    d.redelivery_count,
-                    &self.settings.local_id,
-                    &self.ids,
-                    sync,
-                );
-                if sync {
-                    let request = self.client.request(cmd)?;
-                    self.pending
-                        .insert(request, (d.consumer, d.message.id.clone()));
-                } else {
-                    // Sent without an answer, as ActiveMQ forwards a
-                    // message its producer sent asynchronously.
-                    self.client.send(cmd)?;
-                    self.ack_local(d.consumer, d.message.id.clone());
-                }
-            }
-            Event::ConsumerClosed { consumer, reason } => {
-                if let Some(key) = self.by_consumer.remove(&consumer) {
-                    self.local.remove(&key);
-                    tracing::info!(%reason, "a bridge consumer was closed by the broker");
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn on_completion(
-        &mut self,
-        request: RequestId,
-        outcome: Result<DataStructure, openwire::client::RemoteError>,
-    ) -> Result<(), BridgeError> {
-        let Some((consumer, id)) = self.pending.remove(&request) else {
-            return match outcome {
-                Ok(_) => Ok(()),
-                Err(e) => Err(BridgeError::Refused(e.to_string())),
-            };
+        let consumer = match &event {
+            Event::Deliver(d) => d.consumer,
+            Event::ConsumerClosed { consumer, .. } => *consumer,
         };
-        match outcome {
-            Ok(_) => {
-                self.ack_local(consumer, id);
-                let still_pending = self.pending.values().any(|(c, _)| *c == consumer);
-                if !still_pending && self.closing.contains(&consumer) {
-                    self.closing.retain(|c| *c != consumer);
-                    self.broker.unsubscribe(consumer);
-                }
-                Ok(())
+        if let Some(peer_id) = self.serving.get(&consumer).cloned() {
+            if let Event::Deliver(d) = event {
+                // An advisory for the peer's half, acked here at once: it
+                // describes demand, which the next advisory supersedes.
+                self.client
+                    .send(wire::dispatch(peer_id, &d.message, d.redelivery_count))?;
+                let _ = self.broker.ack(
+                    consumer,
+                    broker::Ack::Individual(d.message.id.clone()),
+                    None,
+                );
+            } else {
+                self.serving.remove(&consumer);
             }
-            // As ActiveMQ: the bridge fails and is retried; the message
-            // stays un-acked here and goes back to its queue.
-            Err(e) => Err(BridgeError::Refused(format!("forwarding {id}: {e}"))),
+            return Ok(());
         }
-    }
-
-    fn ack_local(&mut self, consumer: ConsumerId, id: MessageId) {
-        match self.broker.ack(consumer, Ack::Individual(id), None) {
-            Ok(()) => self.status.forwarded(),
-            // The local consumer was closed meanwhile (demand gone); the
-            // message went back to its queue and the peer has a copy.
-            Err(e) => tracing::debug!(error = %e, "bridge ack after close"),
-        }
+        self.half.on_local(event);
+        Ok(())
     }
 }

@@ -290,6 +290,14 @@ impl NetworkConnectorConfig {
         options::apply_all(self, options, false)
     }
 
+    /// The options that differ from ActiveMQ's defaults, by name, without
+    /// passwords: what a bridge sends its peer in BrokerInfo's
+    /// `networkProperties`, so the accepting end of a duplex bridge
+    /// configures its half alike (as ActiveMQ does).
+    pub fn changed_options(&self) -> Vec<(&'static str, String)> {
+        options::changed(self)
+    }
+
     /// Sets `networkTTL` and, as ActiveMQ's `setNetworkTTL` does, `messageTTL`
     /// and `consumerTTL` to the same value.
     pub fn set_network_ttl(&mut self, ttl: u32) {

@@ -10,6 +10,7 @@ pub mod bridge;
 pub mod config;
 pub mod connector;
 pub mod demand;
+pub mod half;
 pub mod setup;
 pub mod status;
 pub mod wire;

@@ -46,7 +46,7 @@ pub fn plan(
             cfg.prefetch_size
         },
         always_sync_send: cfg.always_sync_send,
-        network_properties: String::new(),
+        network_properties: properties_text(&cfg.changed_options()),
         rules: DemandRules {
             local_broker: Arc::from(local_id),
             consumer_ttl: ttl(cfg.consumer_ttl),
@@ -133,4 +133,133 @@ fn advisory_topics(cfg: &NetworkConnectorConfig) -> String {
         topics.push_str(TEMP_ADVISORIES);
     }
     topics
+}
+
+/// Java's Properties text (`key=value` lines, `\\` escapes), as ActiveMQ
+/// puts a bridge's settings in BrokerInfo's `networkProperties`.
+fn properties_text(options: &[(&str, String)]) -> String {
+    let escape = |t: &str| {
+        let mut out = String::with_capacity(t.len());
+        for c in t.chars() {
+            match c {
+                '\\' | '=' | ':' | '#' | '!' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                '\n' => out.push_str("\\n"),
+                _ => out.push(c),
+            }
+        }
+        out
+    };
+    options
+        .iter()
+        .map(|(k, v)| format!("{}={}\n", escape(k), escape(v)))
+        .collect()
+}
+
+/// Reads Java Properties text: `key=value` or `key:value` lines, `#` and
+/// `!` comments, backslash escapes. Enough for what ActiveMQ writes.
+fn parse_properties(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start();
+        if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
+            continue;
+        }
+        let (mut key, mut value, mut in_value, mut escaped) =
+            (String::new(), String::new(), false, false);
+        for c in line.chars() {
+            let target = if in_value { &mut value } else { &mut key };
+            if escaped {
+                target.push(match c {
+                    'n' => '\n',
+                    't' => '\t',
+                    other => other,
+                });
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if !in_value && (c == '=' || c == ':') {
+                in_value = true;
+            } else {
+                target.push(c);
+            }
+        }
+        out.push((key.trim().to_string(), value.trim_start().to_string()));
+    }
+    out
+}
+
+/// The settings of the accepting end of a duplex bridge: ActiveMQ's
+/// defaults, with what the connecting side sent in `networkProperties`
+/// (options this broker does not know, or that are about the connecting
+/// side only, are skipped).
+pub fn accepted_duplex(
+    network_properties: &str,
+    local_id: &str,
+    local_name: &str,
+) -> SessionSettings {
+    let mut cfg = NetworkConnectorConfig::default();
+    for (k, v) in parse_properties(network_properties) {
+        if matches!(
+            k.as_str(),
+            "uri" | "name" | "duplex" | "brokerName" | "brokerURL"
+        ) {
+            continue;
+        }
+        if let Err(e) = cfg.apply_option(&k, &v) {
+            tracing::debug!(option = %k, error = %e, "duplex bridge option not taken");
+        }
+    }
+    cfg.duplex = true;
+    let (mut settings, _, _) = plan(&cfg, local_id, local_name);
+    settings.client_id = format!(
+        "{}{t}{local_name}{t}inbound{t}duplex",
+        cfg.name,
+        t = cfg.client_id_token
+    );
+    settings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_properties_survive_the_trip_through_java_properties_text() {
+        let options = vec![
+            ("networkTTL", "2".to_string()),
+            (
+                "excludedDestinations",
+                "[queue://a.>, topic://b:c=d]".to_string(),
+            ),
+        ];
+        let text = properties_text(&options);
+        let back = parse_properties(&format!("#\n#Wed Dec 02 10:00:00 UTC 2026\n{text}"));
+        assert_eq!(
+            back,
+            vec![
+                ("networkTTL".to_string(), "2".to_string()),
+                (
+                    "excludedDestinations".to_string(),
+                    "[queue://a.>, topic://b:c=d]".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_accepting_end_of_a_duplex_bridge_takes_the_connecting_sides_settings() {
+        let s = accepted_duplex(
+            "networkTTL=3\nconduitSubscriptions=false\nbogus=1\n",
+            "ID:b",
+            "b",
+        );
+        assert_eq!(s.rules.consumer_ttl, 3);
+        assert_eq!(s.rules.message_ttl, 3);
+        assert!(!s.rules.conduit);
+        assert!(s.duplex);
+        assert_eq!(s.client_id, "NC_b_inbound_duplex");
+    }
 }

@@ -229,3 +229,48 @@ pub fn advisory(data: Option<&DataStructure>) -> Advisory {
         _ => Advisory::Other,
     }
 }
+
+/// A plain Response to the command `command_id`.
+pub fn response(command_id: i32) -> DataStructure {
+    DataStructure::Response(Arc::new(openwire::Response {
+        correlation_id: command_id,
+        ..Default::default()
+    }))
+}
+
+/// An ExceptionResponse to the command `command_id` (a JMSException).
+pub fn exception_response(command_id: i32, message: &str) -> DataStructure {
+    DataStructure::ExceptionResponse(Arc::new(openwire::ExceptionResponse {
+        correlation_id: command_id,
+        exception: Some(Box::new(openwire::schema::Throwable {
+            class: s("javax.jms.JMSException"),
+            message: s(message),
+            stack: Some(Vec::new()),
+            cause: None,
+        })),
+        ..Default::default()
+    }))
+}
+
+/// A local message dispatched to one of the peer's consumers.
+pub fn dispatch(consumer_id: DataStructure, m: &Message, redelivery_count: u32) -> DataStructure {
+    DataStructure::MessageDispatch(Arc::new(openwire::MessageDispatch {
+        consumer_id: Some(consumer_id),
+        destination: Some(wire_destination(&m.destination)),
+        message: Some(to_wire(m, redelivery_count, 0)),
+        redelivery_counter: i32::try_from(redelivery_count).unwrap_or(i32::MAX),
+        ..Default::default()
+    }))
+}
+
+/// ActiveMQ's isAdvisoryInterpretedByNetworkBridge: consumer and
+/// temporary destination advisories, which bridges read as demand.
+pub fn is_interpreted_advisory(m: &openwire::Message) -> bool {
+    let Some(d) = m.destination.as_ref().and_then(destination) else {
+        return false;
+    };
+    d.kind == broker::DestinationKind::Topic
+        && (d.name.starts_with("ActiveMQ.Advisory.Consumer.")
+            || d.name.starts_with("ActiveMQ.Advisory.TempQueue")
+            || d.name.starts_with("ActiveMQ.Advisory.TempTopic"))
+}

@@ -114,7 +114,9 @@ fn start_network(
         .map(|c| {
             let (settings, peers, backoff) =
                 network::setup::plan(c, &broker.broker_id(), &config.broker_name);
-            tracing::info!(connector = %c.name, uri = %c.to_uri(), "starting network connector");
+            // Not the URI: it may hold a password.
+            let peers: Vec<String> = c.peers.iter().map(|p| format!("{}:{}", p.host, p.port)).collect();
+            tracing::info!(connector = %c.name, peers = ?peers, duplex = c.duplex, "starting network connector");
             network::NetworkConnector::start(
                 c.name.clone(),
                 Arc::clone(broker),

@@ -313,6 +313,27 @@ pub(super) fn names() -> impl Iterator<Item = &'static str> {
     OPTIONS.iter().map(|spec| spec.name)
 }
 
+/// Every option that differs from the defaults, as (name, value), in
+/// table order; passwords left out (for what a bridge tells its peer).
+pub(super) fn changed(config: &NetworkConnectorConfig) -> Vec<(&'static str, String)> {
+    let baseline = NetworkConnectorConfig {
+        message_ttl: config.network_ttl,
+        consumer_ttl: config.network_ttl,
+        ..NetworkConnectorConfig::default()
+    };
+    OPTIONS
+        .iter()
+        .filter(|spec| !spec.name.to_ascii_lowercase().contains("password"))
+        .filter_map(|spec| {
+            let value = (spec.get)(config);
+            (value != (spec.get)(&baseline))
+                .then_some(value)
+                .flatten()
+                .map(|v| (spec.name, v))
+        })
+        .collect()
+}
+
 /// `name=value&...` for every option that differs from the defaults, or
 /// (for `messageTTL`/`consumerTTL`) from what `networkTTL` sets them to,
 /// %-encoded. Reading applies `networkTTL` before the other two wherever

@@ -87,8 +87,10 @@ pub struct Session {
     /// this client's commands until it clears, which holds the producer
     /// back through TCP as ActiveMQ's producer flow control does.
     pub throttle: Option<broker::Destination>,
-    /// The peer broker's name and id when a network bridge connected.
-    peer: Option<(String, String)>,
+    /// What a peer broker's network bridge said of itself (BrokerInfo).
+    peer: Option<duplex::PeerBroker>,
+    /// This broker's half of a duplex bridge the peer opened.
+    duplex: Option<duplex::Duplex>,
 }
 
 /// A response that may go out only once the store has synced.
@@ -132,6 +134,7 @@ impl Session {
             awaiting: None,
             throttle: None,
             peer: None,
+            duplex: None,
         }
     }
 
@@ -231,7 +234,10 @@ impl Session {
 
     fn handle(&mut self, cmd: DataStructure) -> Result<(), Failure> {
         match cmd {
-            DataStructure::ConnectionInfo(info) => self.connect(&info),
+            DataStructure::ConnectionInfo(info) => {
+                self.connect(&info)?;
+                self.start_duplex()
+            }
             DataStructure::SessionInfo(info) => {
                 self.conn()?;
                 if let Some(DataStructure::SessionId(id)) = &info.session_id {
@@ -273,6 +279,21 @@ impl Session {
             | DataStructure::FlushCommand(_) => Ok(()),
             DataStructure::WireFormatInfo(_) => Ok(()),
             DataStructure::BrokerInfo(info) => self.peer_broker(&info),
+            DataStructure::MessageDispatch(md) => {
+                // Advisories for a duplex half's consumer, from a peer
+                // that serves it as a broker serves a client.
+                if let Some(m) = md.message.as_ref().and_then(network::wire::as_message) {
+                    self.duplex_dispatch(m, md.destination.clone());
+                }
+                Ok(())
+            }
+            DataStructure::Response(_) | DataStructure::ExceptionResponse(_) => {
+                // Only a duplex bridge's half asks the peer anything.
+                if let Some((correlation, outcome)) = duplex::answer_of(&cmd) {
+                    self.duplex_answer(correlation, outcome);
+                }
+                Ok(())
+            }
             other => Err(Failure::new(
                 "java.io.IOException",
                 format!("Unsupported command: {}", other.name()),
@@ -296,18 +317,19 @@ impl Session {
                 .map(OwString::to_string_lossy)
                 .unwrap_or_default()
         };
-        let id = info.broker_id.as_ref().map(id_string).unwrap_or_default();
-        let name = text(&info.broker_name);
+        let peer = duplex::PeerBroker {
+            name: text(&info.broker_name),
+            id: info.broker_id.as_ref().map(id_string).unwrap_or_default(),
+            duplex: info.network_connection && info.duplex_connection,
+            network_properties: text(&info.network_properties),
+        };
         if info.network_connection {
-            tracing::info!(peer = %name, peer_id = %id, duplex = info.duplex_connection,
+            tracing::info!(peer = %peer.name, peer_id = %peer.id, duplex = peer.duplex,
                 "network bridge from a peer broker");
-            if info.duplex_connection {
-                tracing::warn!(peer = %name,
-                    "duplex bridges are not supported yet: only the peer's half forwards");
-            }
         }
-        self.peer = Some((name, id));
-        Ok(())
+        self.peer = Some(peer);
+        // A bridge usually introduces itself before its ConnectionInfo.
+        self.start_duplex()
     }
 
     fn add_consumer(&mut self, c: &openwire::ConsumerInfo) -> Result<(), Failure> {
@@ -484,6 +506,9 @@ impl Session {
 
     fn send(&mut self, kind: u8, m: Arc<openwire::Message>) -> Result<(), Failure> {
         let conn = self.conn()?;
+        if self.duplex_advisory(&m) {
+            return Ok(());
+        }
         let message = to_core(kind, &m).map_err(|e| Failure::new("javax.jms.JMSException", e))?;
         let tx = self.tx(m.transaction_id.as_ref());
         let dest = message.destination.clone();
@@ -517,6 +542,9 @@ impl Session {
 
     /// Handles an event from the broker.
     pub fn on_event(&mut self, event: Event) {
+        let Err(event) = self.duplex_event(event) else {
+            return;
+        };
         match event {
             Event::Deliver(d) => {
                 let Some(k) = self.by_core.get(&d.consumer) else {
@@ -596,6 +624,8 @@ fn exception_response(command_id: i32, class: &str, message: &str) -> DataStruct
 mod acks;
 #[path = "session_clients.rs"]
 mod clients;
+#[path = "session_duplex.rs"]
+mod duplex;
 
 #[cfg(test)]
 #[path = "session_tests.rs"]
