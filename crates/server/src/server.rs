@@ -115,8 +115,8 @@ fn start_network(
             let (settings, peers, backoff) =
                 network::setup::plan(c, &broker.broker_id(), &config.broker_name);
             // Not the URI: it may hold a password.
-            let peers: Vec<String> = c.peers.iter().map(|p| format!("{}:{}", p.host, p.port)).collect();
-            tracing::info!(connector = %c.name, peers = ?peers, duplex = c.duplex, "starting network connector");
+            let members: Vec<String> = c.peers.iter().map(|p| format!("{}:{}", p.host, p.port)).collect();
+            tracing::info!(connector = %c.name, peers = ?members, duplex = c.duplex, "starting network connector");
             network::NetworkConnector::start(
                 c.name.clone(),
                 Arc::clone(broker),
