@@ -1,20 +1,37 @@
 """Brokers for network-of-brokers tests: ferrum processes with
---network-connector, and reference ActiveMQ 5.17.2 brokers started with an
-activemq.xml of their own (via /work/shared/bench/amq.sh).
+--network-connector, and reference ActiveMQ 5.17.2 brokers (Debian's
+`activemq` package, which test-all.sh installs) started in a JVM of their
+own with an activemq.xml written for the test.
 
 Every broker is started on free loopback ports and stopped by the test
 (the fixtures in test_network.py); every wait is bounded.
 """
 
 import os
-import shutil
 import socket
 import subprocess
 import time
 from xml.sax.saxutils import quoteattr
 
-AMQ_SH = os.environ.get("AMQ_SH", "/work/shared/bench/amq.sh")
-AMQ_INSTANCE = os.path.join(os.path.dirname(AMQ_SH), "amq-instance")
+AMQ_HOME = os.environ.get("AMQ_HOME", "/usr/share/activemq")
+
+# Debian's activemq routes slf4j to log4j 1.2: console only, warnings up.
+LOG4J = """log4j.rootLogger=INFO, console
+log4j.logger.org.springframework=WARN
+log4j.logger.org.apache.xbean=WARN
+log4j.appender.console=org.apache.log4j.ConsoleAppender
+log4j.appender.console.layout=org.apache.log4j.PatternLayout
+log4j.appender.console.layout.ConversionPattern=%d{ISO8601} %5p | %m%n
+"""
+
+# What Java 17 needs opened for ActiveMQ 5.17's Spring/xbean start-up.
+JVM_OPENS = [
+    "--add-reads=java.xml=java.logging",
+    *[f"--add-opens={m}=ALL-UNNAMED" for m in (
+        "java.base/java.security", "java.base/java.net", "java.base/java.lang",
+        "java.base/java.util", "java.naming/javax.naming.spi", "java.rmi/sun.rmi.transport.tcp",
+        "java.base/java.util.concurrent", "java.base/java.util.concurrent.atomic")],
+]
 
 XML = """<beans xmlns="http://www.springframework.org/schema/beans"
   xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
@@ -45,20 +62,29 @@ def free_port():
 
 
 def amq_available():
-    return os.access(AMQ_SH, os.X_OK) and os.path.exists("/usr/share/activemq/bin/activemq.jar")
+    return os.path.exists(os.path.join(AMQ_HOME, "bin", "activemq.jar"))
+
+
+def listening(port):
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 class ActiveMQ:
-    """A reference ActiveMQ 5.17.2 broker named `name`; `connectors` are
-    dicts of <networkConnector> attributes (uri, duplex, name...)."""
+    """A reference ActiveMQ 5.17.2 broker named `name` (Debian's package),
+    in a JVM this test starts; `connectors` are dicts of
+    <networkConnector> attributes (uri, duplex, name...)."""
 
     def __init__(self, base_dir, name, connectors=(), start_timeout=90, openwire_port=None):
         self.name = name
         self.dir = os.path.join(str(base_dir), f"amq-{name}")
-        os.makedirs(self.dir, exist_ok=True)
         conf = os.path.join(self.dir, "conf")
+        self.data = os.path.join(self.dir, "data")
         os.makedirs(conf, exist_ok=True)
-        shutil.copy(os.path.join(AMQ_INSTANCE, "log4j.properties"), conf)
+        os.makedirs(os.path.join(self.data, "tmp"), exist_ok=True)
+        with open(os.path.join(conf, "log4j.properties"), "w") as f:
+            f.write(LOG4J)
         elems = "".join(
             "\n      <networkConnector "
             + " ".join(f"{k}={quoteattr(str(v))}" for k, v in c.items())
@@ -68,20 +94,27 @@ class ActiveMQ:
         self.xml = os.path.join(conf, "activemq.xml")
         with open(self.xml, "w") as f:
             f.write(XML.format(name=quoteattr(name), connectors=elems))
-        self.data = os.path.join(self.dir, "data")
         self.openwire_port = openwire_port or free_port()
         self.port = free_port()
         self.host = "127.0.0.1"
-        self.process = None
-        proc = subprocess.run(
-            [AMQ_SH, "start", str(self.openwire_port), str(self.port), self.data, self.xml],
-            capture_output=True,
-            timeout=start_timeout + 30,
-            env=dict(os.environ, AMQ_START_TIMEOUT=str(start_timeout),
-                     AMQ_JAVA_OPTS="-Xms64M -Xmx512M"),
+        self.logfile = open(os.path.join(self.dir, "broker.out"), "wb")
+        self.process = subprocess.Popen(
+            ["java", "-Xms64M", "-Xmx512M", "-Djava.awt.headless=true",
+             f"-Djava.io.tmpdir={self.data}/tmp", *JVM_OPENS,
+             f"-Dactivemq.classpath={conf}", f"-Dactivemq.home={AMQ_HOME}",
+             f"-Dactivemq.base={conf}", f"-Dactivemq.conf={conf}", f"-Dactivemq.data={self.data}",
+             "-Dbench.bind=127.0.0.1", f"-Dbench.ow.port={self.openwire_port}",
+             f"-Dbench.stomp.port={self.port}", "-Dbench.kahadb.sync=always",
+             "-jar", os.path.join(AMQ_HOME, "bin", "activemq.jar"), "start", f"xbean:file:{self.xml}"],
+            stdin=subprocess.DEVNULL, stdout=self.logfile, stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
-        if proc.returncode != 0:
-            raise RuntimeError(f"ActiveMQ {name} did not start: {proc.stderr.decode()}\n{self.log}")
+        deadline = time.monotonic() + start_timeout
+        while not (listening(self.openwire_port) and listening(self.port)):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(f"ActiveMQ {name} did not start:\n{self.log[-3000:]}")
+            time.sleep(0.05)
 
     @property
     def address(self):
@@ -94,21 +127,28 @@ class ActiveMQ:
     @property
     def log(self):
         try:
-            with open(os.path.join(self.data, "broker.out"), errors="replace") as f:
+            with open(os.path.join(self.dir, "broker.out"), errors="replace") as f:
                 return f.read()
         except OSError:
             return "(no log)"
 
     def alive(self):
-        return True
+        return self.process.poll() is None
 
-    def stop(self):
-        subprocess.run([AMQ_SH, "stop", self.data], capture_output=True, timeout=60)
+    def stop(self, timeout=30):
+        """SIGTERM (ActiveMQ's orderly stop), SIGKILL if it takes too long."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.logfile.close()
 
     def kill(self):
-        pid = subprocess.run([AMQ_SH, "pid", self.data], capture_output=True, text=True).stdout.strip()
-        if pid:
-            subprocess.run(["kill", "-9", pid])
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
 
 
 def wait_for(predicate, timeout=15.0, what="condition"):
