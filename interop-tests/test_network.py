@@ -305,3 +305,73 @@ def test_one_duplex_bridge_carries_messages_both_ways(brokers, client, initiator
     a, b = duplex_pair(brokers, initiator, acceptor)
     exchange(client, a, b, f"/{kind}/{unique('dx-ab')}")
     exchange(client, b, a, f"/{kind}/{unique('dx-ba')}")
+
+
+def test_a_restarted_peer_is_reconnected_and_its_demand_relearned(brokers, client):
+    port = free_port()
+    f2 = brokers.ferrum("f2", openwire_port=port)
+    f1 = brokers.ferrum("f1", static(At(port), initialReconnectDelay=100, maxReconnectDelay=500))
+    q = f"/queue/{unique('restart')}"
+    exchange(client, f1, f2, q, n=5)
+    rc, _ = f2.terminate()
+    assert rc == 0
+    f2 = brokers.ferrum("f2", openwire_port=port)
+    exchange(client, f1, f2, q, n=5)
+    assert "network bridge down" in f1.log
+
+
+class FakePeer:
+    """A TCP server on loopback that answers bridges badly: with garbage,
+    or not at all."""
+
+    def __init__(self, garbage):
+        import socket
+        import threading
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.openwire_port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.conns = []
+
+        def serve():
+            while True:
+                try:
+                    c, _ = self.sock.accept()
+                except OSError:
+                    return
+                self.accepted += 1
+                self.conns.append(c)
+                if garbage:
+                    try:
+                        c.sendall(b"\x00\x00\x00\x20GET / HTTP/1.1\r\n\r\ngarbage!garbage!")
+                    except OSError:
+                        pass
+
+        threading.Thread(target=serve, daemon=True).start()
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+@pytest.mark.parametrize("garbage", [True, False], ids=["garbage", "silent"])
+def test_a_peer_that_sends_garbage_or_stalls_is_dropped_and_retried(brokers, client, garbage):
+    fake = FakePeer(garbage)
+    try:
+        member = f"tcp://127.0.0.1:{fake.openwire_port}?wireFormat.maxInactivityDuration=1000"
+        f = brokers.ferrum("f1", f"static:({member})?initialReconnectDelay=100&maxReconnectDelay=300")
+        deadline = time.monotonic() + 15
+        while fake.accepted < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert fake.accepted >= 3, f"bridge retried {fake.accepted} times:\n{f.log[-2000:]}"
+        # Local clients never noticed.
+        c = client(f)
+        q = f"/queue/{unique('local')}"
+        c.subscribe(q)
+        c.send(q, "still here")
+        assert c.get().body == "still here"
+        assert ("bad OpenWire" if garbage else "stalled") in f.log or "handshake" in f.log
+    finally:
+        fake.close()

@@ -38,12 +38,8 @@ use crate::status::BridgeStatus;
 use crate::wire::{self, BridgeIds, LocalBroker};
 use crate::BridgeError;
 
-/// How often the bridge tells the peer it is alive.
-const KEEP_ALIVE: Duration = Duration::from_secs(10);
-/// Silence from the peer (or a write that makes no progress) this long
-/// ends the session. ActiveMQ's default maxInactivityDuration.
-const INACTIVITY: Duration = Duration::from_secs(30);
-/// How long the peer has to say who it is.
+/// How long the peer has to say who it is when no inactivity limit is
+/// set (otherwise that limit).
 const HANDSHAKE: Duration = Duration::from_secs(30);
 
 /// What one session needs to know, fixed for the connector's life.
@@ -86,6 +82,7 @@ pub async fn run(
     stream: TcpStream,
     settings: &Arc<SessionSettings>,
     status: &Arc<BridgeStatus>,
+    inactivity: Option<Duration>,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<Ended, BridgeError> {
     let _ = stream.set_nodelay(true);
@@ -109,7 +106,7 @@ pub async fn run(
         broker,
         settings,
         status,
-        client: Client::new(wire_options())?,
+        client: Client::new(wire_options(inactivity))?,
         half: BridgeHalf::new(
             Arc::clone(broker),
             conn,
@@ -121,6 +118,7 @@ pub async fn run(
         tickets: HashMap::new(),
         serving: HashMap::new(),
         synced_tx,
+        inactivity,
     };
     let result = session.drive(stream, events, synced, shutdown).await;
     // What was forwarded without an answer goes back to its queue, marked
@@ -130,7 +128,9 @@ pub async fn run(
     result
 }
 
-fn wire_options() -> WireFormatOptions {
+/// What the bridge offers: `inactivity` is how long each side may stay
+/// silent (0: no limit), as ActiveMQ's maxInactivityDuration.
+fn wire_options(inactivity: Option<Duration>) -> WireFormatOptions {
     WireFormatOptions {
         version: 12,
         stack_trace: false,
@@ -140,7 +140,7 @@ fn wire_options() -> WireFormatOptions {
         size_prefix_disabled: false,
         max_frame_size: 100 * 1024 * 1024,
         cache_size: 1024,
-        max_inactivity: i64::try_from(INACTIVITY.as_millis()).unwrap_or(30_000),
+        max_inactivity: inactivity.map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(30_000)),
         max_inactivity_initial_delay: 10_000,
         properties: PrimitiveMap::default(),
     }
@@ -164,6 +164,9 @@ struct Session<'a> {
     serving: HashMap<ConsumerId, DataStructure>,
     /// Answers to the peer's sends, released once the store synced them.
     synced_tx: mpsc::UnboundedSender<(DataStructure, Result<(), StoreError>)>,
+    /// Silence that ends the session (None: never); keep-alives go out
+    /// at a third of it.
+    inactivity: Option<Duration>,
 }
 
 impl Session<'_> {
@@ -185,7 +188,7 @@ impl Session<'_> {
         let mut last_heard = Instant::now();
         let mut last_written = Instant::now();
         let started = Instant::now();
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
         loop {
             self.flush_half()?;
             if unwritten.is_empty() && !self.client.output().is_empty() {
@@ -219,18 +222,21 @@ impl Session<'_> {
                 },
                 _ = tick.tick() => {
                     let now = Instant::now();
-                    if !self.half.started() && now - started > HANDSHAKE {
+                    let handshake = self.inactivity.unwrap_or(HANDSHAKE);
+                    if !self.half.started() && now - started > handshake {
                         return Err(BridgeError::Handshake("the peer sent no BrokerInfo".into()));
                     }
-                    if now - last_heard > INACTIVITY {
-                        return Err(BridgeError::Stalled("nothing received"));
-                    }
-                    if !unwritten.is_empty() && now - last_written > INACTIVITY {
-                        return Err(BridgeError::Stalled("the peer stopped reading"));
-                    }
-                    if now - last_written > KEEP_ALIVE && unwritten.is_empty() {
-                        self.client.send(DataStructure::KeepAliveInfo(Arc::default()))?;
-                        last_written = now;
+                    if let Some(limit) = self.inactivity {
+                        if now - last_heard > limit {
+                            return Err(BridgeError::Stalled("nothing received"));
+                        }
+                        if !unwritten.is_empty() && now - last_written > limit {
+                            return Err(BridgeError::Stalled("the peer stopped reading"));
+                        }
+                        if now - last_written > limit / 3 && unwritten.is_empty() {
+                            self.client.send(DataStructure::KeepAliveInfo(Arc::default()))?;
+                            last_written = now;
+                        }
                     }
                 }
                 _ = shutdown.changed() => {

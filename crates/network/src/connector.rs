@@ -29,6 +29,9 @@ const STABLE: Duration = Duration::from_secs(10);
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PeerPlan {
     pub addresses: Vec<String>,
+    /// Silence that ends a session (the member's
+    /// `wireFormat.maxInactivityDuration`, 30 s by default; None: never).
+    pub inactivity: Option<Duration>,
 }
 
 /// The static transport's reconnect settings.
@@ -127,7 +130,17 @@ async fn keep_up(
         let address = &peer.addresses[turn % peer.addresses.len().max(1)];
         let started = tokio::time::Instant::now();
         let outcome = match connect(address).await {
-            Ok(stream) => bridge::run(&broker, stream, &settings, &status, &mut shutdown).await,
+            Ok(stream) => {
+                bridge::run(
+                    &broker,
+                    stream,
+                    &settings,
+                    &status,
+                    peer.inactivity,
+                    &mut shutdown,
+                )
+                .await
+            }
             Err(e) => {
                 status.failed(e.to_string());
                 Err(e)

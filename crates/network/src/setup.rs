@@ -76,10 +76,12 @@ pub fn plan(
             .iter()
             .map(|p| PeerPlan {
                 addresses: vec![address(p)],
+                inactivity: inactivity(p),
             })
             .collect(),
         DiscoveryKind::MasterSlave => vec![PeerPlan {
             addresses: cfg.peers.iter().map(address).collect(),
+            inactivity: cfg.peers.first().and_then(inactivity),
         }],
     };
     let r = &cfg.reconnect;
@@ -91,6 +93,18 @@ pub fn plan(
         max_attempts: (r.max_reconnect_attempts > 0).then_some(r.max_reconnect_attempts),
     };
     (settings, peers, backoff)
+}
+
+/// A member's `wireFormat.maxInactivityDuration` (ms; 0 turns the check
+/// off), ActiveMQ's 30 s when absent or unreadable.
+fn inactivity(p: &config::Peer) -> Option<std::time::Duration> {
+    let ms = p
+        .options
+        .iter()
+        .find(|(k, _)| k == "wireFormat.maxInactivityDuration")
+        .and_then(|(_, v)| v.trim().parse::<u64>().ok())
+        .unwrap_or(30_000);
+    (ms > 0).then(|| std::time::Duration::from_millis(ms))
 }
 
 fn ttl(v: u32) -> i32 {
