@@ -14,7 +14,7 @@ import pytest
 
 from ferrum_harness import Ferrum, unique
 from test_openwire_jms import JARS, java_classes, run_java  # noqa: F401 (fixture)
-from network_harness import ActiveMQ, amq_available, free_port
+from network_harness import ActiveMQ, amq_available, free_port, wait_for
 
 pytestmark = [pytest.mark.ferrum_only, pytest.mark.network]
 
@@ -375,3 +375,32 @@ def test_a_peer_that_sends_garbage_or_stalls_is_dropped_and_retried(brokers, cli
         assert ("bad OpenWire" if garbage else "stalled") in f.log or "handshake" in f.log
     finally:
         fake.close()
+
+
+@pytest.mark.parametrize("peer", ["ferrum", pytest.param("activemq", marks=needs_amq)])
+def test_bridges_are_announced_on_the_network_bridge_advisory_topic(brokers, client, peer):
+    # As ActiveMQ's AdvisoryBroker: started=true with createdByDuplex and
+    # remoteIp when the bridge comes up, started=false when it goes.
+    port = free_port()
+    b = brokers.activemq("b", openwire_port=port) if peer == "activemq" else brokers.ferrum("b", openwire_port=port)
+    watcher_broker = brokers.ferrum("a", static(At(port), initialReconnectDelay=100, maxReconnectDelay=500))
+    # The bridge may be up before anyone watches: stop the peer and look
+    # for the stop, then for the start once it is back.
+    watcher = client(watcher_broker)
+    watcher.subscribe("/topic/ActiveMQ.Advisory.NetworkBridge")
+    wait_for(lambda: "network bridge connected" in watcher_broker.log, 20, "the bridge")
+    if peer == "activemq":
+        b.stop()
+    else:
+        b.terminate()
+    # (A started=true may come first if the bridge came up only now.)
+    stopped = watcher.get(timeout=20)
+    if stopped.headers["started"] == "true":
+        stopped = watcher.get(timeout=20)
+    assert stopped.headers["started"] == "false", stopped.headers
+    b = brokers.activemq("b2", openwire_port=port) if peer == "activemq" else brokers.ferrum("b", openwire_port=port)
+    started = watcher.get(timeout=20)
+    assert started.headers["started"] == "true", started.headers
+    assert started.headers["createdByDuplex"] == "false"
+    assert started.headers["remoteIp"] == f"tcp://127.0.0.1:{port}"
+    assert started.headers["originBrokerName"] == "a"

@@ -37,6 +37,28 @@ fn is_advisory(dest: &Destination) -> bool {
 }
 
 impl Core {
+    /// A network bridge to `peer_name` started or stopped, as ActiveMQ's
+    /// AdvisoryBroker.networkBridgeStarted/Stopped announce it.
+    pub(crate) fn advise_network_bridge(&mut self, bridge: &NetworkBridgeEvent) {
+        let topic = Destination::topic("ActiveMQ.Advisory.NetworkBridge");
+        if !self.dests.has_subscribers(&topic) {
+            return;
+        }
+        let mut props = vec![("started", Value::Bool(bridge.started))];
+        if bridge.started {
+            props.push(("createdByDuplex", Value::Bool(bridge.created_by_duplex)));
+            props.push((
+                "remoteIp",
+                Value::String(Arc::clone(&bridge.remote_address)),
+            ));
+        }
+        let subject = Subject::NetworkBridge {
+            peer_name: Arc::clone(&bridge.peer_name),
+            peer_id: Arc::clone(&bridge.peer_id),
+        };
+        self.publish(topic, Some(subject), props);
+    }
+
     pub(crate) fn advise_connection(&mut self, about: &Arc<ConnectionAbout>, removed: bool) {
         let topic = Destination::topic(CONNECTION_TOPIC);
         if !self.dests.has_subscribers(&topic) {
@@ -292,4 +314,16 @@ fn temporary_advisory(
         removed,
     };
     (topic, subject)
+}
+
+/// A network bridge starting or stopping (see [`crate::Broker::network_bridge`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetworkBridgeEvent {
+    pub started: bool,
+    pub peer_name: Arc<str>,
+    pub peer_id: Arc<str>,
+    /// The peer's address as the bridge reached it (`tcp://host:port`).
+    pub remote_address: Arc<str>,
+    /// This end was started by the peer's duplex bridge.
+    pub created_by_duplex: bool,
 }

@@ -272,6 +272,12 @@ impl Broker {
         self.lock().remove_producer(producer)
     }
 
+    /// Announces a network bridge starting or stopping on
+    /// `ActiveMQ.Advisory.NetworkBridge`.
+    pub fn network_bridge(&self, event: &crate::NetworkBridgeEvent) {
+        self.lock().advise_network_bridge(event);
+    }
+
     /// Every consumer's interest in every destination it takes from, now.
     pub fn demand(&self) -> Vec<std::sync::Arc<crate::Interest>> {
         self.lock().current_demand()

@@ -57,6 +57,7 @@ mod transaction;
 use std::fmt;
 use std::sync::Arc;
 
+pub use advisory_clients::NetworkBridgeEvent;
 pub use broker::{Broker, Relief};
 pub use clients::ProducerRequest;
 pub use clock::{Clock, ManualClock, SystemClock};

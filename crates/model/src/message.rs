@@ -179,6 +179,12 @@ pub enum Subject {
         connection: Option<Arc<str>>,
         removed: bool,
     },
+    /// A network bridge to the broker named `peer_name` (id `peer_id`)
+    /// started or stopped (the advisory's `started` property says which).
+    NetworkBridge {
+        peer_name: Arc<str>,
+        peer_id: Arc<str>,
+    },
 }
 
 impl Message {

@@ -119,8 +119,24 @@ pub async fn run(
         serving: HashMap::new(),
         synced_tx,
         inactivity,
+        peer: None,
+        remote_address: Arc::from(""),
     };
+    let remote = stream
+        .peer_addr()
+        .map(|a| format!("tcp://{a}"))
+        .unwrap_or_default();
+    session.remote_address = Arc::from(remote.as_str());
     let result = session.drive(stream, events, synced, shutdown).await;
+    if let Some((name, id)) = session.peer.take() {
+        broker.network_bridge(&broker::NetworkBridgeEvent {
+            started: false,
+            peer_name: name,
+            peer_id: id,
+            remote_address: Arc::clone(&session.remote_address),
+            created_by_duplex: false,
+        });
+    }
     // What was forwarded without an answer goes back to its queue, marked
     // redelivered: the peer may or may not have it.
     broker.disconnect(conn);
@@ -167,6 +183,10 @@ struct Session<'a> {
     /// Silence that ends the session (None: never); keep-alives go out
     /// at a third of it.
     inactivity: Option<Duration>,
+    /// The peer's name and id once it said them (for the NetworkBridge
+    /// advisories).
+    peer: Option<(Arc<str>, Arc<str>)>,
+    remote_address: Arc<str>,
 }
 
 impl Session<'_> {
@@ -318,6 +338,18 @@ impl Session<'_> {
                 self.status.connected(&name, &id);
                 tracing::info!(peer = %name, peer_id = %id, duplex = self.settings.duplex, "network bridge connected");
                 self.half.start(Arc::from(id.as_str()))?;
+                let (name, id) = (
+                    Arc::<str>::from(name.as_str()),
+                    Arc::<str>::from(id.as_str()),
+                );
+                self.broker.network_bridge(&broker::NetworkBridgeEvent {
+                    started: true,
+                    peer_name: Arc::clone(&name),
+                    peer_id: Arc::clone(&id),
+                    remote_address: Arc::clone(&self.remote_address),
+                    created_by_duplex: false,
+                });
+                self.peer = Some((name, id));
             }
             DataStructure::MessageDispatch(md) => {
                 if let Some(m) = md.message.as_ref().and_then(wire::as_message) {

@@ -73,6 +73,17 @@ pub(crate) fn subject_data(subject: &Subject) -> Option<DataStructure> {
             subcription_name: Some(OwString::from(&**name)),
             ..Default::default()
         })),
+        // ActiveMQ's NetworkBridge advisory carries the peer's BrokerInfo.
+        Subject::NetworkBridge { peer_name, peer_id } => {
+            DataStructure::BrokerInfo(Arc::new(openwire::BrokerInfo {
+                broker_id: Some(DataStructure::BrokerId(Arc::new(openwire::BrokerId {
+                    value: Some(OwString::from(&**peer_id)),
+                }))),
+                broker_name: Some(OwString::from(&**peer_name)),
+                network_connection: true,
+                ..Default::default()
+            }))
+        }
         Subject::Destination {
             destination,
             connection,

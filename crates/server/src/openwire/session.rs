@@ -322,6 +322,7 @@ impl Session {
             id: info.broker_id.as_ref().map(id_string).unwrap_or_default(),
             duplex: info.network_connection && info.duplex_connection,
             network_properties: text(&info.network_properties),
+            address: text(&info.broker_url),
         };
         if info.network_connection {
             tracing::info!(peer = %peer.name, peer_id = %peer.id, duplex = peer.duplex,
@@ -599,6 +600,10 @@ impl Session {
     /// As [`close`](Self::close), the client having said which deliveries
     /// reached its application (see `remove`).
     fn close_delivered(&mut self, delivered_up_to: Option<u64>) {
+        if let (Some(_), Some(peer)) = (self.duplex.take(), &self.peer) {
+            self.broker
+                .network_bridge(&duplex::bridge_event(peer, false));
+        }
         if let Some(conn) = self.conn.take() {
             self.broker.disconnect_delivered(conn, delivered_up_to);
         }

@@ -37,6 +37,8 @@ pub(super) struct PeerBroker {
     pub id: String,
     pub duplex: bool,
     pub network_properties: String,
+    /// Where the peer connected from (`tcp://host:port`), if known.
+    pub address: String,
 }
 
 impl Session {
@@ -71,6 +73,7 @@ impl Session {
         half.start(Arc::from(peer.id.as_str()))
             .map_err(|e| Failure::new("java.io.IOException", e.to_string()))?;
         tracing::info!(peer = %peer.name, "started the responder end of a duplex bridge");
+        self.broker.network_bridge(&bridge_event(peer, true));
         self.duplex = Some(Duplex {
             half,
             tickets: HashMap::new(),
@@ -176,5 +179,16 @@ pub(super) fn answer_of(cmd: &DataStructure) -> Option<(i32, Result<(), String>)
             Some((r.correlation_id, Err(e.to_string())))
         }
         _ => None,
+    }
+}
+
+/// The NetworkBridge advisory for the accepting end of a duplex bridge.
+pub(super) fn bridge_event(peer: &PeerBroker, started: bool) -> broker::NetworkBridgeEvent {
+    broker::NetworkBridgeEvent {
+        started,
+        peer_name: Arc::from(peer.name.as_str()),
+        peer_id: Arc::from(peer.id.as_str()),
+        remote_address: Arc::from(peer.address.as_str()),
+        created_by_duplex: true,
     }
 }
