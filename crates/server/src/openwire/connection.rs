@@ -13,7 +13,7 @@ use openwire::negotiate::{negotiate, WireFormatOptions};
 use openwire::{Codec, DataStructure, OwString, WireFormat};
 use tokio::time::Instant;
 
-use super::session::Session;
+use super::session::{self, Session};
 use super::Settings;
 use crate::transport::{Close, ProtocolSession};
 
@@ -172,7 +172,10 @@ impl ProtocolSession for OpenwireConnection {
     /// Unlike STOMP, goes on through commands already read when held back:
     /// only further reading stops.
     fn decode(&mut self, input: &mut BytesMut, now: Instant) {
-        while self.close.is_none() && !self.session.closing && self.session.awaiting.is_none() {
+        while self.close.is_none()
+            && !self.session.closing
+            && self.session.awaiting.len() < session::MAX_AWAITING
+        {
             match self.rx.read_frame(input) {
                 Ok(Some(Some(cmd))) if self.negotiated.is_none() => {
                     if let Err(close) = self.handshake(&cmd, now) {
@@ -211,13 +214,11 @@ impl ProtocolSession for OpenwireConnection {
     }
 
     fn sync_point(&self) -> Option<SyncPoint> {
-        self.session.awaiting.as_ref().map(|a| a.point.clone())
+        self.session.sync_point()
     }
 
     fn synced(&mut self, result: Result<(), StoreError>) {
-        if let Some(a) = self.session.awaiting.take() {
-            self.session.synced(a, result);
-        }
+        self.session.synced(result);
     }
 
     fn held_back(&self) -> bool {

@@ -79,9 +79,9 @@ pub struct Session {
     producers: HashMap<(i64, i64), broker::ProducerId>,
     /// Sessions the client announced (SessionInfo), by value.
     sessions: std::collections::HashSet<i64>,
-    /// A response held back until the store has synced what the command
-    /// wrote; the connection waits on it before reading further.
-    pub awaiting: Option<Awaiting>,
+    /// Responses held back until the store has synced what their commands
+    /// wrote, in command order (see [`Session::sync_point`]).
+    pub awaiting: Vec<Awaiting>,
     /// Set when a send found its destination congested (a limit reached, a
     /// slow subscriber, the disk behind): the connection stops reading
     /// this client's commands until it clears, which holds the producer
@@ -93,12 +93,20 @@ pub struct Session {
     duplex: Option<duplex::Duplex>,
 }
 
-/// A response that may go out only once the store has synced.
+/// A response that may go out only once the store has synced: its own
+/// command's writes (`point`), or, without one, the writes of the
+/// commands before it (responses keep their commands' order).
 pub struct Awaiting {
-    pub point: broker::SyncPoint,
+    pub point: Option<broker::SyncPoint>,
     reply: DataStructure,
     command_id: i32,
 }
+
+/// How many responses may wait for the store before the connection stops
+/// reading: commands already read go on being handled meanwhile, so a
+/// client that pipelines persistent sends (a network bridge) shares one
+/// sync among many of them.
+pub const MAX_AWAITING: usize = 4096;
 
 /// The XA commands answer with data, not a plain Response.
 enum Reply {
@@ -131,7 +139,7 @@ impl Session {
             pulls: Vec::new(),
             producers: HashMap::new(),
             sessions: std::collections::HashSet::new(),
-            awaiting: None,
+            awaiting: Vec::new(),
             throttle: None,
             peer: None,
             duplex: None,
@@ -144,19 +152,40 @@ impl Session {
         self.broker.still_throttled(&mut self.throttle)
     }
 
-    /// Sends the held-back response, or an exception if the store could not
-    /// make the command's work durable.
-    pub fn synced(&mut self, a: Awaiting, result: Result<(), broker::StoreError>) {
-        match result {
-            Ok(()) => self.out.push(a.reply),
-            Err(e) => {
-                tracing::error!("OpenWire command {} not confirmed: {e}", a.command_id);
-                self.out.push(exception_response(
-                    a.command_id,
-                    "java.io.IOException",
-                    &e.to_string(),
-                ));
+    /// The store position every held-back response waits for: the last
+    /// one (positions only grow, so it covers those before it).
+    pub fn sync_point(&self) -> Option<broker::SyncPoint> {
+        self.awaiting.iter().rev().find_map(|a| a.point.clone())
+    }
+
+    /// Sends the held-back responses, or for those whose commands wrote to
+    /// the store, an exception if the store could not make it durable.
+    pub fn synced(&mut self, result: Result<(), broker::StoreError>) {
+        for a in std::mem::take(&mut self.awaiting) {
+            match (&result, a.point.is_some()) {
+                (Err(e), true) => {
+                    tracing::error!("OpenWire command {} not confirmed: {e}", a.command_id);
+                    self.out.push(exception_response(
+                        a.command_id,
+                        "java.io.IOException",
+                        &e.to_string(),
+                    ));
+                }
+                _ => self.out.push(a.reply),
             }
+        }
+    }
+
+    /// A response: out now, or behind the responses still waiting.
+    fn respond(&mut self, reply: DataStructure, point: Option<broker::SyncPoint>, command_id: i32) {
+        if point.is_none() && self.awaiting.is_empty() {
+            self.out.push(reply);
+        } else {
+            self.awaiting.push(Awaiting {
+                point,
+                reply,
+                command_id,
+            });
         }
     }
 
@@ -201,23 +230,17 @@ impl Session {
                 };
                 // What the command wrote to the store must be durable before
                 // the client hears it succeeded (a persistent send, a commit).
-                match synced {
-                    Some(point) => {
-                        self.awaiting = Some(Awaiting {
-                            point,
-                            reply,
-                            command_id,
-                        })
-                    }
-                    None => self.out.push(reply),
-                }
+                self.respond(reply, synced, command_id);
             }
             Ok(()) => {}
             Err(f) => {
                 tracing::info!("OpenWire command failed: {}: {}", f.class, f.message);
                 if response_required {
-                    self.out
-                        .push(exception_response(command_id, f.class, &f.message));
+                    self.respond(
+                        exception_response(command_id, f.class, &f.message),
+                        None,
+                        command_id,
+                    );
                 }
             }
         }
