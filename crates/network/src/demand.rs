@@ -10,7 +10,7 @@
 //! Pure bookkeeping: the bridge feeds in what the peer says and carries
 //! out the [`Change`]s; no sockets, no broker.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use broker::destination::Destination;
@@ -124,7 +124,9 @@ pub struct Demand {
     rules: DemandRules,
     /// The peer's broker id, set once its BrokerInfo arrived.
     peer: Arc<str>,
-    subs: HashMap<u64, LocalSub>,
+    // Ordered, so which subscription a conduit joins never depends on hashing
+    // (the simulator replays seeds exactly).
+    subs: BTreeMap<u64, LocalSub>,
     /// Which local consumer each peer consumer is counted in.
     by_remote: HashMap<String, u64>,
     next_key: u64,
@@ -135,7 +137,7 @@ impl Demand {
         Demand {
             rules,
             peer,
-            subs: HashMap::new(),
+            subs: BTreeMap::new(),
             by_remote: HashMap::new(),
             next_key: 0,
         }

@@ -245,7 +245,11 @@ impl BridgeHalf {
     pub fn on_local(&mut self, event: Event) {
         match event {
             Event::Deliver(d) => {
-                if self.closing.contains(&d.consumer) {
+                // A delivery still on its way when the consumer was closed
+                // (its demand went): the broker took the message back when
+                // it closed it, so forwarding it would make a second copy.
+                // One closing behind pending answers is not forwarded either.
+                if !self.by_consumer.contains_key(&d.consumer) {
                     return;
                 }
                 let sync = d.message.persistent || self.settings.always_sync_send;
