@@ -404,3 +404,38 @@ def test_bridges_are_announced_on_the_network_bridge_advisory_topic(brokers, cli
     assert started.headers["createdByDuplex"] == "false"
     assert started.headers["remoteIp"] == f"tcp://127.0.0.1:{port}"
     assert started.headers["originBrokerName"] == "a"
+
+
+def test_stranded_queue_messages_follow_their_consumer_to_another_broker(brokers, client):
+    # f1 and f2 bridge to each other. Messages sent on f1 go to a consumer
+    # on f2 that takes none of them (prefetch 1, no acks) and then leaves:
+    # they wait on f2 with nobody to take them. A consumer on f1 now gets
+    # them all: f2 has no consumer of its own, so its bridge sends them back
+    # (ActiveMQ's replayWhenNoConsumers), once, without bouncing.
+    p1, p2 = free_port(), free_port()
+    f1 = brokers.ferrum("f1", static(At(p2)), openwire_port=p1)
+    f2 = brokers.ferrum("f2", static(At(p1)), openwire_port=p2)
+    q = f"/queue/{unique('stranded')}"
+    slow = client(f2)
+    slow.subscribe(q, ack="client-individual", headers={"activemq.prefetchSize": "1"})
+    producer = client(f1)
+    forwarded_once(producer, slow, q)
+    bodies = [f"m{i}" for i in range(10)]
+    for b in bodies:
+        producer.send(q, b, headers={"persistent": "true"})
+    # The probe it holds un-acked fills its window: the ten wait on f2.
+    time.sleep(1.5)
+    slow.abandon()
+    mover = client(f1)
+    mover.subscribe(q, ack="client-individual")
+    got = []
+    deadline = time.monotonic() + 30
+    while len([b for b in got if not b.startswith("probe")]) < 10 and time.monotonic() < deadline:
+        try:
+            m = mover.get(timeout=0.5)
+        except AssertionError:
+            continue
+        mover.ack(m)
+        got.append(m.body)
+    assert sorted(b for b in got if not b.startswith("probe")) == sorted(bodies), got
+    mover.expect_nothing(2.0)

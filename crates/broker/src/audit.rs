@@ -29,9 +29,12 @@ pub(crate) struct NetworkAudit {
 
 impl NetworkAudit {
     /// Whether `m` is new here; remembers it. Messages without a broker
-    /// path are always new and not remembered.
-    pub fn first_arrival(&mut self, m: &Message) -> bool {
-        if m.broker_path.as_deref().is_none_or(|p| p.is_empty()) {
+    /// path are always new and not remembered, and so is one coming back
+    /// here (`own_id` on its path): a queue message replayed to where its
+    /// consumers went, which may come back more than once.
+    pub fn first_arrival(&mut self, m: &Message, own_id: &str) -> bool {
+        let path = m.broker_path.as_deref().unwrap_or_default();
+        if path.is_empty() || path.iter().any(|b| &**b == own_id) {
             return true;
         }
         let key = (m.destination.clone(), m.id.clone());

@@ -345,10 +345,17 @@ fn pick_consumer(
     same_priority: bool,
     entry: &Entry,
 ) -> Option<(ConsumerId, bool)> {
+    // Whether only bridges consume here: asked only of messages that came
+    // over the network (a bridge may then send one back, see ForwardFilter).
+    let no_local = entry.message.broker_path.is_some()
+        && buf
+            .consumers
+            .iter()
+            .all(|c| consumers.consumer(*c).is_none_or(|c| c.forward.is_some()));
     if let Some(ex) = exclusive {
         return consumers
             .consumer(ex)
-            .is_some_and(|c| c.has_credit() && c.wants(entry))
+            .is_some_and(|c| c.has_credit() && c.wants(entry, no_local))
             .then_some((ex, false));
     }
     let props = !entry.message.properties.is_empty();
@@ -375,7 +382,7 @@ fn pick_consumer(
             if buf.consumers.contains(&owner) {
                 let ok = consumers
                     .consumer(owner)
-                    .is_some_and(|c| c.has_credit() && c.wants(entry));
+                    .is_some_and(|c| c.has_credit() && c.wants(entry, no_local));
                 if ok && closes {
                     buf.groups.remove(g);
                 }
@@ -389,7 +396,7 @@ fn pick_consumer(
     let eligible = |cid: &ConsumerId| {
         consumers
             .consumer(*cid)
-            .filter(|c| c.has_credit() && c.wants(entry))
+            .filter(|c| c.has_credit() && c.wants(entry, no_local))
             .map(|c| c.priority)
     };
     // Usually every consumer has the default priority: then the first

@@ -21,6 +21,11 @@ pub struct ForwardFilter {
     /// How many brokers a message may have passed through (its broker
     /// path's length) and still be forwarded; negative: no limit.
     pub message_ttl: i32,
+    /// A queue message that came from the peer may go back to it while
+    /// this broker has no consumer of its own for the queue (ActiveMQ's
+    /// ConditionalNetworkBridgeFilter replayWhenNoConsumers): messages
+    /// follow consumers that moved, instead of staying stranded here.
+    pub replay_when_no_consumers: bool,
 }
 
 /// Advisory topics whose messages the bridges interpret (they announce
@@ -32,11 +37,16 @@ const INTERPRETED_ADVISORIES: [&str; 3] = [
 ];
 
 impl ForwardFilter {
-    /// Whether the bridge consumer may take `m`.
-    pub fn passes(&self, m: &Message) -> bool {
+    /// Whether the bridge consumer may take `m`; `no_local_consumers`:
+    /// the queue it waits in has no consumer but bridges.
+    pub fn passes(&self, m: &Message, no_local_consumers: bool) -> bool {
         let path = m.broker_path.as_deref().unwrap_or(&[]);
         if path.iter().any(|b| **b == *self.peer) {
-            return false;
+            // A replay back where it came from, never bouncing: only while
+            // nobody here could take it.
+            return self.replay_when_no_consumers
+                && m.destination.kind == DestinationKind::Queue
+                && no_local_consumers;
         }
         let hops = i64::try_from(path.len()).unwrap_or(i64::MAX);
         if self.message_ttl >= 0 && hops >= i64::from(self.message_ttl) {

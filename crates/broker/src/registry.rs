@@ -96,10 +96,12 @@ impl Conn {
 impl Consumer {
     /// Whether this consumer's selector (if any) selects the entry, and a
     /// bridge consumer's forward rule lets it through.
-    pub fn wants(&self, entry: &Entry) -> bool {
+    /// `no_local_consumers` (see [`crate::ForwardFilter::passes`]) matters
+    /// only to a bridge consumer and a message that came over the network.
+    pub fn wants(&self, entry: &Entry, no_local_consumers: bool) -> bool {
         self.forward
             .as_ref()
-            .is_none_or(|f| f.passes(&entry.message))
+            .is_none_or(|f| f.passes(&entry.message, no_local_consumers))
             && self
                 .selector
                 .as_ref()

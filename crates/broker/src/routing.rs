@@ -104,7 +104,10 @@ impl Core {
                     .consumer(*c)
                     .is_some_and(|c| Some(c.conn) == message.origin)
             });
-        !own && buf.forward.as_ref().is_none_or(|f| f.passes(message))
+        !own && buf
+            .forward
+            .as_ref()
+            .is_none_or(|f| f.passes(message, false))
             && buf
                 .selector
                 .as_ref()

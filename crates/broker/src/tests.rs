@@ -848,6 +848,7 @@ fn bridge_sub(b: &Broker, c: &Client, dest: &Destination, peer: &str, ttl: i32) 
     req.forward = Some(ForwardFilter {
         peer: Arc::from(peer),
         message_ttl: ttl,
+        replay_when_no_consumers: true,
     });
     b.subscribe(c.id, req).expect("subscribe")
 }
@@ -939,4 +940,31 @@ fn a_message_arriving_twice_over_the_network_is_delivered_once() {
         ["via a", "via a"],
         "local sends are not audited"
     );
+}
+
+/// ActiveMQ's replayWhenNoConsumers: a queue message that came from the
+/// bridge's peer goes back to it only while this broker has no consumer of
+/// its own for the queue (it followed a consumer that moved); a topic
+/// message never does.
+#[test]
+fn a_queue_message_goes_back_to_its_peer_only_when_nobody_here_consumes() {
+    let b = Broker::in_memory();
+    let q = Destination::queue("q");
+    let p = connect(&b, None);
+    let mut local = connect(&b, None);
+    let local_id = sub(&b, &local, &q, 10);
+    send_via(&b, &p, &q, "from B", &["B"]);
+    let mut bridge = connect(&b, None);
+    bridge_sub(&b, &bridge, &q, "B", 1);
+    assert_eq!(local.bodies(), ["from B"]);
+    assert!(bridge.bodies().is_empty());
+    // The local consumer leaves with the message un-acked: now only the
+    // bridge consumes here, so the message follows the demand back to B.
+    assert!(b.unsubscribe(local_id));
+    assert_eq!(bridge.bodies(), ["from B"]);
+    let mut topic_bridge = connect(&b, None);
+    let t = Destination::topic("t");
+    bridge_sub(&b, &topic_bridge, &t, "B", 1);
+    send_via(&b, &p, &t, "topic from B", &["B"]);
+    assert!(topic_bridge.bodies().is_empty());
 }

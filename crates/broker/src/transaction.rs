@@ -35,7 +35,10 @@ impl Core {
             return Err(BrokerError::DeletedDestination(dest.clone()));
         }
         message.origin = Some(conn);
-        if !self.network_audit.first_arrival(&message) {
+        if !self
+            .network_audit
+            .first_arrival(&message, &self.identity.broker_id)
+        {
             tracing::debug!(id = %message.id, destination = %message.destination,
                 "dropped a message that arrived over the network before");
             return Ok((SendOutcome::default(), Routed::default()));

@@ -308,6 +308,10 @@ impl Demand {
         req.forward = Some(ForwardFilter {
             peer: Arc::clone(&self.peer),
             message_ttl: self.rules.message_ttl,
+            // Ferrum's default (ActiveMQ needs a destination policy, its
+            // ConditionalNetworkBridgeFilterFactory): queue messages follow
+            // consumers that moved.
+            replay_when_no_consumers: true,
         });
         req
     }

@@ -51,7 +51,8 @@ fn conduit_subscriptions_keep_one_local_consumer_per_destination() {
         req.forward,
         Some(ForwardFilter {
             peer: Arc::from("B"),
-            message_ttl: 1
+            message_ttl: 1,
+            replay_when_no_consumers: true,
         })
     );
     assert_eq!(d.add(&consumer("c2", q.clone())), Ok(None));
