@@ -439,3 +439,42 @@ def test_stranded_queue_messages_follow_their_consumer_to_another_broker(brokers
         got.append(m.body)
     assert sorted(b for b in got if not b.startswith("probe")) == sorted(bodies), got
     mover.expect_nothing(2.0)
+
+
+@pytest.mark.parametrize("a_kind,b_kind", [
+    pytest.param("ferrum", "ferrum"),
+    pytest.param("ferrum", "activemq", marks=needs_amq),
+    pytest.param("activemq", "ferrum", marks=needs_amq),
+])
+def test_a_durable_subscriber_gets_what_was_published_on_another_broker_while_it_was_away(
+        brokers, client, a_kind, b_kind):
+    # A forwards to B. While B's durable subscriber is offline the bridge
+    # has no demand from it, yet A keeps what is published for it in a
+    # durable subscription of its own (ActiveMQ's NC-DS_ subscriptions),
+    # and forwards it when the subscriber is back.
+    b = brokers.ferrum("b") if b_kind == "ferrum" else brokers.activemq("b")
+    if a_kind == "ferrum":
+        a = brokers.ferrum("a", static(b))
+    else:
+        a = brokers.activemq("a", {"uri": static(b), "name": "dur"})
+    topic = f"/topic/{unique('dur')}"
+    cid = unique("app")
+
+    def durable():
+        c = client(b, headers={"client-id": cid})
+        c.subscribe(topic, id="d", headers={"activemq.subscriptionName": "s1"})
+        return c
+
+    sub = durable()
+    producer = client(a)
+    forwarded_once(producer, sub, topic)
+    sub.disconnect()
+    time.sleep(2.0)  # the peer hears the subscriber left; no demand now
+    bodies = [f"away{i}" for i in range(5)]
+    for body in bodies:
+        producer.send(topic, body, headers={"persistent": "true"})
+    time.sleep(1.0)
+    back = durable()
+    got = [m.body for m in back.get_n(5, timeout=20)]
+    assert sorted(got) == sorted(bodies)
+    back.expect_nothing(1.0)

@@ -58,6 +58,9 @@ pub struct SessionSettings {
     pub advisory_prefetch: u32,
     pub always_sync_send: bool,
     pub network_properties: String,
+    /// The connector's `name` (in the client id of the local connection
+    /// for durable demand).
+    pub connector_name: String,
     /// Rules for demand; `local_broker` is `local_id`.
     pub rules: DemandRules,
 }
@@ -87,6 +90,7 @@ pub async fn run(
 ) -> Result<Ended, BridgeError> {
     let _ = stream.set_nodelay(true);
     let (events_tx, events) = mpsc::unbounded_channel();
+    let durable_events = events_tx.clone();
     let conn = broker
         .connect(
             ConnectInfo {
@@ -113,7 +117,8 @@ pub async fn run(
             Arc::clone(settings),
             Arc::clone(status),
             ids,
-        ),
+        )
+        .with_durable_demand(durable_events),
         conn,
         tickets: HashMap::new(),
         serving: HashMap::new(),
@@ -337,7 +342,7 @@ impl Session<'_> {
                     .unwrap_or_default();
                 self.status.connected(&name, &id);
                 tracing::info!(peer = %name, peer_id = %id, duplex = self.settings.duplex, "network bridge connected");
-                self.half.start(Arc::from(id.as_str()))?;
+                self.half.start(Arc::from(id.as_str()), &name)?;
                 let (name, id) = (
                     Arc::<str>::from(name.as_str()),
                     Arc::<str>::from(id.as_str()),

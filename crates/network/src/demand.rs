@@ -32,6 +32,9 @@ pub struct RemoteConsumer {
     /// networkConsumerIds): how duplicate routes to one consumer are told.
     pub network_consumers: Vec<Arc<str>>,
     pub browser: bool,
+    /// A durable topic subscriber's subscription name, and its client id.
+    pub durable: Option<String>,
+    pub client_id: Option<String>,
 }
 
 /// The settings that shape demand (from the connector's configuration).
@@ -39,6 +42,8 @@ pub struct RemoteConsumer {
 pub struct DemandRules {
     /// This broker's id: demand that passed through here is a loop.
     pub local_broker: Arc<str>,
+    /// This broker's name (in the names of durable bridge subscriptions).
+    pub local_name: String,
     /// ActiveMQ's consumerTTL: demand from further than this is ignored
     /// (negative: no limit).
     pub consumer_ttl: i32,
@@ -91,6 +96,17 @@ pub enum Change {
     Unsubscribe {
         key: u64,
     },
+    /// A durable local subscription's last peer subscriber went offline:
+    /// close its consumer, keep the subscription (messages wait in it).
+    Deactivate {
+        key: u64,
+    },
+    /// The peer deleted its durable subscriptions on `topic`: delete the
+    /// local one named `name` too.
+    RemoveDurable {
+        key: u64,
+        name: String,
+    },
 }
 
 /// Why a peer consumer makes no demand here (logged at debug).
@@ -116,6 +132,10 @@ struct LocalSub {
     /// Its first peer consumer was itself a bridge (for ActiveMQ's rule
     /// that such queue subscriptions are not conduited).
     network: bool,
+    /// For durable demand: the local durable subscription's name, and the
+    /// peer's durable subscriptions (client id, name) it stands for, which
+    /// outlive their consumers.
+    durable: Option<(String, Vec<(String, String)>)>,
 }
 
 /// The bridge's demand bookkeeping for one peer.
@@ -133,6 +153,12 @@ pub struct Demand {
 }
 
 impl Demand {
+    /// ActiveMQ's DurableConduitBridge name for this broker's durable
+    /// subscription standing for a peer's durable subscribers of `topic`.
+    pub fn durable_name(&self, topic: &Destination) -> String {
+        format!("NC-DS_{}_{}", self.rules.local_name, topic.name)
+    }
+
     pub fn new(rules: DemandRules, peer: Arc<str>) -> Demand {
         Demand {
             rules,
@@ -177,10 +203,16 @@ impl Demand {
         if self.by_remote.contains_key(&c.id) {
             return Err(Ignored::Duplicate);
         }
+        if let (Some(sub), false) = (&c.durable, c.destination.is_queue()) {
+            return Ok(self.add_durable(c, sub));
+        }
         if self.rules.conduit {
             let can_join = !(c.network_subscription && c.destination.is_queue());
             let existing = self.subs.iter_mut().find(|(_, s)| {
-                conduits(s) && can_join && pattern_covers(&s.destination, &c.destination)
+                s.durable.is_none()
+                    && conduits(s)
+                    && can_join
+                    && pattern_covers(&s.destination, &c.destination)
             });
             if let Some((key, sub)) = existing {
                 sub.remotes.push(c.id.clone());
@@ -212,17 +244,98 @@ impl Demand {
         Ok(Some(change))
     }
 
+    /// A peer durable subscriber: one durable local subscription per topic
+    /// stands for all of them (ActiveMQ's DurableConduitBridge), and stays
+    /// when they go offline so that messages wait for them here.
+    fn add_durable(&mut self, c: &RemoteConsumer, sub: &str) -> Option<Change> {
+        let client = c.client_id.clone().unwrap_or_default();
+        let existing = self
+            .subs
+            .iter_mut()
+            .find(|(_, s)| s.durable.is_some() && s.destination == c.destination);
+        if let Some((key, local)) = existing {
+            let key = *key;
+            let reactivate = local.remotes.is_empty();
+            local.remotes.push(c.id.clone());
+            if let Some((_, peers)) = local.durable.as_mut() {
+                if !peers.iter().any(|(cl, n)| *cl == client && n == sub) {
+                    peers.push((client, sub.to_string()));
+                }
+            }
+            self.by_remote.insert(c.id.clone(), key);
+            if !reactivate {
+                return None;
+            }
+            let name = self.durable_name(&c.destination);
+            let mut request =
+                self.request(&c.destination, None, &c.broker_path, c.priority, Vec::new());
+            request.durable_name = Some(name);
+            return Some(Change::Subscribe {
+                key,
+                request: Box::new(request),
+            });
+        }
+        let name = self.durable_name(&c.destination);
+        let mut consumers = c.network_consumers.clone();
+        consumers.push(Arc::from(c.id.as_str()));
+        let mut request = self.request(&c.destination, None, &c.broker_path, c.priority, consumers);
+        request.durable_name = Some(name.clone());
+        let change = self.insert(
+            c.destination.clone(),
+            Some(c.id.clone()),
+            false,
+            false,
+            request,
+        );
+        if let Change::Subscribe { key, .. } = &change {
+            if let Some(local) = self.subs.get_mut(key) {
+                local.durable = Some((name, vec![(client, sub.to_string())]));
+            }
+        }
+        Some(change)
+    }
+
     /// A peer consumer went away; the local consumer goes when it stood
-    /// for nobody else.
+    /// for nobody else (a durable one only goes offline).
     pub fn remove(&mut self, remote_id: &str) -> Option<Change> {
         let key = self.by_remote.remove(remote_id)?;
         let sub = self.subs.get_mut(&key)?;
         sub.remotes.retain(|r| r != remote_id);
+        if sub.remotes.is_empty() && sub.durable.is_some() {
+            return Some(Change::Deactivate { key });
+        }
         if sub.remotes.is_empty() && !sub.fixed {
             self.subs.remove(&key);
             return Some(Change::Unsubscribe { key });
         }
         None
+    }
+
+    /// The peer deleted a durable subscription on `topic`; the local one
+    /// goes once it stands for none of the peer's.
+    pub fn remove_durable(
+        &mut self,
+        topic: &Destination,
+        client_id: &str,
+        name: &str,
+    ) -> Option<Change> {
+        let (key, local) = self
+            .subs
+            .iter_mut()
+            .find(|(_, s)| s.durable.is_some() && s.destination == *topic)?;
+        let key = *key;
+        let (local_name, peers) = local.durable.as_mut()?;
+        peers.retain(|(c, n)| !(c == client_id && n == name));
+        if !peers.is_empty() {
+            return None;
+        }
+        let name = local_name.clone();
+        let remotes = std::mem::take(&mut local.remotes);
+        self.subs.remove(&key);
+        for r in remotes {
+            self.by_remote.remove(&r);
+        }
+        Some(Change::RemoveDurable { key, name })
     }
 
     /// Drops a subscription the bridge decided not to make (a duplicate
@@ -264,6 +377,7 @@ impl Demand {
                 remotes: remote.into_iter().collect(),
                 fixed,
                 network,
+                durable: None,
             },
         );
         Change::Subscribe {
@@ -365,7 +479,12 @@ fn pattern_covers(pattern: &Destination, dest: &Destination) -> bool {
 impl PartialEq for Change {
     fn eq(&self, other: &Change) -> bool {
         match (self, other) {
-            (Change::Unsubscribe { key: a }, Change::Unsubscribe { key: b }) => a == b,
+            (Change::Unsubscribe { key: a }, Change::Unsubscribe { key: b })
+            | (Change::Deactivate { key: a }, Change::Deactivate { key: b }) => a == b,
+            (
+                Change::RemoveDurable { key: a, name: na },
+                Change::RemoveDurable { key: b, name: nb },
+            ) => a == b && na == nb,
             (
                 Change::Subscribe {
                     key: a,

@@ -3,6 +3,7 @@ use super::*;
 fn rules() -> DemandRules {
     DemandRules {
         local_broker: Arc::from("A"),
+        local_name: "a".into(),
         consumer_ttl: 1,
         message_ttl: 1,
         conduit: true,
@@ -28,6 +29,8 @@ fn consumer(id: &str, dest: Destination) -> RemoteConsumer {
         network_subscription: false,
         network_consumers: Vec::new(),
         browser: false,
+        durable: None,
+        client_id: None,
     }
 }
 
@@ -232,4 +235,35 @@ fn a_second_route_to_the_same_topic_consumer_is_a_duplicate() {
         "a better route is kept"
     );
     let _ = d.add(&consumer("c1", Destination::topic("t")));
+}
+
+#[test]
+fn durable_peer_subscribers_share_one_durable_local_subscription_that_outlives_them() {
+    let mut d = Demand::new(rules(), Arc::from("B"));
+    let t = Destination::topic("news");
+    let mut s1 = consumer("c1", t.clone());
+    s1.durable = Some("sub1".into());
+    s1.client_id = Some("app".into());
+    let (key, req) = subscribed(d.add(&s1).expect("demand"));
+    assert_eq!(req.durable_name.as_deref(), Some("NC-DS_a_news"));
+    // Offline: the consumer closes, the subscription stays.
+    assert_eq!(d.remove("c1"), Some(Change::Deactivate { key }));
+    // Back: the same subscription again.
+    let mut again = s1.clone();
+    again.id = "c1b".into();
+    let (key2, req) = subscribed(d.add(&again).expect("demand"));
+    assert_eq!(key2, key);
+    assert_eq!(req.durable_name.as_deref(), Some("NC-DS_a_news"));
+    // A plain subscriber of the topic gets its own, non-durable one.
+    let (_, plain) = subscribed(d.add(&consumer("c2", t.clone())).expect("demand"));
+    assert_eq!(plain.durable_name, None);
+    // Deleted on the peer: deleted here.
+    assert_eq!(d.remove_durable(&t, "other", "sub1"), None, "not that one");
+    assert_eq!(
+        d.remove_durable(&t, "app", "sub1"),
+        Some(Change::RemoveDurable {
+            key,
+            name: "NC-DS_a_news".into()
+        })
+    );
 }

@@ -60,6 +60,14 @@ pub struct BridgeHalf {
     closing: Vec<ConsumerId>,
     advisories_unacked: u32,
     out: Vec<Out>,
+    /// Where events of a local connection made here go (the owner's
+    /// channel): durable demand needs a connection with a client id,
+    /// made once the peer's name is known. None: no durable demand.
+    events: Option<broker::EventSender>,
+    /// That connection and its client id (ActiveMQ's
+    /// `<connector>_<peer>_inbound_<broker>`).
+    durable_conn: Option<(ConnectionId, String)>,
+    peer_name: String,
 }
 
 impl BridgeHalf {
@@ -84,7 +92,18 @@ impl BridgeHalf {
             closing: Vec::new(),
             advisories_unacked: 0,
             out: Vec::new(),
+            events: None,
+            durable_conn: None,
+            peer_name: String::new(),
         }
+    }
+
+    /// Lets this half follow the peer's durable subscribers with durable
+    /// subscriptions here, on a connection of its own whose events go to
+    /// `events` (the owner's channel for this half's local events).
+    pub fn with_durable_demand(mut self, events: broker::EventSender) -> BridgeHalf {
+        self.events = Some(events);
+        self
     }
 
     /// Whether the peer is known and demand is being watched.
@@ -108,7 +127,8 @@ impl BridgeHalf {
     ///
     /// # Errors
     /// A command that does not encode.
-    pub fn start(&mut self, peer: Arc<str>) -> Result<(), BridgeError> {
+    pub fn start(&mut self, peer: Arc<str>, peer_name: &str) -> Result<(), BridgeError> {
+        self.peer_name = peer_name.to_string();
         let s = Arc::clone(&self.settings);
         self.out.push(Out::Send(wire::connection_info(
             &self.ids,
@@ -143,12 +163,22 @@ impl BridgeHalf {
         m: &openwire::Message,
         dest: Option<DataStructure>,
     ) -> Result<(), BridgeError> {
-        self.on_advisory(wire::advisory(m.data_structure.as_ref()))?;
+        let topic = m
+            .destination
+            .as_ref()
+            .and_then(openwire_adapter::destination)
+            .or_else(|| dest.as_ref().and_then(openwire_adapter::destination));
+        self.on_advisory(wire::advisory(m.data_structure.as_ref()), topic)?;
         self.ack_advisory(dest, m.message_id.clone());
         Ok(())
     }
 
-    fn on_advisory(&mut self, advisory: Advisory) -> Result<(), BridgeError> {
+    /// `topic`: the advisory topic the advisory came on.
+    fn on_advisory(
+        &mut self,
+        advisory: Advisory,
+        topic: Option<broker::Destination>,
+    ) -> Result<(), BridgeError> {
         let Some(demand) = self.demand.as_mut() else {
             return Ok(());
         };
@@ -173,6 +203,15 @@ impl BridgeHalf {
                     self.broker.delete_temporary(&dest);
                 }
                 None
+            }
+            Advisory::DurableRemoved(client, name) => {
+                // ActiveMQ.Advisory.Consumer.Topic.<name>: the topic.
+                let subscribed = topic.as_ref().and_then(|t| {
+                    t.name
+                        .strip_prefix("ActiveMQ.Advisory.Consumer.Topic.")
+                        .map(broker::Destination::topic)
+                });
+                subscribed.and_then(|t| demand.remove_durable(&t, &client, &name))
             }
             Advisory::Other => None,
         };
@@ -199,7 +238,18 @@ impl BridgeHalf {
                     }
                     return Ok(());
                 }
-                match self.broker.subscribe(self.conn, *request) {
+                let conn = if request.durable_name.is_some() {
+                    match self.durable_conn()? {
+                        Some(c) => c,
+                        None => {
+                            tracing::debug!(destination = %dest, "durable demand not followed here");
+                            return Ok(());
+                        }
+                    }
+                } else {
+                    self.conn
+                };
+                match self.broker.subscribe(conn, *request) {
                     Ok(consumer) => {
                         tracing::debug!(destination = %dest, "bridge demand added");
                         self.local.insert(key, consumer);
@@ -211,19 +261,60 @@ impl BridgeHalf {
                     }
                 }
             }
-            Change::Unsubscribe { key } => {
-                if let Some(consumer) = self.local.remove(&key) {
-                    self.by_consumer.remove(&consumer);
-                    if self.pending.values().any(|(c, _)| *c == consumer) {
-                        self.closing.push(consumer);
-                    } else {
-                        self.broker.unsubscribe(consumer);
+            Change::RemoveDurable { key, name } => {
+                self.close_local(key);
+                if let Some((conn, client_id)) = self.durable_conn.clone() {
+                    if let Err(e) = self.broker.remove_durable(conn, &client_id, &name) {
+                        tracing::debug!(error = %e, "removing a durable bridge subscription");
                     }
                 }
             }
+            Change::Deactivate { key } | Change::Unsubscribe { key } => self.close_local(key),
         }
         self.status.set_local_consumers(self.local.len());
         Ok(())
+    }
+
+    /// The connection for durable demand, made on first use.
+    fn durable_conn(&mut self) -> Result<Option<ConnectionId>, BridgeError> {
+        if let Some((conn, _)) = &self.durable_conn {
+            return Ok(Some(*conn));
+        }
+        let Some(events) = self.events.clone() else {
+            return Ok(None);
+        };
+        let s = &self.settings;
+        let client_id = format!(
+            "{}_{}_inbound_{}",
+            s.connector_name, self.peer_name, s.local_name
+        );
+        let conn = self
+            .broker
+            .connect(
+                broker::ConnectInfo {
+                    client_id: Some(client_id.clone()),
+                    login: None,
+                    label: None,
+                    native: None,
+                },
+                events,
+            )
+            .map_err(|e| BridgeError::Local(e.to_string()))?;
+        self.durable_conn = Some((conn, client_id));
+        Ok(Some(conn))
+    }
+
+    /// Closes the local consumer of demand `key` (a durable subscription
+    /// stays), once forwards awaiting answers are answered.
+    fn close_local(&mut self, key: u64) {
+        if let Some(consumer) = self.local.remove(&key) {
+            self.by_consumer.remove(&consumer);
+            if self.pending.values().any(|(c, _)| *c == consumer) {
+                self.closing.push(consumer);
+            } else {
+                self.broker.unsubscribe(consumer);
+            }
+        }
     }
 
     /// Acknowledges advisories in batches, as ActiveMQ's bridge does (at

@@ -24,6 +24,7 @@ pub fn plan(
 ) -> (SessionSettings, Vec<PeerPlan>, Backoff) {
     let token = &cfg.client_id_token;
     let settings = SessionSettings {
+        connector_name: cfg.name.clone(),
         local_id: Arc::from(local_id),
         local_name: local_name.to_string(),
         client_id: format!("{}{token}{local_name}{token}outbound", cfg.name),
@@ -49,6 +50,7 @@ pub fn plan(
         network_properties: properties_text(&cfg.changed_options()),
         rules: DemandRules {
             local_broker: Arc::from(local_id),
+            local_name: local_name.to_string(),
             consumer_ttl: ttl(cfg.consumer_ttl),
             message_ttl: ttl(cfg.message_ttl),
             conduit: cfg.conduit_subscriptions,

@@ -187,6 +187,9 @@ pub enum Advisory {
     ConsumerRemoved(String),
     /// A temporary destination appeared (`true`) or went (`false`).
     TempDestination(Destination, bool),
+    /// A durable subscription was deleted (client id, name); its topic is
+    /// the one the advisory topic names.
+    DurableRemoved(String, String),
     Other,
 }
 
@@ -203,6 +206,8 @@ pub fn advisory(data: Option<&DataStructure>) -> Advisory {
                 selector: c.selector.as_ref().map(OwString::to_string_lossy),
                 priority: c.priority,
                 broker_path: path_of(&c.broker_path),
+                durable: c.subscription_name.as_ref().map(OwString::to_string_lossy),
+                client_id: c.client_id.as_ref().map(OwString::to_string_lossy),
                 network_subscription: c.network_subscription,
                 network_consumers: c
                     .network_consumer_path
@@ -217,6 +222,14 @@ pub fn advisory(data: Option<&DataStructure>) -> Advisory {
             Some(id @ DataStructure::ConsumerId(_)) => Advisory::ConsumerRemoved(id_string(id)),
             _ => Advisory::Other,
         },
+        Some(DataStructure::RemoveSubscriptionInfo(r)) => {
+            let text = |s: &Option<OwString>| s.as_ref().map(OwString::to_string_lossy);
+            let name = text(&r.subcription_name).or_else(|| text(&r.subscription_name));
+            Advisory::DurableRemoved(
+                text(&r.client_id).unwrap_or_default(),
+                name.unwrap_or_default(),
+            )
+        }
         Some(DataStructure::DestinationInfo(d)) => {
             match d.destination.as_ref().and_then(destination) {
                 // Operation 0 adds, 1 removes (ActiveMQ's DestinationInfo).

@@ -115,6 +115,7 @@ struct World {
 
 fn settings(local_id: &Arc<str>, ttl: i32) -> SessionSettings {
     SessionSettings {
+        connector_name: "NC".into(),
         local_id: Arc::clone(local_id),
         local_name: local_id.to_string(),
         client_id: format!("NC_{local_id}_outbound"),
@@ -127,6 +128,7 @@ fn settings(local_id: &Arc<str>, ttl: i32) -> SessionSettings {
         network_properties: String::new(),
         rules: DemandRules {
             local_broker: Arc::clone(local_id),
+            local_name: local_id.to_string(),
             consumer_ttl: ttl,
             message_ttl: ttl,
             conduit: true,
@@ -236,7 +238,8 @@ impl World {
                 connection: format!("{}-link-{l}", self.ids[from]),
             },
         );
-        half.start(Arc::clone(&self.ids[to])).expect("start");
+        half.start(Arc::clone(&self.ids[to]), &format!("b{to}"))
+            .expect("start");
         self.links[l].up = Some(Session {
             half,
             local,

@@ -70,7 +70,7 @@ impl Session {
             status,
             ids,
         );
-        half.start(Arc::from(peer.id.as_str()))
+        half.start(Arc::from(peer.id.as_str()), &peer.name)
             .map_err(|e| Failure::new("java.io.IOException", e.to_string()))?;
         tracing::info!(peer = %peer.name, "started the responder end of a duplex bridge");
         self.broker.network_bridge(&bridge_event(peer, true));
