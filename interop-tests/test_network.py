@@ -478,3 +478,30 @@ def test_a_durable_subscriber_gets_what_was_published_on_another_broker_while_it
     got = [m.body for m in back.get_n(5, timeout=20)]
     assert sorted(got) == sorted(bodies)
     back.expect_nothing(1.0)
+
+
+def test_excluded_and_included_destinations_limit_what_is_forwarded(brokers, client):
+    b = brokers.ferrum("b")
+    options = "excludedDestinations=queue://secret.>&dynamicallyIncludedDestinations=queue://shared.>,topic://news.>"
+    a = brokers.ferrum("a", static(b) + "?" + options)
+    shared, secret, other = (f"/queue/{unique(p)}" for p in ("shared.", "secret.", "other."))
+    shared = "/queue/shared." + shared.rsplit("/", 1)[1]
+    secret = "/queue/secret.shared." + secret.rsplit("/", 1)[1]
+    exchange(client, a, b, shared, n=5)
+    for dest in (secret, other, "/queue/shared2." + unique("x")):
+        c = client(b)
+        c.subscribe(dest)
+        p = client(a)
+        time.sleep(0.5)
+        p.send(dest, "stays on a")
+        c.expect_nothing(1.5)
+
+
+def test_a_masterslave_connector_uses_whichever_member_is_up(brokers, client):
+    # masterslave:(m,s): one logical peer, tried in order; here the first
+    # member is down, so the bridge goes to the second.
+    down = free_port()
+    s = brokers.ferrum("slave")
+    a = brokers.ferrum("a", f"masterslave:(tcp://127.0.0.1:{down},tcp://127.0.0.1:{s.openwire_port})"
+                            "?initialReconnectDelay=100&maxReconnectDelay=300")
+    exchange(client, a, s, f"/queue/{unique('ms')}", n=5)
