@@ -32,8 +32,8 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use crate::demand::DemandRules;
 use crate::half::{BridgeHalf, Out};
+pub use crate::settings::SessionSettings;
 use crate::status::BridgeStatus;
 use crate::wire::{self, BridgeIds, LocalBroker};
 use crate::BridgeError;
@@ -41,29 +41,6 @@ use crate::BridgeError;
 /// How long the peer has to say who it is when no inactivity limit is
 /// set (otherwise that limit).
 const HANDSHAKE: Duration = Duration::from_secs(30);
-
-/// What one session needs to know, fixed for the connector's life.
-#[derive(Clone, Debug)]
-pub struct SessionSettings {
-    pub local_id: Arc<str>,
-    pub local_name: String,
-    /// ActiveMQ's client id for the bridge connection:
-    /// `<connector name>_<broker name>_outbound`.
-    pub client_id: String,
-    pub duplex: bool,
-    pub user: Option<String>,
-    pub password: Option<String>,
-    /// The composite advisory topic the bridge watches.
-    pub advisory_topics: String,
-    pub advisory_prefetch: u32,
-    pub always_sync_send: bool,
-    pub network_properties: String,
-    /// The connector's `name` (in the client id of the local connection
-    /// for durable demand).
-    pub connector_name: String,
-    /// Rules for demand; `local_broker` is `local_id`.
-    pub rules: DemandRules,
-}
 
 /// How a session ended without error.
 #[derive(Debug, PartialEq, Eq)]

@@ -10,7 +10,7 @@
 //! to its queue if the bridge ends first.
 //!
 //! It runs on both ends of a connection: on the connecting side
-//! ([`crate::bridge`], which owns the socket), and, for a duplex bridge a
+//! (the `bridge` module, which owns the socket), and, for a duplex bridge a
 //! peer opened, inside the accepting server's OpenWire session. The owner
 //! feeds it the peer's commands and the local events of its consumers, and
 //! writes out what [`BridgeHalf::take_out`] returns.
@@ -21,8 +21,8 @@ use std::sync::Arc;
 use broker::{Ack, Broker, ConnectionId, ConsumerId, Event, MessageId};
 use openwire::DataStructure;
 
-use crate::bridge::SessionSettings;
 use crate::demand::{Change, Demand};
+use crate::settings::SessionSettings;
 use crate::status::BridgeStatus;
 use crate::wire::{self, Advisory, BridgeIds};
 use crate::BridgeError;

@@ -11,6 +11,7 @@ pub mod config;
 pub mod connector;
 pub mod demand;
 pub mod half;
+pub mod settings;
 pub mod setup;
 pub mod status;
 pub mod wire;

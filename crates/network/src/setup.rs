@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use broker::destination::Destination;
 
-use crate::bridge::SessionSettings;
 use crate::config::{self, DiscoveryKind, NetworkConnectorConfig};
 use crate::connector::{Backoff, PeerPlan};
 use crate::demand::DemandRules;
+use crate::settings::SessionSettings;
 
 /// ActiveMQ's consumer advisory topic prefix.
 const CONSUMER_ADVISORY: &str = "ActiveMQ.Advisory.Consumer.";
