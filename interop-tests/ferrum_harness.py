@@ -50,12 +50,16 @@ def unique(prefix="d"):
 class Ferrum:
     """A running `ferrum` process on a free loopback port."""
 
-    def __init__(self, data_dir, extra_args=(), start_timeout=10.0, stomp_port=0, openwire_port=0):
+    def __init__(self, data_dir, extra_args=(), start_timeout=10.0, stomp_port=0, openwire_port=0,
+                 prefix=(), bind=HOST):
+        # `prefix`: a command to run ferrum under (`ip netns exec NS`);
+        # `bind`: the address it listens on (clients then use `host`).
         self.data_dir = str(data_dir)
         self.args = [
+            *prefix,
             ferrum_bin(),
             "--bind",
-            HOST,
+            bind,
             "--stomp-port",
             str(stomp_port),
             "--openwire-port",
