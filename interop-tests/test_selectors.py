@@ -62,8 +62,12 @@ def test_a_string_property_is_a_number_to_stomp_selectors_only(broker, client, j
     url = f"tcp://127.0.0.1:{broker.openwire_port}"
     out = run_java(java_classes, "SelectCount", url, q, "n > 1", "700")
     if broker.process is None:
-        # ActiveMQ: 0, or 2 once the leak above has hit the thread.
+        # ActiveMQ: 0, or 2 once the leak above has hit the thread (and
+        # then it consumed them: send them again for the next check).
         assert out.strip() in ("selected 0", "selected 2"), out
+        if out.strip() == "selected 2":
+            for _ in range(2):
+                producer.send(f"/queue/{q}", "two", headers={"n": "2"})
     else:
         assert "selected 0" in out, out
     assert "selected 2" in run_java(java_classes, "SelectCount", url, q, "n = '2'", "700")
