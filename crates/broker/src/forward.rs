@@ -52,8 +52,12 @@ impl ForwardFilter {
         if self.message_ttl >= 0 && hops >= i64::from(self.message_ttl) {
             return false;
         }
-        let d = &m.destination;
-        !(d.kind == DestinationKind::Topic
-            && INTERPRETED_ADVISORIES.iter().any(|p| d.name.starts_with(p)))
+        !interpreted_by_bridges(&m.destination)
     }
+}
+
+/// ActiveMQ's isAdvisoryInterpretedByNetworkBridge: the consumer and
+/// temporary-destination advisory topics, which bridges read as demand.
+pub fn interpreted_by_bridges(d: &crate::destination::Destination) -> bool {
+    d.kind == DestinationKind::Topic && INTERPRETED_ADVISORIES.iter().any(|p| d.name.starts_with(p))
 }

@@ -66,7 +66,7 @@ pub use cron::{Cron, CronError};
 pub use demand::{DemandEvent, Interest};
 pub use error::BrokerError;
 pub use event::{Delivery, Event, EventReceiver, EventSender};
-pub use forward::ForwardFilter;
+pub use forward::{interpreted_by_bridges, ForwardFilter};
 /// The message model and the storage seam live in `crates/model`, shared
 /// with the store; they are re-exported here so a protocol handler needs
 /// only this crate.

@@ -25,7 +25,6 @@ use broker::{Broker, ConnectInfo, ConsumerId, Event, StoreError, SubscribeReques
 use bytes::{Buf, Bytes};
 use openwire::client::{Event as WireEvent, RequestId};
 use openwire::negotiate::WireFormatOptions;
-use openwire::primitive::PrimitiveMap;
 use openwire::{Client, DataStructure};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -129,19 +128,8 @@ pub async fn run(
 /// What the bridge offers: `inactivity` is how long each side may stay
 /// silent (0: no limit), as ActiveMQ's maxInactivityDuration.
 fn wire_options(inactivity: Option<Duration>) -> WireFormatOptions {
-    WireFormatOptions {
-        version: 12,
-        stack_trace: false,
-        cache: true,
-        tcp_no_delay: true,
-        tight: true,
-        size_prefix_disabled: false,
-        max_frame_size: 100 * 1024 * 1024,
-        cache_size: 1024,
-        max_inactivity: inactivity.map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(30_000)),
-        max_inactivity_initial_delay: 10_000,
-        properties: PrimitiveMap::default(),
-    }
+    let ms = inactivity.map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(30_000));
+    WireFormatOptions::client(ms, 10_000)
 }
 
 struct Session<'a> {

@@ -390,8 +390,10 @@ impl BridgeHalf {
         match outcome {
             Ok(()) => {
                 self.ack_local(consumer, id);
-                let still_pending = self.pending.values().any(|(c, _)| *c == consumer);
-                if !still_pending && self.closing.contains(&consumer) {
+                // Only a closing consumer needs the scan (almost never).
+                if self.closing.contains(&consumer)
+                    && !self.pending.values().any(|(c, _)| *c == consumer)
+                {
                     self.closing.retain(|c| *c != consumer);
                     self.broker.unsubscribe(consumer);
                 }

@@ -253,16 +253,7 @@ pub fn response(command_id: i32) -> DataStructure {
 
 /// An ExceptionResponse to the command `command_id` (a JMSException).
 pub fn exception_response(command_id: i32, message: &str) -> DataStructure {
-    DataStructure::ExceptionResponse(Arc::new(openwire::ExceptionResponse {
-        correlation_id: command_id,
-        exception: Some(Box::new(openwire::schema::Throwable {
-            class: s("javax.jms.JMSException"),
-            message: s(message),
-            stack: Some(Vec::new()),
-            cause: None,
-        })),
-        ..Default::default()
-    }))
+    openwire_adapter::exception_response(command_id, "javax.jms.JMSException", message)
 }
 
 /// A local message dispatched to one of the peer's consumers.
@@ -279,11 +270,8 @@ pub fn dispatch(consumer_id: DataStructure, m: &Message, redelivery_count: u32) 
 /// ActiveMQ's isAdvisoryInterpretedByNetworkBridge: consumer and
 /// temporary destination advisories, which bridges read as demand.
 pub fn is_interpreted_advisory(m: &openwire::Message) -> bool {
-    let Some(d) = m.destination.as_ref().and_then(destination) else {
-        return false;
-    };
-    d.kind == broker::DestinationKind::Topic
-        && (d.name.starts_with("ActiveMQ.Advisory.Consumer.")
-            || d.name.starts_with("ActiveMQ.Advisory.TempQueue")
-            || d.name.starts_with("ActiveMQ.Advisory.TempTopic"))
+    m.destination
+        .as_ref()
+        .and_then(destination)
+        .is_some_and(|d| broker::interpreted_by_bridges(&d))
 }

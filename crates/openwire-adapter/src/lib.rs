@@ -18,6 +18,7 @@ mod error;
 mod ids;
 mod message;
 mod properties;
+mod replies;
 
 pub use advisory::{broker_path, path_of, remove_info};
 pub use destination::{destination, wire_destination};
@@ -25,3 +26,4 @@ pub use error::ConvertError;
 pub use ids::{id_string, wire_message_id, xid_from_string};
 pub use message::{to_core, to_wire, WireMessage};
 pub use properties::marshal_properties;
+pub use replies::exception_response;

@@ -47,6 +47,25 @@ fn long_of(map: &PrimitiveMap, key: &str, default: i64) -> i64 {
 }
 
 impl WireFormatOptions {
+    /// What a client of this codebase offers: version 12, tight encoding
+    /// with the marshalling cache, a 100 MB frame limit, and the given
+    /// inactivity settings in ms (0: no inactivity monitor).
+    pub fn client(max_inactivity: i64, max_inactivity_initial_delay: i64) -> WireFormatOptions {
+        WireFormatOptions {
+            version: 12,
+            stack_trace: false,
+            cache: true,
+            tcp_no_delay: true,
+            tight: true,
+            size_prefix_disabled: false,
+            max_frame_size: 100 * 1024 * 1024,
+            cache_size: 1024,
+            max_inactivity,
+            max_inactivity_initial_delay,
+            properties: PrimitiveMap::default(),
+        }
+    }
+
     /// # Errors
     /// A wrong magic or unreadable properties.
     pub fn from_info(info: &WireFormatInfo) -> Result<WireFormatOptions> {

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use broker::{
     Broker, BrokerError, ConnectionId, ConsumerId, Event, EventSender, SubscribeRequest, TxId,
 };
-use openwire::{CommandHeader, DataStructure, DataType, OwString, Throwable};
+use openwire::{CommandHeader, DataStructure, DataType, OwString};
 
-use openwire_adapter::{destination, id_string, path_of, to_core, to_wire};
+use openwire_adapter::{destination, exception_response, id_string, path_of, to_core, to_wire};
 
 /// A failure to report in an ExceptionResponse: the Java exception class
 /// the client maps it to, and the message.
@@ -633,19 +633,6 @@ impl Session {
         self.consumers.clear();
         self.by_core.clear();
     }
-}
-
-fn exception_response(command_id: i32, class: &str, message: &str) -> DataStructure {
-    DataStructure::ExceptionResponse(Arc::new(openwire::ExceptionResponse {
-        correlation_id: command_id,
-        exception: Some(Box::new(Throwable {
-            class: Some(OwString::from(class)),
-            message: Some(OwString::from(message)),
-            stack: Some(Vec::new()),
-            cause: None,
-        })),
-        ..Default::default()
-    }))
 }
 
 #[path = "session_acks.rs"]

@@ -10,7 +10,6 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context};
 use openwire::client::{Event, RequestId};
 use openwire::negotiate::WireFormatOptions;
-use openwire::primitive::PrimitiveMap;
 use openwire::{Client, DataStructure, OwString};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -32,20 +31,8 @@ pub struct Conn {
 impl Conn {
     /// Connects, negotiates and opens a connection with one session (1).
     pub async fn connect(host: &str, client_id: &str) -> anyhow::Result<Conn> {
-        let ours = WireFormatOptions {
-            version: 12,
-            stack_trace: false,
-            cache: true,
-            tcp_no_delay: true,
-            tight: true,
-            size_prefix_disabled: false,
-            max_frame_size: 100 * 1024 * 1024,
-            cache_size: 1024,
-            // No inactivity monitor: an idle consumer must not be dropped.
-            max_inactivity: 0,
-            max_inactivity_initial_delay: 0,
-            properties: PrimitiveMap::default(),
-        };
+        // No inactivity monitor: an idle consumer must not be dropped.
+        let ours = WireFormatOptions::client(0, 0);
         let mut c = Conn {
             stream: link::connect(host).await?,
             client: Client::new(ours).context("building WireFormatInfo")?,
